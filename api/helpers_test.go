@@ -1,0 +1,192 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/relgraph/relgraph/api"
+	"github.com/relgraph/relgraph/store"
+)
+
+// testServer is the real handler over a real SQLite file, served over HTTP.
+type testServer struct {
+	*httptest.Server
+	DB         *store.DB
+	statements atomic.Int64
+	logs       *bytes.Buffer
+}
+
+func newTestServer(t *testing.T, configure ...func(*api.Config)) *testServer {
+	t.Helper()
+	ts := &testServer{logs: &bytes.Buffer{}}
+	path := filepath.Join(t.TempDir(), "relgraph.db")
+	db, err := store.Open(context.Background(), path, store.WithStatementHook(func(context.Context, string) {
+		ts.statements.Add(1)
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ts.DB = db
+	cfg := api.Config{DB: db, Logger: slog.New(slog.NewTextHandler(&lockedWriter{w: ts.logs}, nil))}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	ts.Server = httptest.NewServer(api.New(cfg))
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// gqlResponse is a GraphQL response as a client sees it.
+type gqlResponse struct {
+	Status int
+	Data   json.RawMessage `json:"data"`
+	Errors []gqlError      `json:"errors"`
+}
+
+type gqlError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+// query posts a GraphQL request and decodes the response; it fails the test
+// only on transport problems, not on GraphQL errors.
+func (s *testServer) query(t *testing.T, query string, vars map[string]any) *gqlResponse {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, s.URL+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	res, err := s.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &gqlResponse{Status: res.StatusCode}
+	if err := json.Unmarshal(raw, out); err != nil {
+		t.Fatalf("response is not JSON (%d): %s", res.StatusCode, raw)
+	}
+	return out
+}
+
+// ok posts a request that must succeed and decodes its data into v.
+func (s *testServer) ok(t *testing.T, query string, vars map[string]any, v any) {
+	t.Helper()
+	res := s.query(t, query, vars)
+	if len(res.Errors) > 0 {
+		t.Fatalf("unexpected errors: %+v", res.Errors)
+	}
+	if v != nil {
+		if err := json.Unmarshal(res.Data, v); err != nil {
+			t.Fatalf("decode %s: %v", res.Data, err)
+		}
+	}
+}
+
+// fails posts a request that must fail with code and returns the error.
+func (s *testServer) fails(t *testing.T, code, query string, vars map[string]any) gqlError {
+	t.Helper()
+	res := s.query(t, query, vars)
+	if len(res.Errors) == 0 {
+		t.Fatalf("expected %s error, got data %s", code, res.Data)
+	}
+	e := res.Errors[0]
+	if got := e.Extensions["code"]; got != code {
+		t.Fatalf("expected code %s, got %v: %q", code, got, e.Message)
+	}
+	for _, leak := range []string{"sqlite", "SQL", "constraint failed", "ent:", "goroutine", ".go:"} {
+		if strings.Contains(e.Message, leak) {
+			t.Errorf("error message leaks internals (%q): %q", leak, e.Message)
+		}
+	}
+	return e
+}
+
+// vars builds a variables map from alternating keys and values.
+func vars(kv ...any) map[string]any {
+	m := map[string]any{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i].(string)] = kv[i+1]
+	}
+	return m
+}
+
+func (s *testServer) createApp(t *testing.T, name string) string {
+	t.Helper()
+	var out struct {
+		CreateApplication struct{ ID string } `json:"createApplication"`
+	}
+	s.ok(t, `mutation($n:String!){ createApplication(input:{name:$n}){ id } }`, vars("n", name), &out)
+	return out.CreateApplication.ID
+}
+
+func (s *testServer) createDep(t *testing.T, consumer, provider string) string {
+	t.Helper()
+	var out struct {
+		CreateDependency struct{ ID string } `json:"createDependency"`
+	}
+	s.ok(t, `mutation($c:ID!,$p:ID!){ createDependency(input:{consumerID:$c, providerID:$p}){ id } }`,
+		vars("c", consumer, "p", provider), &out)
+	return out.CreateDependency.ID
+}
+
+func (s *testServer) createRelease(t *testing.T, name string, window ...string) string {
+	t.Helper()
+	in := map[string]any{"name": name}
+	if len(window) == 2 {
+		in["startsAt"], in["endsAt"] = window[0], window[1]
+	}
+	var out struct {
+		CreateRelease struct{ ID string } `json:"createRelease"`
+	}
+	s.ok(t, `mutation($in:CreateReleaseInput!){ createRelease(input:$in){ id } }`, vars("in", in), &out)
+	return out.CreateRelease.ID
+}
+
+func (s *testServer) createChange(t *testing.T, title string, release string, apps ...string) string {
+	t.Helper()
+	in := map[string]any{"title": title, "kind": "FEATURE", "risk": "LOW", "applicationIDs": apps}
+	if release != "" {
+		in["releaseID"] = release
+	}
+	var out struct {
+		CreateChange struct{ ID string } `json:"createChange"`
+	}
+	s.ok(t, `mutation($in:CreateChangeInput!){ createChange(input:$in){ id } }`, vars("in", in), &out)
+	return out.CreateChange.ID
+}

@@ -1,0 +1,166 @@
+package api_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/relgraph/relgraph/api"
+)
+
+func TestCORSPreflight(t *testing.T) {
+	s := newTestServer(t, func(c *api.Config) { c.CORSOrigins = []string{"https://releases.example.com"} })
+	cases := []struct {
+		name, origin string
+		allowed      bool
+	}{
+		{"allowed origin", "https://releases.example.com", true},
+		{"refused origin", "https://evil.example.net", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodOptions, s.URL+"/graphql", nil)
+			req.Header.Set("Origin", tc.origin)
+			req.Header.Set("Access-Control-Request-Method", "POST")
+			req.Header.Set("Access-Control-Request-Headers", "authorization,content-type")
+			res, err := s.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			got := res.Header.Get("Access-Control-Allow-Origin")
+			if tc.allowed && got != tc.origin {
+				t.Fatalf("Access-Control-Allow-Origin = %q, want %q", got, tc.origin)
+			}
+			if !tc.allowed && got != "" {
+				t.Fatalf("refused origin got Access-Control-Allow-Origin %q", got)
+			}
+			if tc.allowed && !strings.Contains(strings.ToLower(res.Header.Get("Access-Control-Allow-Headers")), "authorization") {
+				t.Fatalf("Authorization header not allowed: %q", res.Header.Get("Access-Control-Allow-Headers"))
+			}
+		})
+	}
+	t.Run("no origins configured", func(t *testing.T) {
+		s := newTestServer(t)
+		req, _ := http.NewRequest(http.MethodOptions, s.URL+"/graphql", nil)
+		req.Header.Set("Origin", "https://releases.example.com")
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		res, err := s.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if got := res.Header.Get("Access-Control-Allow-Origin"); got != "" {
+			t.Fatalf("default allowed origin %q", got)
+		}
+	})
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	s := newTestServer(t)
+	for _, path := range []string{"/healthz", "/readyz"} {
+		res, err := s.Client().Get(s.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%s = %d", path, res.StatusCode)
+		}
+	}
+	s.DB.SQL().Close()
+	res, err := s.Client().Get(s.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz with the database gone = %d", res.StatusCode)
+	}
+}
+
+func TestGraphiQLIsServedOffline(t *testing.T) {
+	s := newTestServer(t)
+	res, err := s.Client().Get(s.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("GET / = %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	if m := regexp.MustCompile(`(?i)(https?:)?//[a-z0-9.-]+\.[a-z]{2,}`).Find(html); m != nil {
+		t.Fatalf("the page references an external URL: %s", m)
+	}
+	refs := regexp.MustCompile(`(?:src|href)="([^"]+)"`).FindAllSubmatch(html, -1)
+	if len(refs) < 3 {
+		t.Fatalf("expected GraphiQL, React and the stylesheet to be referenced, found %d references", len(refs))
+	}
+	for _, ref := range refs {
+		url := string(ref[1])
+		if !strings.HasPrefix(url, "/") {
+			url = "/" + url
+		}
+		res, err := s.Client().Get(s.URL + url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || len(body) == 0 {
+			t.Errorf("asset %s = %d (%d bytes)", url, res.StatusCode, len(body))
+		}
+	}
+	// The page's endpoint answers introspection, which GraphiQL needs.
+	var schema struct {
+		Schema struct{ QueryType struct{ Name string } } `json:"__schema"`
+	}
+	s.ok(t, `{ __schema { queryType { name } } }`, nil, &schema)
+	if schema.Schema.QueryType.Name != "Query" {
+		t.Fatalf("introspection: %+v", schema)
+	}
+}
+
+// TestStatementCountDoesNotGrowWithPageSize proves nested selections are
+// loaded per level, not per row: entgql's field collection eager-loads them.
+func TestStatementCountDoesNotGrowWithPageSize(t *testing.T) {
+	s := newTestServer(t)
+	shared := s.createApp(t, "a-shared") // first by name: on every page
+	rel := s.createRelease(t, "R")
+	for i := range 30 {
+		app := s.createApp(t, fmt.Sprintf("app-%02d", i))
+		s.createDep(t, app, shared)
+		s.createChange(t, fmt.Sprintf("change %d", i), rel, app, shared)
+	}
+	const query = `query($n:Int!) { applications(first:$n, orderBy:{field:NAME}) { totalCount edges { node {
+		name
+		changes { totalCount edges { node { title release { name } } } }
+		upstreamDependencies { edges { node { kind provider { name owner } } } }
+		downstreamDependencies(first: 3) { totalCount edges { node { consumer { name } } } }
+	} } } }`
+	count := func(n int) int64 {
+		before := s.statements.Load()
+		s.ok(t, query, vars("n", n), nil)
+		return s.statements.Load() - before
+	}
+	small, large := count(2), count(30)
+	if small != large {
+		t.Fatalf("statement count grows with the page size: %d statements for 2 rows, %d for 30", small, large)
+	}
+	t.Logf("%d statements for any page size", large)
+}
+
+func TestRequestLog(t *testing.T) {
+	s := newTestServer(t)
+	s.ok(t, `query ListApps { applications { totalCount } }`, nil, nil)
+	logs := s.logs.String()
+	for _, want := range []string{"operation=ListApps", "status=200", "duration="} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("request log lacks %q:\n%s", want, logs)
+		}
+	}
+}

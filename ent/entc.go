@@ -1,0 +1,204 @@
+//go:build ignore
+
+// entc.go runs Ent's code generation with the entgql extension. It writes the
+// generated Go code under ent/ and the GraphQL schema graph/ent.graphqls, which
+// gqlgen then turns into graph/generated.go.
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"log"
+	"strings"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent/entc"
+	"entgo.io/ent/entc/gen"
+	"entgo.io/ent/schema"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+func main() {
+	ex, err := entgql.NewExtension(
+		entgql.WithConfigPath("../gqlgen.yml"),
+		entgql.WithSchemaGenerator(),
+		entgql.WithSchemaPath("../graph/ent.graphqls"),
+		entgql.WithWhereInputs(true),
+		entgql.WithNodeDescriptor(false),
+		entgql.WithSchemaHook(describe),
+	)
+	if err != nil {
+		log.Fatalf("creating entgql extension: %v", err)
+	}
+	err = entc.Generate("./schema", &gen.Config{
+		Features: []gen.Feature{
+			// Global ids: every type owns a 2^32 range of ids, so node(id:)
+			// knows the type from the id alone, on SQLite and PostgreSQL alike.
+			gen.FeatureGlobalID,
+			gen.FeatureExecQuery,
+		},
+	}, entc.Extensions(ex))
+	if err != nil {
+		log.Fatalf("running ent codegen: %v", err)
+	}
+}
+
+// describe gives every generated type and field a description, so GraphiQL's
+// documentation explorer explains the whole API: entity types take the
+// schema.Comment of their Ent schema, edges their Comment, and the generic
+// Relay and where-input members a description derived from their names.
+func describe(g *gen.Graph, s *ast.Schema) error {
+	for _, t := range g.Nodes {
+		def := s.Types[t.Name]
+		if def == nil {
+			continue
+		}
+		if def.Description == "" {
+			def.Description = typeComment(t)
+		}
+		for _, e := range t.Edges {
+			if f := def.Fields.ForName(lowerCamel(e.Name)); f != nil && f.Description == "" {
+				f.Description = e.Comment()
+			}
+		}
+	}
+	for name, def := range s.Types {
+		if def.BuiltIn || strings.HasPrefix(name, "__") {
+			continue
+		}
+		if def.Description == "" {
+			def.Description = genericTypeDescription(name)
+		}
+		for _, f := range def.Fields {
+			if f.Description == "" {
+				f.Description = genericFieldDescription(name, f.Name)
+			}
+		}
+	}
+	return nil
+}
+
+func typeComment(t *gen.Type) string {
+	ant := &schema.CommentAnnotation{}
+	raw, ok := t.Annotations[ant.Name()]
+	if !ok {
+		return ""
+	}
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return ""
+	}
+	_ = json.Unmarshal(b, ant)
+	return ant.Text
+}
+
+func lowerCamel(snake string) string {
+	parts := strings.Split(snake, "_")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] != "" {
+			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+		}
+	}
+	return strings.Join(parts, "")
+}
+
+func genericTypeDescription(name string) string {
+	switch {
+	case strings.HasSuffix(name, "Connection"):
+		return fmt.Sprintf("A Relay connection: one page of %s records.", strings.TrimSuffix(name, "Connection"))
+	case strings.HasSuffix(name, "Edge"):
+		return fmt.Sprintf("An edge of a %s connection: one record and its cursor.", strings.TrimSuffix(name, "Edge"))
+	case strings.HasSuffix(name, "Order"):
+		return fmt.Sprintf("How to order a list of %s records.", strings.TrimSuffix(name, "Order"))
+	case name == "Mutation":
+		return "Operations that create, change or delete records."
+	case name == "Query":
+		return "The entry points for reading the portfolio."
+	}
+	return ""
+}
+
+// predicateSuffixes maps the suffixes of entgql's where-input fields to what
+// they test, longest first so that "NotIn" wins over "In".
+var predicateSuffixes = []struct{ suffix, meaning string }{
+	{"ContainsFold", "contains the value, ignoring case"},
+	{"EqualFold", "equals the value, ignoring case"},
+	{"HasPrefix", "starts with the value"},
+	{"HasSuffix", "ends with the value"},
+	{"Contains", "contains the value"},
+	{"NotNil", "is set"},
+	{"IsNil", "is not set"},
+	{"NotIn", "is none of the values"},
+	{"GTE", "is greater than or equal to the value"},
+	{"LTE", "is less than or equal to the value"},
+	{"NEQ", "differs from the value"},
+	{"GT", "is greater than the value"},
+	{"LT", "is less than the value"},
+	{"In", "is one of the values"},
+}
+
+func genericFieldDescription(typeName, field string) string {
+	switch field {
+	case "not":
+		return "Matches records that do not match this filter."
+	case "and":
+		return "Matches records that match every one of these filters."
+	case "or":
+		return "Matches records that match at least one of these filters."
+	case "edges":
+		return "The records of this page, each with its cursor."
+	case "node":
+		return "The record."
+	case "cursor":
+		return "Opaque position of the record, for after/before."
+	case "pageInfo":
+		return "Where this page lies in the whole list."
+	case "totalCount":
+		return "How many records match, on all pages."
+	case "direction":
+		return "Ascending or descending."
+	case "id":
+		return "Globally unique id of the record; node(id:) resolves it."
+	}
+	if typeName == "Query" {
+		return fmt.Sprintf("Lists %s as a Relay connection, with paging, filters and ordering.", field)
+	}
+	for _, verb := range []string{"add", "remove", "clear"} {
+		if rest, ok := strings.CutPrefix(field, verb); ok && rest != "" {
+			what := strings.TrimSuffix(rest, "IDs")
+			switch verb {
+			case "add":
+				return fmt.Sprintf("Ids of %s records to connect.", what)
+			case "remove":
+				return fmt.Sprintf("Ids of %s records to disconnect.", what)
+			default:
+				return fmt.Sprintf("Unsets %s.", rest)
+			}
+		}
+	}
+	if what, ok := strings.CutSuffix(field, "IDs"); ok {
+		return fmt.Sprintf("Ids of the %s records to connect.", what)
+	}
+	if what, ok := strings.CutSuffix(field, "ID"); ok {
+		return fmt.Sprintf("Id of the %s record to connect.", what)
+	}
+	if typeName == "OrderDirection" {
+		return ""
+	}
+	if strings.HasPrefix(field, "has") {
+		edge := strings.TrimPrefix(field, "has")
+		if strings.HasSuffix(edge, "With") {
+			return fmt.Sprintf("Matches records with a %s edge matching one of these filters.", strings.TrimSuffix(edge, "With"))
+		}
+		return fmt.Sprintf("Matches records that have (true) or lack (false) a %s edge.", edge)
+	}
+	for _, p := range predicateSuffixes {
+		if strings.HasSuffix(field, p.suffix) && len(field) > len(p.suffix) {
+			return fmt.Sprintf("Matches when %s %s.", strings.TrimSuffix(field, p.suffix), p.meaning)
+		}
+	}
+	if strings.HasSuffix(typeName, "WhereInput") {
+		return fmt.Sprintf("Matches when %s equals the value.", field)
+	}
+	return ""
+}

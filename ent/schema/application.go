@@ -1,0 +1,89 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+)
+
+// Application is a deployable system of the portfolio: a service, a database,
+// a front end. Applications depend on each other through Dependency records.
+type Application struct {
+	ent.Schema
+}
+
+// Mixin of the Application.
+func (Application) Mixin() []ent.Mixin {
+	return []ent.Mixin{TimeMixin{}}
+}
+
+// Fields of the Application.
+func (Application) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").
+			NotEmpty().
+			MaxLen(200).
+			Unique().
+			Comment("Unique name of the application; surrounding whitespace is trimmed.").
+			Annotations(entgql.OrderField("NAME")),
+		field.String("description").
+			Default("").
+			MaxLen(10000).
+			Comment("What the application does."),
+		field.String("owner").
+			Default("").
+			MaxLen(200).
+			Comment("The team that owns the application."),
+		field.Enum("criticality").
+			Values("CRITICAL", "HIGH", "MEDIUM", "LOW").
+			Annotations(entgql.Type("Criticality")).
+			Default("MEDIUM").
+			Comment("How much the business suffers when the application is down."),
+	}
+}
+
+// Edges of the Application.
+func (Application) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("changes", Change.Type).
+			Ref("applications").
+			Comment("The changes that touch this application.").
+			Annotations(
+				entgql.RelayConnection(),
+				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
+			),
+		edge.To("upstream_dependencies", Dependency.Type).
+			Comment("Dependency records in which this application is the consumer: what it depends on.").
+			Annotations(
+				entgql.RelayConnection(),
+				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
+			),
+		edge.To("downstream_dependencies", Dependency.Type).
+			Comment("Dependency records in which this application is the provider: what depends on it.").
+			Annotations(
+				entgql.RelayConnection(),
+				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
+			),
+	}
+}
+
+// Hooks of the Application.
+func (Application) Hooks() []ent.Hook {
+	return []ent.Hook{
+		trimField("name"),
+		refuseDeleteWhileReferenced(),
+	}
+}
+
+// Annotations of the Application.
+func (Application) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		schema.Comment("A deployable system of the portfolio: a service, a database, a front end."),
+		entgql.RelayConnection(),
+		entgql.QueryField(),
+		entgql.MultiOrder(),
+		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
+	}
+}

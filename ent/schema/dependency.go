@@ -1,0 +1,89 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// Dependency reads "consumer depends on provider": a change to the provider
+// may impact the consumer. Its ends are immutable; to move a dependency,
+// delete it and create another.
+type Dependency struct {
+	ent.Schema
+}
+
+// Mixin of the Dependency.
+func (Dependency) Mixin() []ent.Mixin {
+	return []ent.Mixin{TimeMixin{}}
+}
+
+// Fields of the Dependency.
+func (Dependency) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("consumer_id").
+			Immutable().
+			Comment("The application that depends on the provider."),
+		field.Int("provider_id").
+			Immutable().
+			Comment("The application the consumer depends on."),
+		field.Enum("kind").
+			Values("RUNTIME", "DATA", "BUILD", "INFRASTRUCTURE").
+			Default("RUNTIME").
+			Comment("How the consumer depends on the provider."),
+		field.String("description").
+			Default("").
+			MaxLen(10000).
+			Comment("Free text about the dependency."),
+	}
+}
+
+// Edges of the Dependency.
+func (Dependency) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("consumer", Application.Type).
+			Ref("upstream_dependencies").
+			Field("consumer_id").
+			Unique().
+			Required().
+			Immutable().
+			Comment("The application that depends on the provider."),
+		edge.From("provider", Application.Type).
+			Ref("downstream_dependencies").
+			Field("provider_id").
+			Unique().
+			Required().
+			Immutable().
+			Comment("The application the consumer depends on."),
+	}
+}
+
+// Indexes of the Dependency: one record per (consumer, provider) pair, and
+// the provider side indexed for "who depends on me" look-ups.
+func (Dependency) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("consumer_id", "provider_id").Unique(),
+		index.Fields("provider_id"),
+	}
+}
+
+// Hooks of the Dependency.
+func (Dependency) Hooks() []ent.Hook {
+	return []ent.Hook{
+		refuseSelfDependency(),
+	}
+}
+
+// Annotations of the Dependency.
+func (Dependency) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		schema.Comment("A dependency between two applications: the consumer depends on the provider."),
+		entgql.RelayConnection(),
+		entgql.QueryField(),
+		entgql.MultiOrder(),
+		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
+	}
+}

@@ -1,0 +1,211 @@
+package schema
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"entgo.io/ent"
+
+	gen "github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/ent/application"
+	"github.com/relgraph/relgraph/ent/change"
+	"github.com/relgraph/relgraph/ent/dependency"
+	"github.com/relgraph/relgraph/ent/hook"
+	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/fault"
+)
+
+// trimField trims surrounding whitespace from a string field before the
+// field's validators run, so "  billing " is stored as "billing" and a
+// blank name fails NotEmpty.
+func trimField(name string) ent.Hook {
+	return func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if v, ok := m.Field(name); ok {
+				if s, ok := v.(string); ok {
+					if err := m.SetField(name, strings.TrimSpace(s)); err != nil {
+						return nil, err
+					}
+				}
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+}
+
+// refuseDeleteWhileReferenced refuses to delete an application that changes
+// or dependencies still reference: a deletion must never silently take
+// portfolio facts with it.
+func refuseDeleteWhileReferenced() ent.Hook {
+	return hook.On(func(next ent.Mutator) ent.Mutator {
+		return hook.ApplicationFunc(func(ctx context.Context, m *gen.ApplicationMutation) (ent.Value, error) {
+			ids, err := m.IDs(ctx)
+			if err != nil {
+				return nil, err
+			}
+			client := m.Client()
+			for _, id := range ids {
+				changes, err := client.Change.Query().
+					Where(change.HasApplicationsWith(application.ID(id))).Count(ctx)
+				if err != nil {
+					return nil, err
+				}
+				deps, err := client.Dependency.Query().
+					Where(dependency.Or(dependency.ConsumerID(id), dependency.ProviderID(id))).Count(ctx)
+				if err != nil {
+					return nil, err
+				}
+				if changes+deps > 0 {
+					name, err := client.Application.Query().Where(application.ID(id)).Select(application.FieldName).String(ctx)
+					if err != nil {
+						return nil, err
+					}
+					return nil, fault.Conflicting("application %q is still referenced by %s and %s; remove or reassign them first",
+						name, plural(changes, "change"), plural(deps, "dependency", "dependencies"))
+				}
+			}
+			return next.Mutate(ctx, m)
+		})
+	}, ent.OpDelete|ent.OpDeleteOne)
+}
+
+// refuseSelfDependency refuses a dependency whose consumer is its provider.
+// The ends of a dependency are immutable, so checking creation suffices.
+func refuseSelfDependency() ent.Hook {
+	return hook.On(func(next ent.Mutator) ent.Mutator {
+		return hook.DependencyFunc(func(ctx context.Context, m *gen.DependencyMutation) (ent.Value, error) {
+			c, cok := m.ConsumerID()
+			p, pok := m.ProviderID()
+			if cok && pok && c == p {
+				return nil, fault.Invalid("providerID", "an application cannot depend on itself")
+			}
+			return next.Mutate(ctx, m)
+		})
+	}, ent.OpCreate)
+}
+
+// requireApplications keeps every change touching at least one application,
+// on creation and after any update that removes applications.
+func requireApplications() ent.Hook {
+	return func(next ent.Mutator) ent.Mutator {
+		return hook.ChangeFunc(func(ctx context.Context, m *gen.ChangeMutation) (ent.Value, error) {
+			const msg = "a change must touch at least one application"
+			switch {
+			case m.Op().Is(ent.OpCreate):
+				if len(m.ApplicationsIDs()) == 0 {
+					return nil, fault.Invalid("applicationIDs", msg)
+				}
+			case m.Op().Is(ent.OpUpdate | ent.OpUpdateOne):
+				if !m.ApplicationsCleared() && len(m.RemovedApplicationsIDs()) == 0 {
+					break
+				}
+				ids, err := m.IDs(ctx)
+				if err != nil {
+					return nil, err
+				}
+				for _, id := range ids {
+					var current []int
+					if !m.ApplicationsCleared() {
+						current, err = m.Client().Application.Query().
+							Where(application.HasChangesWith(change.ID(id))).IDs(ctx)
+						if err != nil {
+							return nil, err
+						}
+					}
+					if remaining(current, m.RemovedApplicationsIDs(), m.ApplicationsIDs()) == 0 {
+						return nil, fault.Invalid("removeApplicationIDs", msg)
+					}
+				}
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+}
+
+// remaining counts the distinct ids of current minus removed plus added.
+func remaining(current, removed, added []int) int {
+	set := make(map[int]bool, len(current)+len(added))
+	for _, id := range current {
+		set[id] = true
+	}
+	for _, id := range removed {
+		delete(set, id)
+	}
+	for _, id := range added {
+		set[id] = true
+	}
+	return len(set)
+}
+
+// requireWindowOrder keeps a release's window well formed: when both ends
+// are set, endsAt is after startsAt, whichever of them an update touches.
+func requireWindowOrder() ent.Hook {
+	return func(next ent.Mutator) ent.Mutator {
+		return hook.ReleaseFunc(func(ctx context.Context, m *gen.ReleaseMutation) (ent.Value, error) {
+			starts, sok := m.StartsAt()
+			ends, eok := m.EndsAt()
+			switch {
+			case m.Op().Is(ent.OpCreate):
+				if sok && eok {
+					if err := checkWindow(starts, ends); err != nil {
+						return nil, err
+					}
+				}
+			case m.Op().Is(ent.OpUpdate | ent.OpUpdateOne):
+				if !sok && !eok {
+					break
+				}
+				ids, err := m.IDs(ctx)
+				if err != nil {
+					return nil, err
+				}
+				stored, err := m.Client().Release.Query().Where(release.IDIn(ids...)).
+					Select(release.FieldStartsAt, release.FieldEndsAt).All(ctx)
+				if err != nil {
+					return nil, err
+				}
+				for _, r := range stored {
+					s, e := r.StartsAt, r.EndsAt
+					if sok {
+						s = &starts
+					}
+					if eok {
+						e = &ends
+					}
+					if m.StartsAtCleared() {
+						s = nil
+					}
+					if m.EndsAtCleared() {
+						e = nil
+					}
+					if s != nil && e != nil {
+						if err := checkWindow(*s, *e); err != nil {
+							return nil, err
+						}
+					}
+				}
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+}
+
+func checkWindow(starts, ends time.Time) error {
+	if !ends.After(starts) {
+		return fault.Invalid("endsAt", "endsAt (%s) must be after startsAt (%s)",
+			ends.Format(time.RFC3339), starts.Format(time.RFC3339))
+	}
+	return nil
+}
+
+func plural(n int, forms ...string) string {
+	if n == 1 {
+		return "1 " + forms[0]
+	}
+	if len(forms) > 1 {
+		return fmt.Sprintf("%d %s", n, forms[1])
+	}
+	return fmt.Sprintf("%d %ss", n, forms[0])
+}

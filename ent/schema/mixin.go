@@ -1,0 +1,50 @@
+// Package schema is the single source of truth for relgraph's data model:
+// fields, validation, defaults, enums, indexes, edges and how each is exposed
+// through GraphQL. Everything else (ent/, graph/ent.graphqls) is generated
+// from it.
+package schema
+
+import (
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+	"entgo.io/ent/schema/mixin"
+)
+
+// TimeMixin gives an entity createdAt/updatedAt timestamps that clients can
+// order by but never set.
+type TimeMixin struct {
+	mixin.Schema
+}
+
+// Fields of the TimeMixin.
+func (TimeMixin) Fields() []ent.Field {
+	return []ent.Field{
+		field.Time("created_at").
+			Default(time.Now).
+			Immutable().
+			Comment("When the record was created.").
+			Annotations(
+				entgql.OrderField("CREATED_AT"),
+				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
+			),
+		field.Time("updated_at").
+			Default(time.Now).
+			UpdateDefault(time.Now).
+			Comment("When the record was last changed.").
+			Annotations(
+				entgql.OrderField("UPDATED_AT"),
+				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
+			),
+	}
+}
+
+// Indexes of the TimeMixin: lists are ordered by creation time by default.
+func (TimeMixin) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("created_at"),
+	}
+}

@@ -1,0 +1,49 @@
+// Package fault defines the domain errors that relgraph reports to clients.
+// Each carries a machine-readable code; the GraphQL error presenter turns it
+// into extensions.code. Lower layers (schema hooks, the analysis engine's
+// callers) return these instead of formatting GraphQL errors themselves.
+package fault
+
+import "fmt"
+
+// Code is the machine-readable class of an error, as listed in the contract.
+type Code string
+
+// The codes of the public contract.
+const (
+	BadUserInput       Code = "BAD_USER_INPUT"
+	NotFound           Code = "NOT_FOUND"
+	Conflict           Code = "CONFLICT"
+	Unauthenticated    Code = "UNAUTHENTICATED"
+	Forbidden          Code = "FORBIDDEN"
+	FailedPrecondition Code = "FAILED_PRECONDITION"
+	ComplexityLimit    Code = "COMPLEXITY_LIMIT"
+	Internal           Code = "INTERNAL"
+)
+
+// Error is an error meant for the client: its message is safe to show.
+type Error struct {
+	Code    Code
+	Message string
+	// Field names the offending input field, in GraphQL spelling, if any.
+	Field string
+	// Extensions are extra machine-readable details (e.g. currentVersion).
+	Extensions map[string]any
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Invalid reports bad input in the named field.
+func Invalid(field, format string, args ...any) *Error {
+	return &Error{Code: BadUserInput, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// Missing reports a record that does not exist.
+func Missing(format string, args ...any) *Error {
+	return &Error{Code: NotFound, Message: fmt.Sprintf(format, args...)}
+}
+
+// Conflicting reports a write that clashes with the stored state.
+func Conflicting(format string, args ...any) *Error {
+	return &Error{Code: Conflict, Message: fmt.Sprintf(format, args...)}
+}

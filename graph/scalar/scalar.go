@@ -1,0 +1,47 @@
+// Package scalar holds relgraph's GraphQL scalar marshalers. IDs are Ent's
+// global integer ids, exchanged as strings so clients treat them as opaque.
+package scalar
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/99designs/gqlgen/graphql"
+)
+
+// InputError reports a scalar argument that cannot be read; the error
+// presenter maps it to BAD_USER_INPUT.
+type InputError struct {
+	Msg string
+}
+
+func (e *InputError) Error() string { return e.Msg }
+
+// MarshalID writes an id as a GraphQL ID string.
+func MarshalID(id int) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		_, _ = io.WriteString(w, strconv.Quote(strconv.Itoa(id)))
+	})
+}
+
+// UnmarshalID reads an id given as a string or an integer.
+func UnmarshalID(v any) (int, error) {
+	switch v := v.(type) {
+	case string:
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return 0, &InputError{Msg: fmt.Sprintf("%q is not a valid id", v)}
+		}
+		return int(id), nil
+	case json.Number:
+		return UnmarshalID(string(v))
+	case int:
+		return UnmarshalID(strconv.Itoa(v))
+	case int64:
+		return UnmarshalID(strconv.FormatInt(v, 10))
+	default:
+		return 0, &InputError{Msg: fmt.Sprintf("%v is not a valid id", v)}
+	}
+}

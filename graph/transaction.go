@@ -1,0 +1,93 @@
+package graph
+
+import (
+	"context"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/relgraph/relgraph/ent"
+)
+
+// transactioner runs every mutation operation in one database transaction,
+// committed only when the whole response has no error, so a request that
+// fails anywhere writes nothing. It is entgql.Transactioner's design, but
+// its own failures (begin, commit) pass through the error presenter instead
+// of reaching the client with the driver's message.
+type transactioner struct {
+	client  *ent.Client
+	present graphql.ErrorPresenterFunc
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+	graphql.ResponseInterceptor
+} = transactioner{}
+
+func (transactioner) ExtensionName() string { return "RelgraphTransactioner" }
+
+func (transactioner) Validate(graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationContext serializes a mutation's field resolvers: a
+// transaction is not safe for concurrent use.
+func (transactioner) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if !isMutation(oc.Operation) {
+		return nil
+	}
+	previous := oc.ResolverMiddleware
+	var mu sync.Mutex
+	oc.ResolverMiddleware = func(ctx context.Context, next graphql.Resolver) (any, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return previous(ctx, next)
+	}
+	return nil
+}
+
+// InterceptResponse opens the transaction, runs the operation and commits or
+// rolls back.
+func (t transactioner) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	if !isMutation(graphql.GetOperationContext(ctx).Operation) {
+		return next(ctx)
+	}
+	txCtx, tx, err := t.client.OpenTx(ctx)
+	if err != nil {
+		return t.failed(ctx, err)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			_ = tx.Rollback()
+			panic(r)
+		}
+	}()
+	rsp := next(txCtx)
+	if len(rsp.Errors) > 0 {
+		_ = tx.Rollback()
+		return &graphql.Response{Errors: rsp.Errors, Extensions: rsp.Extensions}
+	}
+	if err := tx.Commit(); err != nil {
+		return t.failed(ctx, err)
+	}
+	return rsp
+}
+
+// failed answers a request whose transaction could not begin or commit.
+func (t transactioner) failed(ctx context.Context, err error) *graphql.Response {
+	return &graphql.Response{Errors: gqlerror.List{t.present(ctx, &resolverError{err: err})}}
+}
+
+func isMutation(op *ast.OperationDefinition) bool {
+	return op != nil && op.Operation == ast.Mutation
+}
+
+// db returns the client of the request's transaction, or the shared client
+// outside one.
+func (r *Resolver) db(ctx context.Context) *ent.Client {
+	if c := ent.FromContext(ctx); c != nil {
+		return c
+	}
+	return r.client
+}

@@ -1,0 +1,286 @@
+// Package graphiql serves the GraphiQL IDE for the relgraph GraphQL API
+// entirely from assets embedded in the binary.
+//
+// gqlgen ships its own playground handlers (playground.Handler,
+// playground.ApolloSandboxHandler, ...), but the pages they serve load
+// GraphiQL, React and fonts from public CDNs at run time. On an air-gapped
+// network, or behind a proxy that blocks those hosts, they render an empty
+// page. This package instead embeds GraphiQL's UMD bundle and stylesheet and
+// React's UMD builds (see assets/LICENSES.txt for versions and licenses,
+// refresh.sh to update them), so the IDE works with no network access other
+// than to the server itself.
+//
+// The page loads no inline script, which allows a strict
+// Content-Security-Policy: scripts, styles and fetches are limited to the
+// page's own origin. GraphQL requests therefore go to an endpoint on the same
+// origin. Subscriptions over WebSocket are not supported: GraphiQL's UMD
+// bundle does not include the graphql-ws client.
+package graphiql
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+)
+
+// AssetPrefix is the URL path prefix under which Handler serves the
+// embedded GraphiQL assets, e.g. /graphiql/graphiql.min.js.
+const AssetPrefix = "/graphiql/"
+
+// contentSecurityPolicy is sent with the HTML page. GraphiQL's stylesheet
+// embeds its fonts and a few images as data: URIs; everything else comes
+// from the page's origin. Inline styles stay forbidden: GraphiQL works
+// without them. (Its dialogs try to add a <style> element that locks page
+// scrolling; the browser refuses it and logs a CSP error to the console.
+// page.css already keeps the page from scrolling, so nothing changes.)
+const contentSecurityPolicy = "default-src 'none'; " +
+	"script-src 'self'; " +
+	"style-src 'self'; " +
+	"img-src 'self' data:; " +
+	"font-src 'self' data:; " +
+	"connect-src 'self'; " +
+	"base-uri 'none'; " +
+	"form-action 'none'; " +
+	"frame-ancestors 'self'"
+
+// Cache-Control values. An asset requested with the version query parameter
+// the page puts in its URL (a hash of its content) can be cached for good:
+// a binary with different content links it under a different URL. Anything
+// else, the page included, has to be revalidated on each use.
+const (
+	cacheImmutable  = "public, max-age=31536000, immutable"
+	cacheRevalidate = "no-cache"
+)
+
+// versionParam is the query parameter that carries an asset's version.
+const versionParam = "v"
+
+//go:embed assets
+var assetFiles embed.FS
+
+//go:embed page.html.tmpl
+var pageSource string
+
+// pageTemplate renders the HTML page; see pageData for its input.
+var pageTemplate = template.Must(template.New("page").Parse(pageSource))
+
+// contentTypes maps the extensions of embedded files to the Content-Type
+// they are served with. Files with other extensions are not served.
+var contentTypes = map[string]string{
+	".js":  "text/javascript; charset=utf-8",
+	".css": "text/css; charset=utf-8",
+	".svg": "image/svg+xml",
+	".txt": "text/plain; charset=utf-8",
+}
+
+// asset is one embedded file, ready to serve.
+type asset struct {
+	body        []byte
+	contentType string
+	// version is a hash of body; it is the asset's ETag and the value of
+	// the version query parameter in the URLs the page links to.
+	version string
+}
+
+// assets holds every servable file of the embedded assets directory, by
+// file name (e.g. "graphiql.min.js").
+var assets = loadAssets()
+
+// loadAssets reads the embedded assets directory into a map from file
+// name to asset. It panics if the directory cannot be read, which can only
+// happen if the embed directive and the directory disagree.
+func loadAssets() map[string]asset {
+	entries, err := fs.ReadDir(assetFiles, "assets")
+	if err != nil {
+		panic(fmt.Sprintf("graphiql: reading embedded assets: %v", err))
+	}
+	m := make(map[string]asset, len(entries))
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		ct, ok := contentTypes[path.Ext(e.Name())]
+		if !ok {
+			continue
+		}
+		body, err := assetFiles.ReadFile("assets/" + e.Name())
+		if err != nil {
+			panic(fmt.Sprintf("graphiql: reading embedded asset %s: %v", e.Name(), err))
+		}
+		sum := sha256.Sum256(body)
+		m[e.Name()] = asset{
+			body:        body,
+			contentType: ct,
+			version:     hex.EncodeToString(sum[:8]),
+		}
+	}
+	return m
+}
+
+// pageData is the input of pageTemplate.
+type pageData struct {
+	// Title is the page title and the name shown in place of GraphiQL's
+	// logo.
+	Title string
+	// Endpoint is the GraphQL endpoint as given to Handler.
+	Endpoint string
+	// Assets maps each asset's file name to the relative URL the page
+	// loads it from, e.g. "graphiql/init.js?v=0123456789abcdef".
+	Assets map[string]string
+}
+
+// handler is the http.Handler returned by Handler.
+type handler struct {
+	// page is the rendered HTML page.
+	page []byte
+	// pageETag is the strong ETag of page.
+	pageETag string
+}
+
+// Handler returns an http.Handler that serves GraphiQL for the GraphQL API
+// at endpoint, with title as the page title and as the name shown in the
+// top-left corner (an empty title means "GraphiQL").
+//
+// endpoint is the URL path of the GraphQL API on the same origin as the
+// page, such as "/graphql"; a relative path is resolved against the page's
+// URL in the browser. Handler panics if endpoint is empty or not a path
+// (e.g. "https://example.com/graphql"): the page's Content-Security-Policy
+// only lets it talk to its own origin.
+//
+// A single handler serves both the page and its assets, at request paths:
+//
+//   - "/": the HTML page (also for an empty path);
+//   - "/graphiql/NAME": the embedded asset NAME, e.g.
+//     "/graphiql/graphiql.min.js" (see AssetPrefix); the assets are
+//     graphiql.min.js, graphiql.min.css, react.production.min.js,
+//     react-dom.production.min.js, init.js, page.css, favicon.svg and
+//     LICENSES.txt;
+//   - anything else: 404 Not Found.
+//
+// Only GET and HEAD are allowed; other methods get 405 Method Not Allowed.
+// Mount it on the root of a mux, where more specific patterns such as
+// "/graphql" still take precedence:
+//
+//	h := graphiql.Handler("relgraph", "/graphql")
+//	mux.Handle("/", h)
+//
+// or, to leave other paths to other handlers, on exactly these two
+// patterns (Go 1.22 or later):
+//
+//	mux.Handle("/{$}", h)
+//	mux.Handle(graphiql.AssetPrefix, h)
+//
+// The page links its assets by relative URLs, so it also works under a
+// prefix whose URL ends in a slash, with the prefix stripped:
+//
+//	mux.Handle("/ide/", http.StripPrefix("/ide", h)) // page at /ide/
+//
+// The page is sent with Cache-Control: no-cache and a strict
+// Content-Security-Policy. Its asset URLs carry a hash of the asset's
+// content (?v=...); such requests are answered with a one-year, immutable
+// Cache-Control, other asset requests with no-cache. Every response to a
+// GET or HEAD has an ETag, and conditional requests are honoured.
+func Handler(title, endpoint string) http.Handler {
+	if err := checkEndpoint(endpoint); err != nil {
+		panic("graphiql: " + err.Error())
+	}
+	if title == "" {
+		title = "GraphiQL"
+	}
+	data := pageData{
+		Title:    title,
+		Endpoint: endpoint,
+		Assets:   make(map[string]string, len(assets)),
+	}
+	for name, a := range assets {
+		data.Assets[name] = strings.TrimPrefix(AssetPrefix, "/") + name +
+			"?" + versionParam + "=" + a.version
+	}
+	var buf bytes.Buffer
+	if err := pageTemplate.Execute(&buf, data); err != nil {
+		// The template and its data are fixed; this is a programming error.
+		panic(fmt.Sprintf("graphiql: rendering page: %v", err))
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	return &handler{
+		page:     buf.Bytes(),
+		pageETag: `"` + hex.EncodeToString(sum[:8]) + `"`,
+	}
+}
+
+// checkEndpoint reports why endpoint cannot be used as the GraphQL
+// endpoint of the page, or nil if it can.
+func checkEndpoint(endpoint string) error {
+	if endpoint == "" {
+		return fmt.Errorf("empty GraphQL endpoint")
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return fmt.Errorf("invalid GraphQL endpoint %q: %v", endpoint, err)
+	}
+	if u.Scheme != "" || u.Host != "" || u.Opaque != "" || u.User != nil {
+		return fmt.Errorf("GraphQL endpoint %q is not a path on the page's origin", endpoint)
+	}
+	return nil
+}
+
+// ServeHTTP serves the page at "/" (or ""), the assets under AssetPrefix,
+// and 404 Not Found for any other path.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	switch {
+	case p == "/" || p == "":
+		if !allowMethod(w, r) {
+			return
+		}
+		hdr := w.Header()
+		hdr.Set("Content-Type", "text/html; charset=utf-8")
+		hdr.Set("Cache-Control", cacheRevalidate)
+		hdr.Set("Content-Security-Policy", contentSecurityPolicy)
+		hdr.Set("X-Content-Type-Options", "nosniff")
+		hdr.Set("Referrer-Policy", "no-referrer")
+		hdr.Set("ETag", h.pageETag)
+		http.ServeContent(w, r, "index.html", time.Time{}, bytes.NewReader(h.page))
+	case strings.HasPrefix(p, AssetPrefix):
+		a, ok := assets[strings.TrimPrefix(p, AssetPrefix)]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		if !allowMethod(w, r) {
+			return
+		}
+		hdr := w.Header()
+		hdr.Set("Content-Type", a.contentType)
+		if r.URL.Query().Get(versionParam) == a.version {
+			hdr.Set("Cache-Control", cacheImmutable)
+		} else {
+			hdr.Set("Cache-Control", cacheRevalidate)
+		}
+		hdr.Set("X-Content-Type-Options", "nosniff")
+		hdr.Set("ETag", `"`+a.version+`"`)
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.body))
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// allowMethod reports whether r's method is GET or HEAD. If it is not, it
+// answers 405 Method Not Allowed.
+func allowMethod(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return true
+	}
+	w.Header().Set("Allow", "GET, HEAD")
+	http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+	return false
+}

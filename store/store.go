@@ -1,0 +1,168 @@
+// Package store is the one place that opens relgraph's database: SQLite (the
+// embedded default) or PostgreSQL, with the settings each needs, and migrates
+// the schema.
+//
+// SQLite runs with foreign keys on, WAL (readers never block the writer), a
+// busy timeout, and BEGIN IMMEDIATE for transactions: a write transaction
+// takes the write lock when it starts, so concurrent mutations queue on the
+// busy timeout instead of failing with "database is locked" when a read lock
+// cannot be upgraded.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	_ "github.com/mattn/go-sqlite3"    // registers the "sqlite3" database/sql driver
+
+	"github.com/relgraph/relgraph/ent"
+	_ "github.com/relgraph/relgraph/ent/runtime" // schema hooks and defaults
+)
+
+// BusyTimeout is how long an SQLite connection waits for the write lock.
+const BusyTimeout = 30 * time.Second
+
+// DB is an open database: the Ent client over it and what it is.
+type DB struct {
+	Client  *ent.Client
+	Dialect string
+	sql     *sql.DB
+}
+
+// Open connects to the database named by dsn: a postgres:// or
+// postgresql:// URL selects PostgreSQL; anything else is an SQLite file path
+// or file: URI.
+func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	var (
+		db  *sql.DB
+		err error
+		dia string
+	)
+	if IsPostgres(dsn) {
+		dia = dialect.Postgres
+		db, err = sql.Open("pgx", dsn)
+		if err == nil {
+			db.SetMaxOpenConns(20)
+			db.SetMaxIdleConns(20)
+		}
+	} else {
+		dia = dialect.SQLite
+		db, err = sql.Open("sqlite3", SQLiteDSN(dsn))
+		if err == nil {
+			// Every pooled connection carries the pragmas of the DSN; a
+			// bounded pool keeps file handles and WAL readers in check.
+			db.SetMaxOpenConns(8)
+			db.SetMaxIdleConns(8)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	var drv dialect.Driver = entsql.OpenDB(dia, db)
+	if o.onStatement != nil {
+		hook := o.onStatement
+		drv = dialect.DebugWithContext(drv, func(ctx context.Context, v ...any) {
+			hook(ctx, fmt.Sprint(v...))
+		})
+	}
+	return &DB{Client: ent.NewClient(ent.Driver(drv)), Dialect: dia, sql: db}, nil
+}
+
+// Option configures Open.
+type Option func(*options)
+
+type options struct {
+	onStatement func(ctx context.Context, statement string)
+}
+
+// WithStatementHook calls f with every SQL statement Ent sends, for
+// debugging and for tests that count statements.
+func WithStatementHook(f func(ctx context.Context, statement string)) Option {
+	return func(o *options) { o.onStatement = f }
+}
+
+// IsPostgres reports whether dsn selects PostgreSQL.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// SQLiteDSN turns a file path or file: URI into a go-sqlite3 DSN carrying
+// relgraph's connection settings; settings the caller gave win.
+func SQLiteDSN(dsn string) string {
+	path, query, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
+	params, err := url.ParseQuery(query)
+	if err != nil {
+		params = url.Values{}
+	}
+	defaults := map[string]string{
+		"_fk":           "1",
+		"_journal_mode": "WAL",
+		"_busy_timeout": fmt.Sprint(BusyTimeout.Milliseconds()),
+		"_txlock":       "immediate",
+		"_synchronous":  "NORMAL",
+	}
+	for k, v := range defaults {
+		if !params.Has(k) {
+			params.Set(k, v)
+		}
+	}
+	return "file:" + path + "?" + params.Encode()
+}
+
+// Migrate brings the schema up to date. It is safe to run on every start and
+// from several processes.
+func (d *DB) Migrate(ctx context.Context) error {
+	if err := d.Client.Schema.Create(ctx); err != nil {
+		return fmt.Errorf("migrate schema: %w", err)
+	}
+	// Ent's many-to-many join table is keyed (change_id, application_id);
+	// "which changes touch this application" needs the other direction.
+	if _, err := d.sql.ExecContext(ctx,
+		`CREATE INDEX IF NOT EXISTS change_applications_application_id ON change_applications (application_id)`); err != nil {
+		return fmt.Errorf("migrate schema: %w", err)
+	}
+	return nil
+}
+
+// Ping reports whether the database answers.
+func (d *DB) Ping(ctx context.Context) error {
+	return d.sql.PingContext(ctx)
+}
+
+// SQL returns the underlying connection pool, for health checks and
+// hand-written queries.
+func (d *DB) SQL() *sql.DB { return d.sql }
+
+// Close closes the Ent client and the connection pool.
+func (d *DB) Close() error {
+	return d.Client.Close()
+}
+
+// Redact hides the password of a PostgreSQL URL, for logs.
+func Redact(dsn string) string {
+	if !IsPostgres(dsn) {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "postgres://(unparsable)"
+	}
+	return u.Redacted()
+}
