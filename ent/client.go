@@ -18,6 +18,7 @@ import (
 	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/dependency"
+	"github.com/relgraph/relgraph/ent/generation"
 	"github.com/relgraph/relgraph/ent/release"
 
 	stdsql "database/sql"
@@ -34,6 +35,8 @@ type Client struct {
 	Change *ChangeClient
 	// Dependency is the client for interacting with the Dependency builders.
 	Dependency *DependencyClient
+	// Generation is the client for interacting with the Generation builders.
+	Generation *GenerationClient
 	// Release is the client for interacting with the Release builders.
 	Release *ReleaseClient
 }
@@ -50,6 +53,7 @@ func (c *Client) init() {
 	c.Application = NewApplicationClient(c.config)
 	c.Change = NewChangeClient(c.config)
 	c.Dependency = NewDependencyClient(c.config)
+	c.Generation = NewGenerationClient(c.config)
 	c.Release = NewReleaseClient(c.config)
 }
 
@@ -146,6 +150,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Application: NewApplicationClient(cfg),
 		Change:      NewChangeClient(cfg),
 		Dependency:  NewDependencyClient(cfg),
+		Generation:  NewGenerationClient(cfg),
 		Release:     NewReleaseClient(cfg),
 	}, nil
 }
@@ -169,6 +174,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Application: NewApplicationClient(cfg),
 		Change:      NewChangeClient(cfg),
 		Dependency:  NewDependencyClient(cfg),
+		Generation:  NewGenerationClient(cfg),
 		Release:     NewReleaseClient(cfg),
 	}, nil
 }
@@ -201,6 +207,7 @@ func (c *Client) Use(hooks ...Hook) {
 	c.Application.Use(hooks...)
 	c.Change.Use(hooks...)
 	c.Dependency.Use(hooks...)
+	c.Generation.Use(hooks...)
 	c.Release.Use(hooks...)
 }
 
@@ -210,6 +217,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	c.Application.Intercept(interceptors...)
 	c.Change.Intercept(interceptors...)
 	c.Dependency.Intercept(interceptors...)
+	c.Generation.Intercept(interceptors...)
 	c.Release.Intercept(interceptors...)
 }
 
@@ -222,6 +230,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Change.mutate(ctx, m)
 	case *DependencyMutation:
 		return c.Dependency.mutate(ctx, m)
+	case *GenerationMutation:
+		return c.Generation.mutate(ctx, m)
 	case *ReleaseMutation:
 		return c.Release.mutate(ctx, m)
 	default:
@@ -743,6 +753,139 @@ func (c *DependencyClient) mutate(ctx context.Context, m *DependencyMutation) (V
 	}
 }
 
+// GenerationClient is a client for the Generation schema.
+type GenerationClient struct {
+	config
+}
+
+// NewGenerationClient returns a client for the Generation from the given config.
+func NewGenerationClient(c config) *GenerationClient {
+	return &GenerationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `generation.Hooks(f(g(h())))`.
+func (c *GenerationClient) Use(hooks ...Hook) {
+	c.hooks.Generation = append(c.hooks.Generation, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `generation.Intercept(f(g(h())))`.
+func (c *GenerationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Generation = append(c.inters.Generation, interceptors...)
+}
+
+// Create returns a builder for creating a Generation entity.
+func (c *GenerationClient) Create() *GenerationCreate {
+	mutation := newGenerationMutation(c.config, OpCreate)
+	return &GenerationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Generation entities.
+func (c *GenerationClient) CreateBulk(builders ...*GenerationCreate) *GenerationCreateBulk {
+	return &GenerationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *GenerationClient) MapCreateBulk(slice any, setFunc func(*GenerationCreate, int)) *GenerationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &GenerationCreateBulk{err: fmt.Errorf("calling to GenerationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*GenerationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &GenerationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Generation.
+func (c *GenerationClient) Update() *GenerationUpdate {
+	mutation := newGenerationMutation(c.config, OpUpdate)
+	return &GenerationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *GenerationClient) UpdateOne(_m *Generation) *GenerationUpdateOne {
+	mutation := newGenerationMutation(c.config, OpUpdateOne, withGeneration(_m))
+	return &GenerationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *GenerationClient) UpdateOneID(id int) *GenerationUpdateOne {
+	mutation := newGenerationMutation(c.config, OpUpdateOne, withGenerationID(id))
+	return &GenerationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Generation.
+func (c *GenerationClient) Delete() *GenerationDelete {
+	mutation := newGenerationMutation(c.config, OpDelete)
+	return &GenerationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *GenerationClient) DeleteOne(_m *Generation) *GenerationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *GenerationClient) DeleteOneID(id int) *GenerationDeleteOne {
+	builder := c.Delete().Where(generation.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &GenerationDeleteOne{builder}
+}
+
+// Query returns a query builder for Generation.
+func (c *GenerationClient) Query() *GenerationQuery {
+	return &GenerationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeGeneration},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Generation entity by its id.
+func (c *GenerationClient) Get(ctx context.Context, id int) (*Generation, error) {
+	return c.Query().Where(generation.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *GenerationClient) GetX(ctx context.Context, id int) *Generation {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *GenerationClient) Hooks() []Hook {
+	return c.hooks.Generation
+}
+
+// Interceptors returns the client interceptors.
+func (c *GenerationClient) Interceptors() []Interceptor {
+	return c.inters.Generation
+}
+
+func (c *GenerationClient) mutate(ctx context.Context, m *GenerationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&GenerationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&GenerationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&GenerationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&GenerationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Generation mutation op: %q", m.Op())
+	}
+}
+
 // ReleaseClient is a client for the Release schema.
 type ReleaseClient struct {
 	config
@@ -896,10 +1039,10 @@ func (c *ReleaseClient) mutate(ctx context.Context, m *ReleaseMutation) (Value, 
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Application, Change, Dependency, Release []ent.Hook
+		Application, Change, Dependency, Generation, Release []ent.Hook
 	}
 	inters struct {
-		Application, Change, Dependency, Release []ent.Interceptor
+		Application, Change, Dependency, Generation, Release []ent.Interceptor
 	}
 )
 

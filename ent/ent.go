@@ -15,6 +15,7 @@ import (
 	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/dependency"
+	"github.com/relgraph/relgraph/ent/generation"
 	"github.com/relgraph/relgraph/ent/release"
 )
 
@@ -79,6 +80,7 @@ func checkColumn(t, c string) error {
 			application.Table: application.ValidColumn,
 			change.Table:      change.ValidColumn,
 			dependency.Table:  dependency.ValidColumn,
+			generation.Table:  generation.ValidColumn,
 			release.Table:     release.ValidColumn,
 		})
 	})

@@ -20,6 +20,8 @@ type Tx struct {
 	Change *ChangeClient
 	// Dependency is the client for interacting with the Dependency builders.
 	Dependency *DependencyClient
+	// Generation is the client for interacting with the Generation builders.
+	Generation *GenerationClient
 	// Release is the client for interacting with the Release builders.
 	Release *ReleaseClient
 
@@ -156,6 +158,7 @@ func (tx *Tx) init() {
 	tx.Application = NewApplicationClient(tx.config)
 	tx.Change = NewChangeClient(tx.config)
 	tx.Dependency = NewDependencyClient(tx.config)
+	tx.Generation = NewGenerationClient(tx.config)
 	tx.Release = NewReleaseClient(tx.config)
 }
 

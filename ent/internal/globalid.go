@@ -2,4 +2,4 @@
 
 package internal
 
-const IncrementStarts = "{\"applications\":0,\"changes\":4294967296,\"dependencies\":8589934592,\"releases\":12884901888}"
+const IncrementStarts = "{\"applications\":0,\"changes\":4294967296,\"dependencies\":8589934592,\"generations\":17179869184,\"releases\":12884901888}"

@@ -117,6 +117,18 @@ var (
 			},
 		},
 	}
+	// GenerationsColumns holds the columns for the "generations" table.
+	GenerationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "name", Type: field.TypeString, Unique: true},
+		{Name: "value", Type: field.TypeInt64, Default: 0},
+	}
+	// GenerationsTable holds the schema information for the "generations" table.
+	GenerationsTable = &schema.Table{
+		Name:       "generations",
+		Columns:    GenerationsColumns,
+		PrimaryKey: []*schema.Column{GenerationsColumns[0]},
+	}
 	// ReleasesColumns holds the columns for the "releases" table.
 	ReleasesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -181,6 +193,7 @@ var (
 		ApplicationsTable,
 		ChangesTable,
 		DependenciesTable,
+		GenerationsTable,
 		ReleasesTable,
 		ChangeApplicationsTable,
 	}
@@ -198,6 +211,9 @@ func init() {
 	DependenciesTable.ForeignKeys[1].RefTable = ApplicationsTable
 	DependenciesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(8589934592),
+	}
+	GenerationsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(17179869184),
 	}
 	ReleasesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(12884901888),

@@ -15,5 +15,8 @@ type Change func(*sql.Selector)
 // Dependency is the predicate function for dependency builders.
 type Dependency func(*sql.Selector)
 
+// Generation is the predicate function for generation builders.
+type Generation func(*sql.Selector)
+
 // Release is the predicate function for release builders.
 type Release func(*sql.Selector)

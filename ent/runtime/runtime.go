@@ -8,6 +8,7 @@ import (
 	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/dependency"
+	"github.com/relgraph/relgraph/ent/generation"
 	"github.com/relgraph/relgraph/ent/release"
 	"github.com/relgraph/relgraph/ent/schema"
 )
@@ -20,6 +21,7 @@ func init() {
 	applicationHooks := schema.Application{}.Hooks()
 	application.Hooks[0] = applicationHooks[0]
 	application.Hooks[1] = applicationHooks[1]
+	application.Hooks[2] = applicationHooks[2]
 	applicationMixinFields0 := applicationMixin[0].Fields()
 	_ = applicationMixinFields0
 	applicationFields := schema.Application{}.Fields()
@@ -113,6 +115,7 @@ func init() {
 	dependencyMixin := schema.Dependency{}.Mixin()
 	dependencyHooks := schema.Dependency{}.Hooks()
 	dependency.Hooks[0] = dependencyHooks[0]
+	dependency.Hooks[1] = dependencyHooks[1]
 	dependencyMixinFields0 := dependencyMixin[0].Fields()
 	_ = dependencyMixinFields0
 	dependencyFields := schema.Dependency{}.Fields()
@@ -133,6 +136,16 @@ func init() {
 	dependency.DefaultDescription = dependencyDescDescription.Default.(string)
 	// dependency.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
 	dependency.DescriptionValidator = dependencyDescDescription.Validators[0].(func(string) error)
+	generationFields := schema.Generation{}.Fields()
+	_ = generationFields
+	// generationDescName is the schema descriptor for name field.
+	generationDescName := generationFields[0].Descriptor()
+	// generation.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	generation.NameValidator = generationDescName.Validators[0].(func(string) error)
+	// generationDescValue is the schema descriptor for value field.
+	generationDescValue := generationFields[1].Descriptor()
+	// generation.DefaultValue holds the default value on creation for the value field.
+	generation.DefaultValue = generationDescValue.Default.(int64)
 	releaseMixin := schema.Release{}.Mixin()
 	releaseHooks := schema.Release{}.Hooks()
 	release.Hooks[0] = releaseHooks[0]

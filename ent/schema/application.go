@@ -74,6 +74,7 @@ func (Application) Hooks() []ent.Hook {
 	return []ent.Hook{
 		trimField("name"),
 		refuseDeleteWhileReferenced(),
+		bumpGraphGeneration(),
 	}
 }
 

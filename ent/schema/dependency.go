@@ -74,6 +74,7 @@ func (Dependency) Indexes() []ent.Index {
 func (Dependency) Hooks() []ent.Hook {
 	return []ent.Hook{
 		refuseSelfDependency(),
+		bumpGraphGeneration(),
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/dependency"
+	"github.com/relgraph/relgraph/ent/generation"
 	"github.com/relgraph/relgraph/ent/hook"
 	"github.com/relgraph/relgraph/ent/release"
 	"github.com/relgraph/relgraph/fault"
@@ -208,4 +209,44 @@ func plural(n int, forms ...string) string {
 		return fmt.Sprintf("%d %s", n, forms[1])
 	}
 	return fmt.Sprintf("%d %ss", n, forms[0])
+}
+
+// GraphGeneration names the counter of dependency-graph writes.
+const GraphGeneration = "graph"
+
+// bumpGraphGeneration increments the graph generation in the same
+// transaction as an application or dependency write, after the write
+// succeeded, so that every server's snapshot of the graph is known stale the
+// moment the write commits, and not before.
+func bumpGraphGeneration() ent.Hook {
+	return func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			v, err := next.Mutate(ctx, m)
+			if err != nil {
+				return v, err
+			}
+			c, ok := m.(interface{ Client() *gen.Client })
+			if !ok {
+				return nil, fmt.Errorf("bump graph generation: unexpected mutation %T", m)
+			}
+			if err := BumpGeneration(ctx, c.Client(), GraphGeneration); err != nil {
+				return nil, err
+			}
+			return v, nil
+		})
+	}
+}
+
+// BumpGeneration increments the named generation, creating it on first use.
+func BumpGeneration(ctx context.Context, client *gen.Client, name string) error {
+	n, err := client.Generation.Update().Where(generation.Name(name)).AddValue(1).Save(ctx)
+	if err != nil {
+		return fmt.Errorf("bump generation %s: %w", name, err)
+	}
+	if n == 0 {
+		if err := client.Generation.Create().SetName(name).SetValue(1).Exec(ctx); err != nil {
+			return fmt.Errorf("create generation %s: %w", name, err)
+		}
+	}
+	return nil
 }
