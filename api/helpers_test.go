@@ -50,6 +50,19 @@ func newTestServer(t *testing.T, configure ...func(*api.Config)) *testServer {
 	return ts
 }
 
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// newReplica serves a second, independent handler (its own graph cache) over
+// the same database file as s, as a second replica would.
+func newReplica(t *testing.T, s *testServer) *testServer {
+	t.Helper()
+	r := &testServer{logs: &bytes.Buffer{}, DB: s.DB}
+	cfg := api.Config{DB: s.DB, Logger: slog.New(slog.NewTextHandler(&lockedWriter{w: r.logs}, nil))}
+	r.Server = httptest.NewServer(api.New(cfg))
+	t.Cleanup(r.Close)
+	return r
+}
+
 type lockedWriter struct {
 	mu sync.Mutex
 	w  io.Writer

@@ -28,8 +28,8 @@ type ApplicationQuery struct {
 	withChanges                     *ChangeQuery
 	withUpstreamDependencies        *DependencyQuery
 	withDownstreamDependencies      *DependencyQuery
-	modifiers                       []func(*sql.Selector)
 	loadTotal                       []func(context.Context, []*Application) error
+	modifiers                       []func(*sql.Selector)
 	withNamedChanges                map[string]*ChangeQuery
 	withNamedUpstreamDependencies   map[string]*DependencyQuery
 	withNamedDownstreamDependencies map[string]*DependencyQuery
@@ -331,8 +331,9 @@ func (_q *ApplicationQuery) Clone() *ApplicationQuery {
 		withUpstreamDependencies:   _q.withUpstreamDependencies.Clone(),
 		withDownstreamDependencies: _q.withDownstreamDependencies.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -717,6 +718,9 @@ func (_q *ApplicationQuery) sqlQuery(ctx context.Context) *sql.Selector {
 	if _q.ctx.Unique != nil && *_q.ctx.Unique {
 		selector.Distinct()
 	}
+	for _, m := range _q.modifiers {
+		m(selector)
+	}
 	for _, p := range _q.predicates {
 		p(selector)
 	}
@@ -732,6 +736,12 @@ func (_q *ApplicationQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *ApplicationQuery) Modify(modifiers ...func(s *sql.Selector)) *ApplicationSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
 }
 
 // WithNamedChanges tells the query-builder to eager-load the nodes that are connected to the "changes"
@@ -864,4 +874,10 @@ func (_s *ApplicationSelect) sqlScan(ctx context.Context, root *ApplicationQuery
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *ApplicationSelect) Modify(modifiers ...func(s *sql.Selector)) *ApplicationSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -27,8 +27,8 @@ type ChangeQuery struct {
 	predicates            []predicate.Change
 	withApplications      *ApplicationQuery
 	withRelease           *ReleaseQuery
-	modifiers             []func(*sql.Selector)
 	loadTotal             []func(context.Context, []*Change) error
+	modifiers             []func(*sql.Selector)
 	withNamedApplications map[string]*ApplicationQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -305,8 +305,9 @@ func (_q *ChangeQuery) Clone() *ChangeQuery {
 		withApplications: _q.withApplications.Clone(),
 		withRelease:      _q.withRelease.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -628,6 +629,9 @@ func (_q *ChangeQuery) sqlQuery(ctx context.Context) *sql.Selector {
 	if _q.ctx.Unique != nil && *_q.ctx.Unique {
 		selector.Distinct()
 	}
+	for _, m := range _q.modifiers {
+		m(selector)
+	}
 	for _, p := range _q.predicates {
 		p(selector)
 	}
@@ -643,6 +647,12 @@ func (_q *ChangeQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *ChangeQuery) Modify(modifiers ...func(s *sql.Selector)) *ChangeSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
 }
 
 // WithNamedApplications tells the query-builder to eager-load the nodes that are connected to the "applications"
@@ -747,4 +757,10 @@ func (_s *ChangeSelect) sqlScan(ctx context.Context, root *ChangeQuery, v any) e
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *ChangeSelect) Modify(modifiers ...func(s *sql.Selector)) *ChangeSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -20,8 +20,9 @@ import (
 // ChangeUpdate is the builder for updating Change entities.
 type ChangeUpdate struct {
 	config
-	hooks    []Hook
-	mutation *ChangeMutation
+	hooks     []Hook
+	mutation  *ChangeMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the ChangeUpdate builder.
@@ -256,6 +257,12 @@ func (_u *ChangeUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *ChangeUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ChangeUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *ChangeUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -363,6 +370,7 @@ func (_u *ChangeUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{change.Label}
@@ -378,9 +386,10 @@ func (_u *ChangeUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 // ChangeUpdateOne is the builder for updating a single Change entity.
 type ChangeUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *ChangeMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *ChangeMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -622,6 +631,12 @@ func (_u *ChangeUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *ChangeUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ChangeUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *ChangeUpdateOne) sqlSave(ctx context.Context) (_node *Change, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -746,6 +761,7 @@ func (_u *ChangeUpdateOne) sqlSave(ctx context.Context) (_node *Change, err erro
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &Change{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

@@ -36,6 +36,7 @@ func main() {
 			// knows the type from the id alone, on SQLite and PostgreSQL alike.
 			gen.FeatureGlobalID,
 			gen.FeatureExecQuery,
+			gen.FeatureModifier,
 		},
 	}, entc.Extensions(ex))
 	if err != nil {

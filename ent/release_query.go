@@ -25,8 +25,8 @@ type ReleaseQuery struct {
 	inters           []Interceptor
 	predicates       []predicate.Release
 	withChanges      *ChangeQuery
-	modifiers        []func(*sql.Selector)
 	loadTotal        []func(context.Context, []*Release) error
+	modifiers        []func(*sql.Selector)
 	withNamedChanges map[string]*ChangeQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -280,8 +280,9 @@ func (_q *ReleaseQuery) Clone() *ReleaseQuery {
 		predicates:  append([]predicate.Release{}, _q.predicates...),
 		withChanges: _q.withChanges.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -522,6 +523,9 @@ func (_q *ReleaseQuery) sqlQuery(ctx context.Context) *sql.Selector {
 	if _q.ctx.Unique != nil && *_q.ctx.Unique {
 		selector.Distinct()
 	}
+	for _, m := range _q.modifiers {
+		m(selector)
+	}
 	for _, p := range _q.predicates {
 		p(selector)
 	}
@@ -537,6 +541,12 @@ func (_q *ReleaseQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *ReleaseQuery) Modify(modifiers ...func(s *sql.Selector)) *ReleaseSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
 }
 
 // WithNamedChanges tells the query-builder to eager-load the nodes that are connected to the "changes"
@@ -641,4 +651,10 @@ func (_s *ReleaseSelect) sqlScan(ctx context.Context, root *ReleaseQuery, v any)
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *ReleaseSelect) Modify(modifiers ...func(s *sql.Selector)) *ReleaseSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

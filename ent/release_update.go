@@ -19,8 +19,9 @@ import (
 // ReleaseUpdate is the builder for updating Release entities.
 type ReleaseUpdate struct {
 	config
-	hooks    []Hook
-	mutation *ReleaseMutation
+	hooks     []Hook
+	mutation  *ReleaseMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the ReleaseUpdate builder.
@@ -220,6 +221,12 @@ func (_u *ReleaseUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *ReleaseUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ReleaseUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *ReleaseUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -301,6 +308,7 @@ func (_u *ReleaseUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{release.Label}
@@ -316,9 +324,10 @@ func (_u *ReleaseUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 // ReleaseUpdateOne is the builder for updating a single Release entity.
 type ReleaseUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *ReleaseMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *ReleaseMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -525,6 +534,12 @@ func (_u *ReleaseUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *ReleaseUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ReleaseUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *ReleaseUpdateOne) sqlSave(ctx context.Context) (_node *Release, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -623,6 +638,7 @@ func (_u *ReleaseUpdateOne) sqlSave(ctx context.Context) (_node *Release, err er
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &Release{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

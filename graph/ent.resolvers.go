@@ -46,7 +46,17 @@ func (r *queryResolver) Releases(ctx context.Context, after *entgql.Cursor[int],
 		ent.WithReleaseOrder(orderBy), ent.WithReleaseFilter(where.Filter))
 }
 
+// Application returns ApplicationResolver implementation.
+func (r *Resolver) Application() ApplicationResolver { return &applicationResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
-type queryResolver struct{ *Resolver }
+// Release returns ReleaseResolver implementation.
+func (r *Resolver) Release() ReleaseResolver { return &releaseResolver{r} }
+
+type (
+	applicationResolver struct{ *Resolver }
+	queryResolver       struct{ *Resolver }
+	releaseResolver     struct{ *Resolver }
+)

@@ -29,16 +29,16 @@ type resolverError struct{ err error }
 func (e *resolverError) Error() string { return e.err.Error() }
 func (e *resolverError) Unwrap() error { return e.err }
 
-// markResolverErrors is a field middleware that tags resolver errors.
-func markResolverErrors(ctx context.Context, next graphql.Resolver) (any, error) {
-	res, err := next(ctx)
-	if err != nil {
-		var gqlErr *gqlerror.Error
-		if !errors.As(err, &gqlErr) || gqlErr.Extensions["code"] == nil {
-			err = &resolverError{err: err}
-		}
+// markResolverError tags an error returned by a resolver.
+func markResolverError(err error) error {
+	if err == nil {
+		return nil
 	}
-	return res, err
+	var gqlErr *gqlerror.Error
+	if !errors.As(err, &gqlErr) || gqlErr.Extensions["code"] == nil {
+		return &resolverError{err: err}
+	}
+	return err
 }
 
 // presentError returns the error presenter: it classifies err and logs what

@@ -5,6 +5,7 @@ package graph
 
 import (
 	"github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/store"
 )
 
 //go:generate go run -mod=mod github.com/99designs/gqlgen
@@ -14,4 +15,5 @@ import (
 // context (ent.FromContext) so they run inside the request's transaction.
 type Resolver struct {
 	client *ent.Client
+	graph  *store.GraphCache
 }

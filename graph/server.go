@@ -13,6 +13,7 @@ import (
 
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/fault"
+	"github.com/relgraph/relgraph/store"
 )
 
 // Options tune the GraphQL server; zero values take the defaults.
@@ -31,16 +32,11 @@ const (
 	DefaultMaxPageSize     = 1000
 )
 
-// NewSchema builds the executable schema over client.
-func NewSchema(client *ent.Client) graphql.ExecutableSchema {
-	return NewExecutableSchema(Config{Resolvers: &Resolver{client: client}})
-}
-
 // NewServer builds the GraphQL handler with exactly the transports and
 // extensions relgraph uses: GET and POST JSON, introspection, persisted
 // queries, a complexity limit, one error presenter, and a transaction per
 // mutation.
-func NewServer(client *ent.Client, opts Options) *handler.Server {
+func NewServer(client *ent.Client, graph *store.GraphCache, opts Options) *handler.Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -50,7 +46,8 @@ func NewServer(client *ent.Client, opts Options) *handler.Server {
 	if opts.MaxPageSize == 0 {
 		opts.MaxPageSize = DefaultMaxPageSize
 	}
-	srv := handler.New(NewSchema(client))
+	resolver := &Resolver{client: client, graph: graph}
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: resolver}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -62,24 +59,27 @@ func NewServer(client *ent.Client, opts Options) *handler.Server {
 	present := presentError(opts.Logger)
 	srv.SetErrorPresenter(present)
 	srv.SetRecoverFunc(recoverPanic(opts.Logger))
-	srv.AroundFields(markResolverErrors)
-	srv.AroundFields(limitPageSize(opts.MaxPageSize))
+	srv.AroundFields(guardFields(opts.MaxPageSize))
 	srv.Use(transactioner{client: client, present: present})
 	return srv
 }
 
-// limitPageSize refuses first/last above max on any field, so no request can
-// ask for a whole large table at once.
-func limitPageSize(limit int) graphql.FieldMiddleware {
+// guardFields is the one field middleware: it refuses first/last above
+// limit on any connection, so no request can ask for a whole large table at
+// once, and tags errors returned by resolvers (see resolverError). Plain
+// struct fields, the bulk of any large response, pass straight through.
+func guardFields(limit int) graphql.FieldMiddleware {
 	return func(ctx context.Context, next graphql.Resolver) (any, error) {
 		fc := graphql.GetFieldContext(ctx)
-		if fc != nil {
-			for _, arg := range []string{"first", "last"} {
-				if n, ok := fc.Args[arg].(*int); ok && n != nil && *n > limit {
-					return nil, fault.Invalid(arg, "%s must be at most %d", arg, limit)
-				}
+		if fc == nil || (!fc.IsResolver && !fc.IsMethod) {
+			return next(ctx)
+		}
+		for _, arg := range []string{"first", "last"} {
+			if n, ok := fc.Args[arg].(*int); ok && n != nil && *n > limit {
+				return nil, fault.Invalid(arg, "%s must be at most %d", arg, limit)
 			}
 		}
-		return next(ctx)
+		res, err := next(ctx)
+		return res, markResolverError(err)
 	}
 }

@@ -1,0 +1,222 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/relgraph/relgraph/api"
+	"github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/impact"
+	"github.com/relgraph/relgraph/store"
+)
+
+// benchPortfolio is a synthetic portfolio stored in a real SQLite file, shared
+// by the benchmarks of one run.
+type benchPortfolio struct {
+	db        *store.DB
+	releaseID int
+	changed   int
+}
+
+var (
+	benchOnce sync.Map // apps -> *sync.Once
+	benchDBs  sync.Map // apps -> *benchPortfolio
+	benchDir  string
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchDir != "" {
+		os.RemoveAll(benchDir)
+	}
+	os.Exit(code)
+}
+
+// loadBenchPortfolio stores impact.Synthetic(n, 5) and one release whose
+// changes are those of impact.SyntheticReleases' first release.
+func loadBenchPortfolio(b *testing.B, n int) *benchPortfolio {
+	once, _ := benchOnce.LoadOrStore(n, &sync.Once{})
+	once.(*sync.Once).Do(func() {
+		ctx := context.Background()
+		if benchDir == "" {
+			dir, err := os.MkdirTemp("", "relgraph-bench-")
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchDir = dir
+		}
+		db, err := store.Open(ctx, filepath.Join(benchDir, fmt.Sprintf("apps-%d.db", n)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := db.Migrate(ctx); err != nil {
+			b.Fatal(err)
+		}
+		ids, deps := impact.Synthetic(n, 5, 1)
+		rel := impact.SyntheticReleases(ids, 1, 1, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))[0]
+		tx, err := db.Client.Tx(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		dbID := make(map[int]int, n)
+		const chunk = 1000
+		for start := 0; start < len(ids); start += chunk {
+			part := ids[start:min(start+chunk, len(ids))]
+			builders := make([]*ent.ApplicationCreate, len(part))
+			for i, id := range part {
+				builders[i] = tx.Application.Create().SetName(fmt.Sprintf("app-%d", id))
+			}
+			apps, err := tx.Application.CreateBulk(builders...).Save(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i, a := range apps {
+				dbID[part[i]] = a.ID
+			}
+		}
+		for start := 0; start < len(deps); start += chunk {
+			part := deps[start:min(start+chunk, len(deps))]
+			builders := make([]*ent.DependencyCreate, len(part))
+			for i, d := range part {
+				builders[i] = tx.Dependency.Create().SetConsumerID(dbID[d.Consumer]).SetProviderID(dbID[d.Provider])
+			}
+			if _, err := tx.Dependency.CreateBulk(builders...).Save(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+		r, err := tx.Release.Create().SetName("bench").SetStartsAt(rel.Window.Start).SetEndsAt(rel.Window.End).Save(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, app := range rel.Changed {
+			if err := tx.Change.Create().SetTitle("change").AddApplicationIDs(dbID[app]).SetReleaseID(r.ID).Exec(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+		benchDBs.Store(n, &benchPortfolio{db: db, releaseID: r.ID, changed: len(rel.Changed)})
+	})
+	p, ok := benchDBs.Load(n)
+	if !ok {
+		b.Fatal("portfolio setup failed")
+	}
+	return p.(*benchPortfolio)
+}
+
+var benchSizes = []int{1000, 10000}
+
+// BenchmarkReleaseImpactHTTP is the end-to-end cost of a release's impact:
+// HTTP, GraphQL, the snapshot freshness check, the engine, loading the
+// impacted applications and writing JSON.
+func BenchmarkReleaseImpactHTTP(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("apps=%d", n), func(b *testing.B) {
+			p := loadBenchPortfolio(b, n)
+			srv := httptest.NewServer(api.New(api.Config{DB: p.db, Logger: discardLogger()}))
+			defer srv.Close()
+			body, _ := json.Marshal(map[string]any{
+				"query":     `query($id:ID!) { node(id:$id) { ... on Release { impact { impacted { application { name } distance } } } } }`,
+				"variables": map[string]any{"id": fmt.Sprint(p.releaseID)},
+			})
+			// The first response is checked in full; timed ones are read to the
+			// end but not decoded, so the client's JSON decoding is not billed
+			// to the server.
+			post := func() int {
+				res, err := srv.Client().Post(srv.URL+"/graphql", "application/json", bytes.NewReader(body))
+				if err != nil {
+					b.Fatal(err)
+				}
+				var out struct {
+					Data struct {
+						Node struct {
+							Impact struct{ Impacted []json.RawMessage }
+						}
+					}
+					Errors []any
+				}
+				raw, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				if err := json.Unmarshal(raw, &out); err != nil || len(out.Errors) > 0 || res.StatusCode != http.StatusOK {
+					b.Fatalf("bad response %d: %.300s", res.StatusCode, raw)
+				}
+				return len(out.Data.Node.Impact.Impacted)
+			}
+			impacted := post() // also builds the snapshot
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				res, err := srv.Client().Post(srv.URL+"/graphql", "application/json", bytes.NewReader(body))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := io.Copy(io.Discard, res.Body); err != nil || res.StatusCode != http.StatusOK {
+					b.Fatalf("status %d, %v", res.StatusCode, err)
+				}
+				res.Body.Close()
+			}
+			b.ReportMetric(float64(impacted), "impacted")
+			b.ReportMetric(float64(p.changed), "changed")
+		})
+	}
+}
+
+// impactCTE is the impact query a user would write without relgraph: a
+// recursive CTE over the dependency table. It returns the impacted set only
+// (UNION deduplicates, which is what makes it terminate on cycles), without
+// the distances and paths relgraph also computes.
+const impactCTE = `
+WITH RECURSIVE impacted(id) AS (
+	SELECT ca.application_id FROM change_applications ca JOIN changes c ON c.id = ca.change_id WHERE c.release_id = ?
+	UNION
+	SELECT d.consumer_id FROM dependencies d JOIN impacted i ON d.provider_id = i.id
+)
+SELECT a.name FROM impacted i JOIN applications a ON a.id = i.id`
+
+// BenchmarkReleaseImpactRecursiveCTE runs impactCTE directly on SQLite, for
+// comparison with BenchmarkReleaseImpactHTTP.
+func BenchmarkReleaseImpactRecursiveCTE(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("apps=%d", n), func(b *testing.B) {
+			p := loadBenchPortfolio(b, n)
+			ctx := context.Background()
+			run := func() int {
+				rows, err := p.db.SQL().QueryContext(ctx, impactCTE, p.releaseID)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer rows.Close()
+				count := 0
+				for rows.Next() {
+					var name string
+					if err := rows.Scan(&name); err != nil {
+						b.Fatal(err)
+					}
+					count++
+				}
+				if err := rows.Err(); err != nil {
+					b.Fatal(err)
+				}
+				return count
+			}
+			impacted := run()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				run()
+			}
+			b.ReportMetric(float64(impacted), "impacted")
+		})
+	}
+}

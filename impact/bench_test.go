@@ -1,0 +1,115 @@
+package impact_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/relgraph/relgraph/impact"
+)
+
+// benchSizes are the portfolio sizes benchmarked, each with 5 deps per app.
+var benchSizes = []int{1000, 10000, 100000}
+
+type fixture struct {
+	ids  []int
+	deps []impact.Dependency
+	snap *impact.Snapshot
+	rels []impact.Release // 1,000 releases over a year
+}
+
+var (
+	fixturesMu sync.Mutex
+	fixtures   = map[int]*fixture{}
+)
+
+// getFixture builds (once per size) a synthetic portfolio and its releases.
+func getFixture(n int) *fixture {
+	fixturesMu.Lock()
+	defer fixturesMu.Unlock()
+	if f, ok := fixtures[n]; ok {
+		return f
+	}
+	ids, deps := impact.Synthetic(n, 5, int64(n))
+	f := &fixture{ids: ids, deps: deps, snap: impact.NewSnapshot(ids, deps, 1)}
+	f.rels = impact.SyntheticReleases(ids, 1000, int64(n)+1, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	fixtures[n] = f
+	return f
+}
+
+func forSizes(b *testing.B, run func(b *testing.B, f *fixture)) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("apps=%d", n), func(b *testing.B) {
+			f := getFixture(n)
+			b.ReportAllocs()
+			b.ResetTimer()
+			run(b, f)
+		})
+	}
+}
+
+func BenchmarkSnapshotBuild(b *testing.B) {
+	forSizes(b, func(b *testing.B, f *fixture) {
+		for b.Loop() {
+			impact.NewSnapshot(f.ids, f.deps, 1)
+		}
+	})
+}
+
+// BenchmarkImpactOneRelease is Impact with paths, unbounded, for one
+// release (5–50 changed apps), averaged over the 1,000 synthetic releases.
+func BenchmarkImpactOneRelease(b *testing.B) {
+	forSizes(b, func(b *testing.B, f *fixture) {
+		k := 0
+		for b.Loop() {
+			f.snap.Impact(f.rels[k%len(f.rels)].Changed, -1)
+			k++
+		}
+	})
+}
+
+// BenchmarkImpactSetOneRelease is ImpactSet for one release.
+func BenchmarkImpactSetOneRelease(b *testing.B) {
+	forSizes(b, func(b *testing.B, f *fixture) {
+		k := 0
+		for b.Loop() {
+			f.snap.ImpactSet(f.rels[k%len(f.rels)].Changed)
+			k++
+		}
+	})
+}
+
+func BenchmarkConflicts1000Releases(b *testing.B) {
+	forSizes(b, func(b *testing.B, f *fixture) {
+		var conflicts, shared int
+		for b.Loop() {
+			cs := f.snap.Conflicts(f.rels)
+			conflicts, shared = len(cs), 0
+			for _, c := range cs {
+				shared += len(c.Shared)
+			}
+		}
+		b.ReportMetric(float64(conflicts), "conflicts")
+		b.ReportMetric(float64(shared), "shared-ids")
+	})
+}
+
+// BenchmarkDeploymentWaves is DeploymentWaves for one release.
+func BenchmarkDeploymentWaves(b *testing.B) {
+	forSizes(b, func(b *testing.B, f *fixture) {
+		k := 0
+		for b.Loop() {
+			f.snap.DeploymentWaves(f.rels[k%len(f.rels)].Changed)
+			k++
+		}
+	})
+}
+
+func BenchmarkCycles(b *testing.B) {
+	forSizes(b, func(b *testing.B, f *fixture) {
+		for b.Loop() {
+			f.snap.Cycles()
+		}
+	})
+}

@@ -1,0 +1,150 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/ent/dependency"
+	"github.com/relgraph/relgraph/ent/generation"
+	"github.com/relgraph/relgraph/ent/schema"
+	"github.com/relgraph/relgraph/impact"
+)
+
+// GraphCache keeps one immutable snapshot of the dependency graph, with the
+// application records it names, and rebuilds it only when the graph
+// generation moved. Every application or
+// dependency write bumps the generation in its own transaction (a schema
+// hook), so one indexed single-row query per request tells any server
+// process, on SQLite or on a PostgreSQL shared by several replicas, whether
+// its snapshot is stale. Concurrent requests share one rebuild.
+type GraphCache struct {
+	client  *ent.Client
+	current atomic.Pointer[Graph]
+	group   singleflight.Group
+	builds  atomic.Int64
+}
+
+// NewGraphCache returns a cache over client; the first request builds the
+// snapshot.
+func NewGraphCache(client *ent.Client) *GraphCache {
+	return &GraphCache{client: client}
+}
+
+// Builds reports how many snapshots the cache has built, for tests and
+// metrics.
+func (g *GraphCache) Builds() int64 { return g.builds.Load() }
+
+// Graph is an immutable view of the dependency graph: the engine's snapshot
+// and the applications it names. Because every application write bumps the
+// graph generation too, the records are exactly as fresh as the snapshot, so
+// analysis results need no further query to name their applications.
+type Graph struct {
+	*impact.Snapshot
+	apps map[int]*ent.Application
+}
+
+// Applications returns the applications with the given ids, in that order,
+// skipping unknown ids. Each is a copy: callers may not share the cache's
+// records with code that mutates them (Ent's eager loading does).
+func (g *Graph) Applications(ids []int) []*ent.Application {
+	out := make([]*ent.Application, 0, len(ids))
+	for _, id := range ids {
+		if a, ok := g.apps[id]; ok {
+			c := *a
+			out = append(out, &c)
+		}
+	}
+	return out
+}
+
+// Snapshot returns a graph as new as the graph generation committed when
+// it was called. Inside a transaction that changed the graph itself, it
+// returns a private graph of the transaction's view, so a mutation's
+// response reflects its own writes without publishing them before commit.
+func (g *GraphCache) Snapshot(ctx context.Context) (*Graph, error) {
+	if tx := ent.TxFromContext(ctx); tx != nil {
+		client := tx.Client()
+		gen, err := readGeneration(ctx, client)
+		if err != nil {
+			return nil, err
+		}
+		if cur := g.current.Load(); cur != nil && cur.Generation() == gen {
+			return cur, nil
+		}
+		return buildGraph(ctx, client)
+	}
+	gen, err := readGeneration(ctx, g.client)
+	if err != nil {
+		return nil, err
+	}
+	if cur := g.current.Load(); cur != nil && cur.Generation() >= gen {
+		return cur, nil
+	}
+	v, err, _ := g.group.Do("graph", func() (any, error) {
+		if cur := g.current.Load(); cur != nil && cur.Generation() >= gen {
+			return cur, nil
+		}
+		// The rebuild serves every waiting request: it must not fail
+		// because the request that happened to start it went away.
+		snap, err := buildGraph(context.WithoutCancel(ctx), g.client)
+		if err != nil {
+			return nil, err
+		}
+		g.builds.Add(1)
+		g.current.Store(snap)
+		return snap, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*Graph), nil
+}
+
+func readGeneration(ctx context.Context, client *ent.Client) (int64, error) {
+	gen, err := client.Generation.Query().Where(generation.Name(schema.GraphGeneration)).Only(ctx)
+	switch {
+	case ent.IsNotFound(err):
+		return 0, nil
+	case err != nil:
+		return 0, fmt.Errorf("read graph generation: %w", err)
+	}
+	return gen.Value, nil
+}
+
+// buildGraph reads the generation first and the graph after it, so the
+// graph's data is at least as new as its label: a write racing the rebuild
+// costs at most one more rebuild, never a stale answer.
+func buildGraph(ctx context.Context, client *ent.Client) (*Graph, error) {
+	gen, err := readGeneration(ctx, client)
+	if err != nil {
+		return nil, err
+	}
+	apps, err := client.Application.Query().All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load applications: %w", err)
+	}
+	ids := make([]int, len(apps))
+	byID := make(map[int]*ent.Application, len(apps))
+	for i, a := range apps {
+		ids[i] = a.ID
+		byID[a.ID] = a
+	}
+	var rows []struct {
+		ConsumerID int `json:"consumer_id"`
+		ProviderID int `json:"provider_id"`
+	}
+	if err := client.Dependency.Query().
+		Select(dependency.FieldConsumerID, dependency.FieldProviderID).
+		Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("load dependencies: %w", err)
+	}
+	deps := make([]impact.Dependency, len(rows))
+	for i, r := range rows {
+		deps[i] = impact.Dependency{Consumer: r.ConsumerID, Provider: r.ProviderID}
+	}
+	return &Graph{Snapshot: impact.NewSnapshot(ids, deps, gen), apps: byID}, nil
+}

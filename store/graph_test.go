@@ -1,0 +1,74 @@
+package store_test
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/relgraph/relgraph/store"
+)
+
+func openTemp(t *testing.T) *store.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "g.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func TestGraphCacheRebuildsOnlyWhenTheGraphChanged(t *testing.T) {
+	ctx := context.Background()
+	db := openTemp(t)
+	cache := store.NewGraphCache(db.Client)
+	a := db.Client.Application.Create().SetName("a").SaveX(ctx)
+	b := db.Client.Application.Create().SetName("b").SaveX(ctx)
+
+	snap, err := cache.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Len() != 2 || cache.Builds() != 1 {
+		t.Fatalf("first snapshot: %d applications, %d builds", snap.Len(), cache.Builds())
+	}
+	// Writes to changes and releases do not touch the graph.
+	rel := db.Client.Release.Create().SetName("R").SaveX(ctx)
+	db.Client.Change.Create().SetTitle("c").AddApplicationIDs(a.ID).SetReleaseID(rel.ID).SaveX(ctx)
+	if _, err := cache.Snapshot(ctx); err != nil || cache.Builds() != 1 {
+		t.Fatalf("rebuilt without a graph change: %d builds, %v", cache.Builds(), err)
+	}
+
+	// A dependency write makes every waiting request share one rebuild.
+	db.Client.Dependency.Create().SetConsumerID(b.ID).SetProviderID(a.ID).SaveX(ctx)
+	var wg sync.WaitGroup
+	for range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := cache.Snapshot(ctx)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if got := s.Dependents(a.ID); len(got) != 1 || got[0] != b.ID {
+				t.Errorf("stale snapshot: dependents of a = %v", got)
+			}
+		}()
+	}
+	wg.Wait()
+	if cache.Builds() != 2 {
+		t.Fatalf("concurrent requests did not share one rebuild: %d builds", cache.Builds())
+	}
+
+	// Application updates and deletes bump the generation too.
+	db.Client.Application.UpdateOneID(b.ID).SetOwner("team").ExecX(ctx)
+	if _, err := cache.Snapshot(ctx); err != nil || cache.Builds() != 3 {
+		t.Fatalf("update not seen: %d builds, %v", cache.Builds(), err)
+	}
+}
