@@ -220,3 +220,22 @@ func BenchmarkReleaseImpactRecursiveCTE(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGraphRebuild is what a stale server pays once after a graph write:
+// reading every application and dependency from SQLite and building the
+// engine's snapshot.
+func BenchmarkGraphRebuild(b *testing.B) {
+	for _, n := range []int{1000, 10000, 100000} {
+		b.Run(fmt.Sprintf("apps=%d", n), func(b *testing.B) {
+			p := loadBenchPortfolio(b, n)
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := store.NewGraphCache(p.db.Client).Snapshot(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
