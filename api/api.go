@@ -46,7 +46,7 @@ func New(cfg Config) http.Handler {
 	if cfg.GraphQL.Logger == nil {
 		cfg.GraphQL.Logger = cfg.Logger
 	}
-	gql := graph.NewServer(cfg.DB.Client, store.NewGraphCache(cfg.DB.Client), cfg.GraphQL)
+	gql := graph.NewServer(cfg.DB.Client, store.NewGraphCache(cfg.DB), cfg.GraphQL)
 	gql.AroundOperations(recordOperation)
 
 	mux := http.NewServeMux()

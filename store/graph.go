@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sync/atomic"
 
@@ -23,15 +24,16 @@ import (
 // its snapshot is stale. Concurrent requests share one rebuild.
 type GraphCache struct {
 	client  *ent.Client
+	sql     *sql.DB
 	current atomic.Pointer[Graph]
 	group   singleflight.Group
 	builds  atomic.Int64
 }
 
-// NewGraphCache returns a cache over client; the first request builds the
+// NewGraphCache returns a cache over db; the first request builds the
 // snapshot.
-func NewGraphCache(client *ent.Client) *GraphCache {
-	return &GraphCache{client: client}
+func NewGraphCache(db *DB) *GraphCache {
+	return &GraphCache{client: db.Client, sql: db.sql}
 }
 
 // Builds reports how many snapshots the cache has built, for tests and
@@ -75,7 +77,9 @@ func (g *GraphCache) Snapshot(ctx context.Context) (*Graph, error) {
 		if cur := g.current.Load(); cur != nil && cur.Generation() == gen {
 			return cur, nil
 		}
-		return buildGraph(ctx, client)
+		return buildGraph(ctx, client, func(ctx context.Context) ([]impact.Dependency, error) {
+			return scanDependencies(ctx, client)
+		})
 	}
 	gen, err := readGeneration(ctx, g.client)
 	if err != nil {
@@ -90,7 +94,7 @@ func (g *GraphCache) Snapshot(ctx context.Context) (*Graph, error) {
 		}
 		// The rebuild serves every waiting request: it must not fail
 		// because the request that happened to start it went away.
-		snap, err := buildGraph(context.WithoutCancel(ctx), g.client)
+		snap, err := buildGraph(context.WithoutCancel(ctx), g.client, g.readDependencies)
 		if err != nil {
 			return nil, err
 		}
@@ -118,7 +122,7 @@ func readGeneration(ctx context.Context, client *ent.Client) (int64, error) {
 // buildGraph reads the generation first and the graph after it, so the
 // graph's data is at least as new as its label: a write racing the rebuild
 // costs at most one more rebuild, never a stale answer.
-func buildGraph(ctx context.Context, client *ent.Client) (*Graph, error) {
+func buildGraph(ctx context.Context, client *ent.Client, dependencies func(context.Context) ([]impact.Dependency, error)) (*Graph, error) {
 	gen, err := readGeneration(ctx, client)
 	if err != nil {
 		return nil, err
@@ -133,6 +137,35 @@ func buildGraph(ctx context.Context, client *ent.Client) (*Graph, error) {
 		ids[i] = a.ID
 		byID[a.ID] = a
 	}
+	deps, err := dependencies(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load dependencies: %w", err)
+	}
+	return &Graph{Snapshot: impact.NewSnapshot(ids, deps, gen), apps: byID}, nil
+}
+
+// readDependencies reads every dependency pair with a plain row loop: Ent's
+// reflective Scan costs more than the rest of a rebuild together.
+func (g *GraphCache) readDependencies(ctx context.Context) ([]impact.Dependency, error) {
+	rows, err := g.sql.QueryContext(ctx, "SELECT "+dependency.FieldConsumerID+", "+dependency.FieldProviderID+" FROM "+dependency.Table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var deps []impact.Dependency
+	for rows.Next() {
+		var d impact.Dependency
+		if err := rows.Scan(&d.Consumer, &d.Provider); err != nil {
+			return nil, err
+		}
+		deps = append(deps, d)
+	}
+	return deps, rows.Err()
+}
+
+// scanDependencies reads the dependency pairs through client, which may be
+// a transaction's: used for a mutation's private view of the graph.
+func scanDependencies(ctx context.Context, client *ent.Client) ([]impact.Dependency, error) {
 	var rows []struct {
 		ConsumerID int `json:"consumer_id"`
 		ProviderID int `json:"provider_id"`
@@ -140,11 +173,11 @@ func buildGraph(ctx context.Context, client *ent.Client) (*Graph, error) {
 	if err := client.Dependency.Query().
 		Select(dependency.FieldConsumerID, dependency.FieldProviderID).
 		Scan(ctx, &rows); err != nil {
-		return nil, fmt.Errorf("load dependencies: %w", err)
+		return nil, err
 	}
 	deps := make([]impact.Dependency, len(rows))
 	for i, r := range rows {
 		deps[i] = impact.Dependency{Consumer: r.ConsumerID, Provider: r.ProviderID}
 	}
-	return &Graph{Snapshot: impact.NewSnapshot(ids, deps, gen), apps: byID}, nil
+	return deps, nil
 }

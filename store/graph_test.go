@@ -26,7 +26,7 @@ func openTemp(t *testing.T) *store.DB {
 func TestGraphCacheRebuildsOnlyWhenTheGraphChanged(t *testing.T) {
 	ctx := context.Background()
 	db := openTemp(t)
-	cache := store.NewGraphCache(db.Client)
+	cache := store.NewGraphCache(db)
 	a := db.Client.Application.Create().SetName("a").SaveX(ctx)
 	b := db.Client.Application.Create().SetName("b").SaveX(ctx)
 
