@@ -91,7 +91,7 @@ func TestMigrateCommandAndDemoRefusal(t *testing.T) {
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
 	load := func(args ...string) config.Config {
-		cfg, err := config.Load(append(args, "--db", db), func(string) string { return "" }, io.Discard)
+		cfg, err := config.Load(append([]string{"--db", db}, args...), func(string) string { return "" }, io.Discard)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,9 +105,14 @@ func TestMigrateCommandAndDemoRefusal(t *testing.T) {
 		t.Fatalf("migrate did not just migrate:\n%s", logs.String())
 	}
 	// A second --demo start on a filled database leaves the data alone.
-	for range 2 {
+	for i := range 2 {
 		ctx, cancel := context.WithCancel(context.Background())
-		cancel()
+		go func() { // stop the server once it has started
+			for strings.Count(logs.String(), "relgraph listening") <= i {
+				time.Sleep(10 * time.Millisecond)
+			}
+			cancel()
+		}()
 		if err := run(ctx, load("--demo", "--addr", "127.0.0.1:0"), logger); err != nil {
 			t.Fatal(err)
 		}
