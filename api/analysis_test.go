@@ -215,7 +215,7 @@ func TestReleaseAnalysis(t *testing.T) {
 	s.createChange(t, "touch d", r2, p.ids["d"])
 	s.createChange(t, "touch f", r3, p.ids["f"])
 	s.createChange(t, "touch a too", r4, p.ids["a"])
-	s.ok(t, `mutation($id:ID!) { updateRelease(id:$id, input:{status:CANCELLED}) { id } }`, vars("id", r4), nil)
+	s.ok(t, `mutation($id:ID!) { transitionRelease(id:$id, to:CANCELLED) { id } }`, vars("id", r4), nil)
 	s.createChange(t, "touch e", r5, p.ids["e"])
 
 	type conflict struct {

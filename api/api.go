@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/relgraph/relgraph/graph"
 	"github.com/relgraph/relgraph/graphiql"
+	"github.com/relgraph/relgraph/intent"
 	"github.com/relgraph/relgraph/store"
 )
 
@@ -72,6 +74,7 @@ func New(cfg Config) http.Handler {
 	mux.Handle(graphiql.AssetPrefix, ide)
 
 	var h http.Handler = mux
+	h = identifyActor(h)
 	h = limitBody(h, cfg.MaxBodyBytes)
 	h = corsPolicy(cfg.CORSOrigins).Handler(h)
 	h = logRequests(h, cfg.Logger)
@@ -87,8 +90,25 @@ func corsPolicy(origins []string) *cors.Cors {
 			return any || slices.Contains(origins, origin)
 		},
 		AllowedMethods: []string{http.MethodGet, http.MethodPost},
-		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept", "Idempotency-Key"},
+		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept", ActorHeader},
 		MaxAge:         600,
+	})
+}
+
+// ActorHeader names who is calling, for the audit trail. Until relgraph
+// authenticates callers it is taken on trust; without it writes are recorded
+// as intent.Anonymous.
+const ActorHeader = "X-Actor"
+
+func identifyActor(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if actor := strings.TrimSpace(r.Header.Get(ActorHeader)); actor != "" {
+			if len(actor) > 200 {
+				actor = actor[:200]
+			}
+			r = r.WithContext(intent.WithActor(r.Context(), actor))
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

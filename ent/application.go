@@ -21,6 +21,8 @@ type Application struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When the record was last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Bumped by every update. Pass it back as expectedVersion to refuse an update over changes you have not seen.
+	Version int `json:"version,omitempty"`
 	// Unique name of the application; surrounding whitespace is trimmed.
 	Name string `json:"name,omitempty"`
 	// What the application does.
@@ -39,17 +41,20 @@ type Application struct {
 type ApplicationEdges struct {
 	// The changes that touch this application.
 	Changes []*Change `json:"changes,omitempty"`
+	// The freeze windows that name this application.
+	FreezeWindows []*FreezeWindow `json:"freeze_windows,omitempty"`
 	// Dependency records in which this application is the consumer: what it depends on.
 	UpstreamDependencies []*Dependency `json:"upstream_dependencies,omitempty"`
 	// Dependency records in which this application is the provider: what depends on it.
 	DownstreamDependencies []*Dependency `json:"downstream_dependencies,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
-	totalCount [3]map[string]int
+	totalCount [4]map[string]int
 
 	namedChanges                map[string][]*Change
+	namedFreezeWindows          map[string][]*FreezeWindow
 	namedUpstreamDependencies   map[string][]*Dependency
 	namedDownstreamDependencies map[string][]*Dependency
 }
@@ -63,10 +68,19 @@ func (e ApplicationEdges) ChangesOrErr() ([]*Change, error) {
 	return nil, &NotLoadedError{edge: "changes"}
 }
 
+// FreezeWindowsOrErr returns the FreezeWindows value or an error if the edge
+// was not loaded in eager-loading.
+func (e ApplicationEdges) FreezeWindowsOrErr() ([]*FreezeWindow, error) {
+	if e.loadedTypes[1] {
+		return e.FreezeWindows, nil
+	}
+	return nil, &NotLoadedError{edge: "freeze_windows"}
+}
+
 // UpstreamDependenciesOrErr returns the UpstreamDependencies value or an error if the edge
 // was not loaded in eager-loading.
 func (e ApplicationEdges) UpstreamDependenciesOrErr() ([]*Dependency, error) {
-	if e.loadedTypes[1] {
+	if e.loadedTypes[2] {
 		return e.UpstreamDependencies, nil
 	}
 	return nil, &NotLoadedError{edge: "upstream_dependencies"}
@@ -75,7 +89,7 @@ func (e ApplicationEdges) UpstreamDependenciesOrErr() ([]*Dependency, error) {
 // DownstreamDependenciesOrErr returns the DownstreamDependencies value or an error if the edge
 // was not loaded in eager-loading.
 func (e ApplicationEdges) DownstreamDependenciesOrErr() ([]*Dependency, error) {
-	if e.loadedTypes[2] {
+	if e.loadedTypes[3] {
 		return e.DownstreamDependencies, nil
 	}
 	return nil, &NotLoadedError{edge: "downstream_dependencies"}
@@ -86,7 +100,7 @@ func (*Application) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case application.FieldID:
+		case application.FieldID, application.FieldVersion:
 			values[i] = new(sql.NullInt64)
 		case application.FieldName, application.FieldDescription, application.FieldOwner, application.FieldCriticality:
 			values[i] = new(sql.NullString)
@@ -124,6 +138,12 @@ func (_m *Application) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case application.FieldVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field version", values[i])
+			} else if value.Valid {
+				_m.Version = int(value.Int64)
 			}
 		case application.FieldName:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -167,6 +187,11 @@ func (_m *Application) QueryChanges() *ChangeQuery {
 	return NewApplicationClient(_m.config).QueryChanges(_m)
 }
 
+// QueryFreezeWindows queries the "freeze_windows" edge of the Application entity.
+func (_m *Application) QueryFreezeWindows() *FreezeWindowQuery {
+	return NewApplicationClient(_m.config).QueryFreezeWindows(_m)
+}
+
 // QueryUpstreamDependencies queries the "upstream_dependencies" edge of the Application entity.
 func (_m *Application) QueryUpstreamDependencies() *DependencyQuery {
 	return NewApplicationClient(_m.config).QueryUpstreamDependencies(_m)
@@ -206,6 +231,9 @@ func (_m *Application) String() string {
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
 	builder.WriteString(", ")
+	builder.WriteString("version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Version))
+	builder.WriteString(", ")
 	builder.WriteString("name=")
 	builder.WriteString(_m.Name)
 	builder.WriteString(", ")
@@ -242,6 +270,30 @@ func (_m *Application) appendNamedChanges(name string, edges ...*Change) {
 		_m.Edges.namedChanges[name] = []*Change{}
 	} else {
 		_m.Edges.namedChanges[name] = append(_m.Edges.namedChanges[name], edges...)
+	}
+}
+
+// NamedFreezeWindows returns the FreezeWindows named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Application) NamedFreezeWindows(name string) ([]*FreezeWindow, error) {
+	if _m.Edges.namedFreezeWindows == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedFreezeWindows[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Application) appendNamedFreezeWindows(name string, edges ...*FreezeWindow) {
+	if _m.Edges.namedFreezeWindows == nil {
+		_m.Edges.namedFreezeWindows = make(map[string][]*FreezeWindow)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedFreezeWindows[name] = []*FreezeWindow{}
+	} else {
+		_m.Edges.namedFreezeWindows[name] = append(_m.Edges.namedFreezeWindows[name], edges...)
 	}
 }
 

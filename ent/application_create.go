@@ -13,6 +13,7 @@ import (
 	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/dependency"
+	"github.com/relgraph/relgraph/ent/freezewindow"
 )
 
 // ApplicationCreate is the builder for creating a Application entity.
@@ -46,6 +47,20 @@ func (_c *ApplicationCreate) SetUpdatedAt(v time.Time) *ApplicationCreate {
 func (_c *ApplicationCreate) SetNillableUpdatedAt(v *time.Time) *ApplicationCreate {
 	if v != nil {
 		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetVersion sets the "version" field.
+func (_c *ApplicationCreate) SetVersion(v int) *ApplicationCreate {
+	_c.mutation.SetVersion(v)
+	return _c
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_c *ApplicationCreate) SetNillableVersion(v *int) *ApplicationCreate {
+	if v != nil {
+		_c.SetVersion(*v)
 	}
 	return _c
 }
@@ -111,6 +126,21 @@ func (_c *ApplicationCreate) AddChanges(v ...*Change) *ApplicationCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddChangeIDs(ids...)
+}
+
+// AddFreezeWindowIDs adds the "freeze_windows" edge to the FreezeWindow entity by IDs.
+func (_c *ApplicationCreate) AddFreezeWindowIDs(ids ...int) *ApplicationCreate {
+	_c.mutation.AddFreezeWindowIDs(ids...)
+	return _c
+}
+
+// AddFreezeWindows adds the "freeze_windows" edges to the FreezeWindow entity.
+func (_c *ApplicationCreate) AddFreezeWindows(v ...*FreezeWindow) *ApplicationCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddFreezeWindowIDs(ids...)
 }
 
 // AddUpstreamDependencyIDs adds the "upstream_dependencies" edge to the Dependency entity by IDs.
@@ -194,6 +224,10 @@ func (_c *ApplicationCreate) defaults() error {
 		v := application.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.Version(); !ok {
+		v := application.DefaultVersion
+		_c.mutation.SetVersion(v)
+	}
 	if _, ok := _c.mutation.Description(); !ok {
 		v := application.DefaultDescription
 		_c.mutation.SetDescription(v)
@@ -216,6 +250,9 @@ func (_c *ApplicationCreate) check() error {
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
 		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "Application.updated_at"`)}
+	}
+	if _, ok := _c.mutation.Version(); !ok {
+		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "Application.version"`)}
 	}
 	if _, ok := _c.mutation.Name(); !ok {
 		return &ValidationError{Name: "name", err: errors.New(`ent: missing required field "Application.name"`)}
@@ -283,6 +320,10 @@ func (_c *ApplicationCreate) createSpec() (*Application, *sqlgraph.CreateSpec) {
 		_spec.SetField(application.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
 	}
+	if value, ok := _c.mutation.Version(); ok {
+		_spec.SetField(application.FieldVersion, field.TypeInt, value)
+		_node.Version = value
+	}
 	if value, ok := _c.mutation.Name(); ok {
 		_spec.SetField(application.FieldName, field.TypeString, value)
 		_node.Name = value
@@ -308,6 +349,22 @@ func (_c *ApplicationCreate) createSpec() (*Application, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(change.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.FreezeWindowsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   application.FreezeWindowsTable,
+			Columns: application.FreezeWindowsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(freezewindow.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

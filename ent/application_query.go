@@ -15,6 +15,7 @@ import (
 	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/dependency"
+	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/predicate"
 )
 
@@ -26,11 +27,13 @@ type ApplicationQuery struct {
 	inters                          []Interceptor
 	predicates                      []predicate.Application
 	withChanges                     *ChangeQuery
+	withFreezeWindows               *FreezeWindowQuery
 	withUpstreamDependencies        *DependencyQuery
 	withDownstreamDependencies      *DependencyQuery
 	loadTotal                       []func(context.Context, []*Application) error
 	modifiers                       []func(*sql.Selector)
 	withNamedChanges                map[string]*ChangeQuery
+	withNamedFreezeWindows          map[string]*FreezeWindowQuery
 	withNamedUpstreamDependencies   map[string]*DependencyQuery
 	withNamedDownstreamDependencies map[string]*DependencyQuery
 	// intermediate query (i.e. traversal path).
@@ -84,6 +87,28 @@ func (_q *ApplicationQuery) QueryChanges() *ChangeQuery {
 			sqlgraph.From(application.Table, application.FieldID, selector),
 			sqlgraph.To(change.Table, change.FieldID),
 			sqlgraph.Edge(sqlgraph.M2M, true, application.ChangesTable, application.ChangesPrimaryKey...),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryFreezeWindows chains the current query on the "freeze_windows" edge.
+func (_q *ApplicationQuery) QueryFreezeWindows() *FreezeWindowQuery {
+	query := (&FreezeWindowClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(application.Table, application.FieldID, selector),
+			sqlgraph.To(freezewindow.Table, freezewindow.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, application.FreezeWindowsTable, application.FreezeWindowsPrimaryKey...),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -328,6 +353,7 @@ func (_q *ApplicationQuery) Clone() *ApplicationQuery {
 		inters:                     append([]Interceptor{}, _q.inters...),
 		predicates:                 append([]predicate.Application{}, _q.predicates...),
 		withChanges:                _q.withChanges.Clone(),
+		withFreezeWindows:          _q.withFreezeWindows.Clone(),
 		withUpstreamDependencies:   _q.withUpstreamDependencies.Clone(),
 		withDownstreamDependencies: _q.withDownstreamDependencies.Clone(),
 		// clone intermediate query.
@@ -345,6 +371,17 @@ func (_q *ApplicationQuery) WithChanges(opts ...func(*ChangeQuery)) *Application
 		opt(query)
 	}
 	_q.withChanges = query
+	return _q
+}
+
+// WithFreezeWindows tells the query-builder to eager-load the nodes that are connected to
+// the "freeze_windows" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ApplicationQuery) WithFreezeWindows(opts ...func(*FreezeWindowQuery)) *ApplicationQuery {
+	query := (&FreezeWindowClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withFreezeWindows = query
 	return _q
 }
 
@@ -448,8 +485,9 @@ func (_q *ApplicationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 	var (
 		nodes       = []*Application{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withChanges != nil,
+			_q.withFreezeWindows != nil,
 			_q.withUpstreamDependencies != nil,
 			_q.withDownstreamDependencies != nil,
 		}
@@ -482,6 +520,13 @@ func (_q *ApplicationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 			return nil, err
 		}
 	}
+	if query := _q.withFreezeWindows; query != nil {
+		if err := _q.loadFreezeWindows(ctx, query, nodes,
+			func(n *Application) { n.Edges.FreezeWindows = []*FreezeWindow{} },
+			func(n *Application, e *FreezeWindow) { n.Edges.FreezeWindows = append(n.Edges.FreezeWindows, e) }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withUpstreamDependencies; query != nil {
 		if err := _q.loadUpstreamDependencies(ctx, query, nodes,
 			func(n *Application) { n.Edges.UpstreamDependencies = []*Dependency{} },
@@ -504,6 +549,13 @@ func (_q *ApplicationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 		if err := _q.loadChanges(ctx, query, nodes,
 			func(n *Application) { n.appendNamedChanges(name) },
 			func(n *Application, e *Change) { n.appendNamedChanges(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedFreezeWindows {
+		if err := _q.loadFreezeWindows(ctx, query, nodes,
+			func(n *Application) { n.appendNamedFreezeWindows(name) },
+			func(n *Application, e *FreezeWindow) { n.appendNamedFreezeWindows(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -583,6 +635,67 @@ func (_q *ApplicationQuery) loadChanges(ctx context.Context, query *ChangeQuery,
 		nodes, ok := nids[n.ID]
 		if !ok {
 			return fmt.Errorf(`unexpected "changes" node returned %v`, n.ID)
+		}
+		for kn := range nodes {
+			assign(kn, n)
+		}
+	}
+	return nil
+}
+func (_q *ApplicationQuery) loadFreezeWindows(ctx context.Context, query *FreezeWindowQuery, nodes []*Application, init func(*Application), assign func(*Application, *FreezeWindow)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[int]*Application)
+	nids := make(map[int]map[*Application]struct{})
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = node
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(application.FreezeWindowsTable)
+		s.Join(joinT).On(s.C(freezewindow.FieldID), joinT.C(application.FreezeWindowsPrimaryKey[0]))
+		s.Where(sql.InValues(joinT.C(application.FreezeWindowsPrimaryKey[1]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(application.FreezeWindowsPrimaryKey[1]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			values := spec.ScanValues
+			spec.ScanValues = func(columns []string) ([]any, error) {
+				values, err := values(columns[1:])
+				if err != nil {
+					return nil, err
+				}
+				return append([]any{new(sql.NullInt64)}, values...), nil
+			}
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := int(values[0].(*sql.NullInt64).Int64)
+				inValue := int(values[1].(*sql.NullInt64).Int64)
+				if nids[inValue] == nil {
+					nids[inValue] = map[*Application]struct{}{byID[outValue]: {}}
+					return assign(columns[1:], values[1:])
+				}
+				nids[inValue][byID[outValue]] = struct{}{}
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*FreezeWindow](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "freeze_windows" node returned %v`, n.ID)
 		}
 		for kn := range nodes {
 			assign(kn, n)
@@ -755,6 +868,20 @@ func (_q *ApplicationQuery) WithNamedChanges(name string, opts ...func(*ChangeQu
 		_q.withNamedChanges = make(map[string]*ChangeQuery)
 	}
 	_q.withNamedChanges[name] = query
+	return _q
+}
+
+// WithNamedFreezeWindows tells the query-builder to eager-load the nodes that are connected to the "freeze_windows"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *ApplicationQuery) WithNamedFreezeWindows(name string, opts ...func(*FreezeWindowQuery)) *ApplicationQuery {
+	query := (&FreezeWindowClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedFreezeWindows == nil {
+		_q.withNamedFreezeWindows = make(map[string]*FreezeWindowQuery)
+	}
+	_q.withNamedFreezeWindows[name] = query
 	return _q
 }
 

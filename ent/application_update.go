@@ -14,6 +14,7 @@ import (
 	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/dependency"
+	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/predicate"
 )
 
@@ -34,6 +35,27 @@ func (_u *ApplicationUpdate) Where(ps ...predicate.Application) *ApplicationUpda
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *ApplicationUpdate) SetUpdatedAt(v time.Time) *ApplicationUpdate {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetVersion sets the "version" field.
+func (_u *ApplicationUpdate) SetVersion(v int) *ApplicationUpdate {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *ApplicationUpdate) SetNillableVersion(v *int) *ApplicationUpdate {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *ApplicationUpdate) AddVersion(v int) *ApplicationUpdate {
+	_u.mutation.AddVersion(v)
 	return _u
 }
 
@@ -108,6 +130,21 @@ func (_u *ApplicationUpdate) AddChanges(v ...*Change) *ApplicationUpdate {
 	return _u.AddChangeIDs(ids...)
 }
 
+// AddFreezeWindowIDs adds the "freeze_windows" edge to the FreezeWindow entity by IDs.
+func (_u *ApplicationUpdate) AddFreezeWindowIDs(ids ...int) *ApplicationUpdate {
+	_u.mutation.AddFreezeWindowIDs(ids...)
+	return _u
+}
+
+// AddFreezeWindows adds the "freeze_windows" edges to the FreezeWindow entity.
+func (_u *ApplicationUpdate) AddFreezeWindows(v ...*FreezeWindow) *ApplicationUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddFreezeWindowIDs(ids...)
+}
+
 // AddUpstreamDependencyIDs adds the "upstream_dependencies" edge to the Dependency entity by IDs.
 func (_u *ApplicationUpdate) AddUpstreamDependencyIDs(ids ...int) *ApplicationUpdate {
 	_u.mutation.AddUpstreamDependencyIDs(ids...)
@@ -162,6 +199,27 @@ func (_u *ApplicationUpdate) RemoveChanges(v ...*Change) *ApplicationUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveChangeIDs(ids...)
+}
+
+// ClearFreezeWindows clears all "freeze_windows" edges to the FreezeWindow entity.
+func (_u *ApplicationUpdate) ClearFreezeWindows() *ApplicationUpdate {
+	_u.mutation.ClearFreezeWindows()
+	return _u
+}
+
+// RemoveFreezeWindowIDs removes the "freeze_windows" edge to FreezeWindow entities by IDs.
+func (_u *ApplicationUpdate) RemoveFreezeWindowIDs(ids ...int) *ApplicationUpdate {
+	_u.mutation.RemoveFreezeWindowIDs(ids...)
+	return _u
+}
+
+// RemoveFreezeWindows removes "freeze_windows" edges to FreezeWindow entities.
+func (_u *ApplicationUpdate) RemoveFreezeWindows(v ...*FreezeWindow) *ApplicationUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveFreezeWindowIDs(ids...)
 }
 
 // ClearUpstreamDependencies clears all "upstream_dependencies" edges to the Dependency entity.
@@ -294,6 +352,12 @@ func (_u *ApplicationUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(application.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(application.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(application.FieldVersion, field.TypeInt, value)
+	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(application.FieldName, field.TypeString, value)
 	}
@@ -344,6 +408,51 @@ func (_u *ApplicationUpdate) sqlSave(ctx context.Context) (_node int, err error)
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(change.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.FreezeWindowsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   application.FreezeWindowsTable,
+			Columns: application.FreezeWindowsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(freezewindow.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedFreezeWindowsIDs(); len(nodes) > 0 && !_u.mutation.FreezeWindowsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   application.FreezeWindowsTable,
+			Columns: application.FreezeWindowsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(freezewindow.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.FreezeWindowsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   application.FreezeWindowsTable,
+			Columns: application.FreezeWindowsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(freezewindow.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -469,6 +578,27 @@ func (_u *ApplicationUpdateOne) SetUpdatedAt(v time.Time) *ApplicationUpdateOne 
 	return _u
 }
 
+// SetVersion sets the "version" field.
+func (_u *ApplicationUpdateOne) SetVersion(v int) *ApplicationUpdateOne {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *ApplicationUpdateOne) SetNillableVersion(v *int) *ApplicationUpdateOne {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *ApplicationUpdateOne) AddVersion(v int) *ApplicationUpdateOne {
+	_u.mutation.AddVersion(v)
+	return _u
+}
+
 // SetName sets the "name" field.
 func (_u *ApplicationUpdateOne) SetName(v string) *ApplicationUpdateOne {
 	_u.mutation.SetName(v)
@@ -540,6 +670,21 @@ func (_u *ApplicationUpdateOne) AddChanges(v ...*Change) *ApplicationUpdateOne {
 	return _u.AddChangeIDs(ids...)
 }
 
+// AddFreezeWindowIDs adds the "freeze_windows" edge to the FreezeWindow entity by IDs.
+func (_u *ApplicationUpdateOne) AddFreezeWindowIDs(ids ...int) *ApplicationUpdateOne {
+	_u.mutation.AddFreezeWindowIDs(ids...)
+	return _u
+}
+
+// AddFreezeWindows adds the "freeze_windows" edges to the FreezeWindow entity.
+func (_u *ApplicationUpdateOne) AddFreezeWindows(v ...*FreezeWindow) *ApplicationUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddFreezeWindowIDs(ids...)
+}
+
 // AddUpstreamDependencyIDs adds the "upstream_dependencies" edge to the Dependency entity by IDs.
 func (_u *ApplicationUpdateOne) AddUpstreamDependencyIDs(ids ...int) *ApplicationUpdateOne {
 	_u.mutation.AddUpstreamDependencyIDs(ids...)
@@ -594,6 +739,27 @@ func (_u *ApplicationUpdateOne) RemoveChanges(v ...*Change) *ApplicationUpdateOn
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveChangeIDs(ids...)
+}
+
+// ClearFreezeWindows clears all "freeze_windows" edges to the FreezeWindow entity.
+func (_u *ApplicationUpdateOne) ClearFreezeWindows() *ApplicationUpdateOne {
+	_u.mutation.ClearFreezeWindows()
+	return _u
+}
+
+// RemoveFreezeWindowIDs removes the "freeze_windows" edge to FreezeWindow entities by IDs.
+func (_u *ApplicationUpdateOne) RemoveFreezeWindowIDs(ids ...int) *ApplicationUpdateOne {
+	_u.mutation.RemoveFreezeWindowIDs(ids...)
+	return _u
+}
+
+// RemoveFreezeWindows removes "freeze_windows" edges to FreezeWindow entities.
+func (_u *ApplicationUpdateOne) RemoveFreezeWindows(v ...*FreezeWindow) *ApplicationUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveFreezeWindowIDs(ids...)
 }
 
 // ClearUpstreamDependencies clears all "upstream_dependencies" edges to the Dependency entity.
@@ -756,6 +922,12 @@ func (_u *ApplicationUpdateOne) sqlSave(ctx context.Context) (_node *Application
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(application.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(application.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(application.FieldVersion, field.TypeInt, value)
+	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(application.FieldName, field.TypeString, value)
 	}
@@ -806,6 +978,51 @@ func (_u *ApplicationUpdateOne) sqlSave(ctx context.Context) (_node *Application
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(change.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.FreezeWindowsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   application.FreezeWindowsTable,
+			Columns: application.FreezeWindowsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(freezewindow.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedFreezeWindowsIDs(); len(nodes) > 0 && !_u.mutation.FreezeWindowsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   application.FreezeWindowsTable,
+			Columns: application.FreezeWindowsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(freezewindow.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.FreezeWindowsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   application.FreezeWindowsTable,
+			Columns: application.FreezeWindowsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(freezewindow.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -22,6 +22,8 @@ type Change struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When the record was last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Bumped by every update. Pass it back as expectedVersion to refuse an update over changes you have not seen.
+	Version int `json:"version,omitempty"`
 	// Short summary of the change; surrounding whitespace is trimmed.
 	Title string `json:"title,omitempty"`
 	// Details of the change.
@@ -80,7 +82,7 @@ func (*Change) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case change.FieldID, change.FieldReleaseID:
+		case change.FieldID, change.FieldVersion, change.FieldReleaseID:
 			values[i] = new(sql.NullInt64)
 		case change.FieldTitle, change.FieldDescription, change.FieldKind, change.FieldRisk, change.FieldExternalRef:
 			values[i] = new(sql.NullString)
@@ -118,6 +120,12 @@ func (_m *Change) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case change.FieldVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field version", values[i])
+			} else if value.Valid {
+				_m.Version = int(value.Int64)
 			}
 		case change.FieldTitle:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -208,6 +216,9 @@ func (_m *Change) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Version))
 	builder.WriteString(", ")
 	builder.WriteString("title=")
 	builder.WriteString(_m.Title)

@@ -50,6 +50,20 @@ func (_c *ChangeCreate) SetNillableUpdatedAt(v *time.Time) *ChangeCreate {
 	return _c
 }
 
+// SetVersion sets the "version" field.
+func (_c *ChangeCreate) SetVersion(v int) *ChangeCreate {
+	_c.mutation.SetVersion(v)
+	return _c
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_c *ChangeCreate) SetNillableVersion(v *int) *ChangeCreate {
+	if v != nil {
+		_c.SetVersion(*v)
+	}
+	return _c
+}
+
 // SetTitle sets the "title" field.
 func (_c *ChangeCreate) SetTitle(v string) *ChangeCreate {
 	_c.mutation.SetTitle(v)
@@ -197,6 +211,10 @@ func (_c *ChangeCreate) defaults() error {
 		v := change.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.Version(); !ok {
+		v := change.DefaultVersion
+		_c.mutation.SetVersion(v)
+	}
 	if _, ok := _c.mutation.Description(); !ok {
 		v := change.DefaultDescription
 		_c.mutation.SetDescription(v)
@@ -219,6 +237,9 @@ func (_c *ChangeCreate) check() error {
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
 		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "Change.updated_at"`)}
+	}
+	if _, ok := _c.mutation.Version(); !ok {
+		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "Change.version"`)}
 	}
 	if _, ok := _c.mutation.Title(); !ok {
 		return &ValidationError{Name: "title", err: errors.New(`ent: missing required field "Change.title"`)}
@@ -293,6 +314,10 @@ func (_c *ChangeCreate) createSpec() (*Change, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.UpdatedAt(); ok {
 		_spec.SetField(change.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.Version(); ok {
+		_spec.SetField(change.FieldVersion, field.TypeInt, value)
+		_node.Version = value
 	}
 	if value, ok := _c.mutation.Title(); ok {
 		_spec.SetField(change.FieldTitle, field.TypeString, value)

@@ -37,6 +37,27 @@ func (_u *ChangeUpdate) SetUpdatedAt(v time.Time) *ChangeUpdate {
 	return _u
 }
 
+// SetVersion sets the "version" field.
+func (_u *ChangeUpdate) SetVersion(v int) *ChangeUpdate {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *ChangeUpdate) SetNillableVersion(v *int) *ChangeUpdate {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *ChangeUpdate) AddVersion(v int) *ChangeUpdate {
+	_u.mutation.AddVersion(v)
+	return _u
+}
+
 // SetTitle sets the "title" field.
 func (_u *ChangeUpdate) SetTitle(v string) *ChangeUpdate {
 	_u.mutation.SetTitle(v)
@@ -278,6 +299,12 @@ func (_u *ChangeUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(change.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(change.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(change.FieldVersion, field.TypeInt, value)
+	}
 	if value, ok := _u.mutation.Title(); ok {
 		_spec.SetField(change.FieldTitle, field.TypeString, value)
 	}
@@ -395,6 +422,27 @@ type ChangeUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *ChangeUpdateOne) SetUpdatedAt(v time.Time) *ChangeUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetVersion sets the "version" field.
+func (_u *ChangeUpdateOne) SetVersion(v int) *ChangeUpdateOne {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *ChangeUpdateOne) SetNillableVersion(v *int) *ChangeUpdateOne {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *ChangeUpdateOne) AddVersion(v int) *ChangeUpdateOne {
+	_u.mutation.AddVersion(v)
 	return _u
 }
 
@@ -668,6 +716,12 @@ func (_u *ChangeUpdateOne) sqlSave(ctx context.Context) (_node *Change, err erro
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(change.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(change.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(change.FieldVersion, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.Title(); ok {
 		_spec.SetField(change.FieldTitle, field.TypeString, value)

@@ -13,8 +13,12 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/relgraph/relgraph/ent/application"
+	"github.com/relgraph/relgraph/ent/auditevent"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/dependency"
+	"github.com/relgraph/relgraph/ent/deployment"
+	"github.com/relgraph/relgraph/ent/environment"
+	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/generation"
 	"github.com/relgraph/relgraph/ent/release"
 )
@@ -77,11 +81,15 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			application.Table: application.ValidColumn,
-			change.Table:      change.ValidColumn,
-			dependency.Table:  dependency.ValidColumn,
-			generation.Table:  generation.ValidColumn,
-			release.Table:     release.ValidColumn,
+			application.Table:  application.ValidColumn,
+			auditevent.Table:   auditevent.ValidColumn,
+			change.Table:       change.ValidColumn,
+			dependency.Table:   dependency.ValidColumn,
+			deployment.Table:   deployment.ValidColumn,
+			environment.Table:  environment.ValidColumn,
+			freezewindow.Table: freezewindow.ValidColumn,
+			generation.Table:   generation.ValidColumn,
+			release.Table:      release.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

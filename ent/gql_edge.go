@@ -29,6 +29,27 @@ func (_m *Application) Changes(
 	return _m.QueryChanges().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *Application) FreezeWindows(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*FreezeWindowOrder, where *FreezeWindowWhereInput,
+) (*FreezeWindowConnection, error) {
+	opts := []FreezeWindowPaginateOption{
+		WithFreezeWindowOrder(orderBy),
+		WithFreezeWindowFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]
+	if nodes, err := _m.NamedFreezeWindows(alias); err == nil || hasTotalCount {
+		pager, err := newFreezeWindowPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &FreezeWindowConnection{Edges: []*FreezeWindowEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryFreezeWindows().Paginate(ctx, after, first, before, last, opts...)
+}
+
 func (_m *Application) UpstreamDependencies(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*DependencyOrder, where *DependencyWhereInput,
 ) (*DependencyConnection, error) {
@@ -37,7 +58,7 @@ func (_m *Application) UpstreamDependencies(
 		WithDependencyFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
 	if nodes, err := _m.NamedUpstreamDependencies(alias); err == nil || hasTotalCount {
 		pager, err := newDependencyPager(opts, last != nil)
 		if err != nil {
@@ -58,7 +79,7 @@ func (_m *Application) DownstreamDependencies(
 		WithDependencyFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[3][alias]
 	if nodes, err := _m.NamedDownstreamDependencies(alias); err == nil || hasTotalCount {
 		pager, err := newDependencyPager(opts, last != nil)
 		if err != nil {
@@ -116,6 +137,64 @@ func (_m *Dependency) Provider(ctx context.Context) (*Application, error) {
 	return result, err
 }
 
+func (_m *Deployment) Release(ctx context.Context) (*Release, error) {
+	result, err := _m.Edges.ReleaseOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryRelease().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Deployment) Environment(ctx context.Context) (*Environment, error) {
+	result, err := _m.Edges.EnvironmentOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryEnvironment().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Environment) Deployments(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*DeploymentOrder, where *DeploymentWhereInput,
+) (*DeploymentConnection, error) {
+	opts := []DeploymentPaginateOption{
+		WithDeploymentOrder(orderBy),
+		WithDeploymentFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[0][alias]
+	if nodes, err := _m.NamedDeployments(alias); err == nil || hasTotalCount {
+		pager, err := newDeploymentPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &DeploymentConnection{Edges: []*DeploymentEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryDeployments().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *FreezeWindow) Applications(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*ApplicationOrder, where *ApplicationWhereInput,
+) (*ApplicationConnection, error) {
+	opts := []ApplicationPaginateOption{
+		WithApplicationOrder(orderBy),
+		WithApplicationFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[0][alias]
+	if nodes, err := _m.NamedApplications(alias); err == nil || hasTotalCount {
+		pager, err := newApplicationPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &ApplicationConnection{Edges: []*ApplicationEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryApplications().Paginate(ctx, after, first, before, last, opts...)
+}
+
 func (_m *Release) Changes(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*ChangeOrder, where *ChangeWhereInput,
 ) (*ChangeConnection, error) {
@@ -135,4 +214,25 @@ func (_m *Release) Changes(
 		return conn, nil
 	}
 	return _m.QueryChanges().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *Release) Deployments(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*DeploymentOrder, where *DeploymentWhereInput,
+) (*DeploymentConnection, error) {
+	opts := []DeploymentPaginateOption{
+		WithDeploymentOrder(orderBy),
+		WithDeploymentFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]
+	if nodes, err := _m.NamedDeployments(alias); err == nil || hasTotalCount {
+		pager, err := newDeploymentPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &DeploymentConnection{Edges: []*DeploymentEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryDeployments().Paginate(ctx, after, first, before, last, opts...)
 }

@@ -8,7 +8,8 @@ import (
 	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/dependency"
-	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/ent/deployment"
+	"github.com/relgraph/relgraph/lifecycle"
 )
 
 // CreateApplicationInput represents a mutation input for creating applications.
@@ -229,11 +230,211 @@ func (c *DependencyUpdateOne) SetInput(i UpdateDependencyInput) *DependencyUpdat
 	return c
 }
 
+// CreateDeploymentInput represents a mutation input for creating deployments.
+type CreateDeploymentInput struct {
+	Status        *deployment.Status
+	StartsAt      *time.Time
+	EndsAt        *time.Time
+	ReleaseID     int
+	EnvironmentID int
+}
+
+// Mutate applies the CreateDeploymentInput on the DeploymentMutation builder.
+func (i *CreateDeploymentInput) Mutate(m *DeploymentMutation) {
+	if v := i.Status; v != nil {
+		m.SetStatus(*v)
+	}
+	if v := i.StartsAt; v != nil {
+		m.SetStartsAt(*v)
+	}
+	if v := i.EndsAt; v != nil {
+		m.SetEndsAt(*v)
+	}
+	m.SetReleaseID(i.ReleaseID)
+	m.SetEnvironmentID(i.EnvironmentID)
+}
+
+// SetInput applies the change-set in the CreateDeploymentInput on the DeploymentCreate builder.
+func (c *DeploymentCreate) SetInput(i CreateDeploymentInput) *DeploymentCreate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// UpdateDeploymentInput represents a mutation input for updating deployments.
+type UpdateDeploymentInput struct {
+	Status        *deployment.Status
+	ClearStartsAt bool
+	StartsAt      *time.Time
+	ClearEndsAt   bool
+	EndsAt        *time.Time
+}
+
+// Mutate applies the UpdateDeploymentInput on the DeploymentMutation builder.
+func (i *UpdateDeploymentInput) Mutate(m *DeploymentMutation) {
+	if v := i.Status; v != nil {
+		m.SetStatus(*v)
+	}
+	if i.ClearStartsAt {
+		m.ClearStartsAt()
+	}
+	if v := i.StartsAt; v != nil {
+		m.SetStartsAt(*v)
+	}
+	if i.ClearEndsAt {
+		m.ClearEndsAt()
+	}
+	if v := i.EndsAt; v != nil {
+		m.SetEndsAt(*v)
+	}
+}
+
+// SetInput applies the change-set in the UpdateDeploymentInput on the DeploymentUpdate builder.
+func (c *DeploymentUpdate) SetInput(i UpdateDeploymentInput) *DeploymentUpdate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// SetInput applies the change-set in the UpdateDeploymentInput on the DeploymentUpdateOne builder.
+func (c *DeploymentUpdateOne) SetInput(i UpdateDeploymentInput) *DeploymentUpdateOne {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// CreateEnvironmentInput represents a mutation input for creating environments.
+type CreateEnvironmentInput struct {
+	Name        string
+	Stage       lifecycle.Stage
+	Description *string
+}
+
+// Mutate applies the CreateEnvironmentInput on the EnvironmentMutation builder.
+func (i *CreateEnvironmentInput) Mutate(m *EnvironmentMutation) {
+	m.SetName(i.Name)
+	m.SetStage(i.Stage)
+	if v := i.Description; v != nil {
+		m.SetDescription(*v)
+	}
+}
+
+// SetInput applies the change-set in the CreateEnvironmentInput on the EnvironmentCreate builder.
+func (c *EnvironmentCreate) SetInput(i CreateEnvironmentInput) *EnvironmentCreate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// UpdateEnvironmentInput represents a mutation input for updating environments.
+type UpdateEnvironmentInput struct {
+	Name        *string
+	Stage       *lifecycle.Stage
+	Description *string
+}
+
+// Mutate applies the UpdateEnvironmentInput on the EnvironmentMutation builder.
+func (i *UpdateEnvironmentInput) Mutate(m *EnvironmentMutation) {
+	if v := i.Name; v != nil {
+		m.SetName(*v)
+	}
+	if v := i.Stage; v != nil {
+		m.SetStage(*v)
+	}
+	if v := i.Description; v != nil {
+		m.SetDescription(*v)
+	}
+}
+
+// SetInput applies the change-set in the UpdateEnvironmentInput on the EnvironmentUpdate builder.
+func (c *EnvironmentUpdate) SetInput(i UpdateEnvironmentInput) *EnvironmentUpdate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// SetInput applies the change-set in the UpdateEnvironmentInput on the EnvironmentUpdateOne builder.
+func (c *EnvironmentUpdateOne) SetInput(i UpdateEnvironmentInput) *EnvironmentUpdateOne {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// CreateFreezeWindowInput represents a mutation input for creating freezewindows.
+type CreateFreezeWindowInput struct {
+	Name           string
+	Reason         *string
+	StartsAt       time.Time
+	EndsAt         time.Time
+	ApplicationIDs []int
+}
+
+// Mutate applies the CreateFreezeWindowInput on the FreezeWindowMutation builder.
+func (i *CreateFreezeWindowInput) Mutate(m *FreezeWindowMutation) {
+	m.SetName(i.Name)
+	if v := i.Reason; v != nil {
+		m.SetReason(*v)
+	}
+	m.SetStartsAt(i.StartsAt)
+	m.SetEndsAt(i.EndsAt)
+	if v := i.ApplicationIDs; len(v) > 0 {
+		m.AddApplicationIDs(v...)
+	}
+}
+
+// SetInput applies the change-set in the CreateFreezeWindowInput on the FreezeWindowCreate builder.
+func (c *FreezeWindowCreate) SetInput(i CreateFreezeWindowInput) *FreezeWindowCreate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// UpdateFreezeWindowInput represents a mutation input for updating freezewindows.
+type UpdateFreezeWindowInput struct {
+	Name                 *string
+	Reason               *string
+	StartsAt             *time.Time
+	EndsAt               *time.Time
+	ClearApplications    bool
+	AddApplicationIDs    []int
+	RemoveApplicationIDs []int
+}
+
+// Mutate applies the UpdateFreezeWindowInput on the FreezeWindowMutation builder.
+func (i *UpdateFreezeWindowInput) Mutate(m *FreezeWindowMutation) {
+	if v := i.Name; v != nil {
+		m.SetName(*v)
+	}
+	if v := i.Reason; v != nil {
+		m.SetReason(*v)
+	}
+	if v := i.StartsAt; v != nil {
+		m.SetStartsAt(*v)
+	}
+	if v := i.EndsAt; v != nil {
+		m.SetEndsAt(*v)
+	}
+	if i.ClearApplications {
+		m.ClearApplications()
+	}
+	if v := i.AddApplicationIDs; len(v) > 0 {
+		m.AddApplicationIDs(v...)
+	}
+	if v := i.RemoveApplicationIDs; len(v) > 0 {
+		m.RemoveApplicationIDs(v...)
+	}
+}
+
+// SetInput applies the change-set in the UpdateFreezeWindowInput on the FreezeWindowUpdate builder.
+func (c *FreezeWindowUpdate) SetInput(i UpdateFreezeWindowInput) *FreezeWindowUpdate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// SetInput applies the change-set in the UpdateFreezeWindowInput on the FreezeWindowUpdateOne builder.
+func (c *FreezeWindowUpdateOne) SetInput(i UpdateFreezeWindowInput) *FreezeWindowUpdateOne {
+	i.Mutate(c.Mutation())
+	return c
+}
+
 // CreateReleaseInput represents a mutation input for creating releases.
 type CreateReleaseInput struct {
 	Name        string
 	Description *string
-	Status      *release.Status
+	Stages      []lifecycle.Stage
 	StartsAt    *time.Time
 	EndsAt      *time.Time
 	ChangeIDs   []int
@@ -245,8 +446,8 @@ func (i *CreateReleaseInput) Mutate(m *ReleaseMutation) {
 	if v := i.Description; v != nil {
 		m.SetDescription(*v)
 	}
-	if v := i.Status; v != nil {
-		m.SetStatus(*v)
+	if v := i.Stages; v != nil {
+		m.SetStages(v)
 	}
 	if v := i.StartsAt; v != nil {
 		m.SetStartsAt(*v)
@@ -269,7 +470,8 @@ func (c *ReleaseCreate) SetInput(i CreateReleaseInput) *ReleaseCreate {
 type UpdateReleaseInput struct {
 	Name            *string
 	Description     *string
-	Status          *release.Status
+	Stages          []lifecycle.Stage
+	AppendStages    []lifecycle.Stage
 	ClearStartsAt   bool
 	StartsAt        *time.Time
 	ClearEndsAt     bool
@@ -287,8 +489,11 @@ func (i *UpdateReleaseInput) Mutate(m *ReleaseMutation) {
 	if v := i.Description; v != nil {
 		m.SetDescription(*v)
 	}
-	if v := i.Status; v != nil {
-		m.SetStatus(*v)
+	if v := i.Stages; v != nil {
+		m.SetStages(v)
+	}
+	if i.AppendStages != nil {
+		m.AppendStages(i.Stages)
 	}
 	if i.ClearStartsAt {
 		m.ClearStartsAt()

@@ -11,8 +11,12 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/hashicorp/go-multierror"
 	"github.com/relgraph/relgraph/ent/application"
+	"github.com/relgraph/relgraph/ent/auditevent"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/dependency"
+	"github.com/relgraph/relgraph/ent/deployment"
+	"github.com/relgraph/relgraph/ent/environment"
+	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/internal"
 	"github.com/relgraph/relgraph/ent/release"
 )
@@ -27,6 +31,11 @@ var applicationImplementors = []string{"Application", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*Application) IsNode() {}
 
+var auditeventImplementors = []string{"AuditEvent", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*AuditEvent) IsNode() {}
+
 var changeImplementors = []string{"Change", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
@@ -36,6 +45,21 @@ var dependencyImplementors = []string{"Dependency", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Dependency) IsNode() {}
+
+var deploymentImplementors = []string{"Deployment", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Deployment) IsNode() {}
+
+var environmentImplementors = []string{"Environment", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Environment) IsNode() {}
+
+var freezewindowImplementors = []string{"FreezeWindow", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*FreezeWindow) IsNode() {}
 
 var releaseImplementors = []string{"Release", "Node"}
 
@@ -128,6 +152,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			}
 		}
 		return query.Only(ctx)
+	case auditevent.Table:
+		query := c.AuditEvent.Query().
+			Where(auditevent.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, auditeventImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case change.Table:
 		query := c.Change.Query().
 			Where(change.ID(id))
@@ -142,6 +175,33 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(dependency.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, dependencyImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case deployment.Table:
+		query := c.Deployment.Query().
+			Where(deployment.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, deploymentImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case environment.Table:
+		query := c.Environment.Query().
+			Where(environment.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, environmentImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case freezewindow.Table:
+		query := c.FreezeWindow.Query().
+			Where(freezewindow.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, freezewindowImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -244,6 +304,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 				*noder = node
 			}
 		}
+	case auditevent.Table:
+		query := c.AuditEvent.Query().
+			Where(auditevent.IDIn(ids...))
+		query, err := query.CollectFields(ctx, auditeventImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case change.Table:
 		query := c.Change.Query().
 			Where(change.IDIn(ids...))
@@ -264,6 +340,54 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Dependency.Query().
 			Where(dependency.IDIn(ids...))
 		query, err := query.CollectFields(ctx, dependencyImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case deployment.Table:
+		query := c.Deployment.Query().
+			Where(deployment.IDIn(ids...))
+		query, err := query.CollectFields(ctx, deploymentImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case environment.Table:
+		query := c.Environment.Query().
+			Where(environment.IDIn(ids...))
+		query, err := query.CollectFields(ctx, environmentImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case freezewindow.Table:
+		query := c.FreezeWindow.Query().
+			Where(freezewindow.IDIn(ids...))
+		query, err := query.CollectFields(ctx, freezewindowImplementors...)
 		if err != nil {
 			return nil, err
 		}

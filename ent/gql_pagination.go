@@ -15,8 +15,12 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/relgraph/relgraph/ent/application"
+	"github.com/relgraph/relgraph/ent/auditevent"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/dependency"
+	"github.com/relgraph/relgraph/ent/deployment"
+	"github.com/relgraph/relgraph/ent/environment"
+	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/release"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -464,6 +468,338 @@ func (_m *Application) ToEdge(order *ApplicationOrder) *ApplicationEdge {
 		order = DefaultApplicationOrder
 	}
 	return &ApplicationEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// AuditEventEdge is the edge representation of AuditEvent.
+type AuditEventEdge struct {
+	Node   *AuditEvent `json:"node"`
+	Cursor Cursor      `json:"cursor"`
+}
+
+// AuditEventConnection is the connection containing edges to AuditEvent.
+type AuditEventConnection struct {
+	Edges      []*AuditEventEdge `json:"edges"`
+	PageInfo   PageInfo          `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+func (c *AuditEventConnection) build(nodes []*AuditEvent, pager *auditeventPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *AuditEvent
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *AuditEvent {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *AuditEvent {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*AuditEventEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &AuditEventEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// AuditEventPaginateOption enables pagination customization.
+type AuditEventPaginateOption func(*auditeventPager) error
+
+// WithAuditEventOrder configures pagination ordering.
+func WithAuditEventOrder(order []*AuditEventOrder) AuditEventPaginateOption {
+	return func(pager *auditeventPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithAuditEventFilter configures pagination filter.
+func WithAuditEventFilter(filter func(*AuditEventQuery) (*AuditEventQuery, error)) AuditEventPaginateOption {
+	return func(pager *auditeventPager) error {
+		if filter == nil {
+			return errors.New("AuditEventQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type auditeventPager struct {
+	reverse bool
+	order   []*AuditEventOrder
+	filter  func(*AuditEventQuery) (*AuditEventQuery, error)
+}
+
+func newAuditEventPager(opts []AuditEventPaginateOption, reverse bool) (*auditeventPager, error) {
+	pager := &auditeventPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *auditeventPager) applyFilter(query *AuditEventQuery) (*AuditEventQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *auditeventPager) toCursor(_m *AuditEvent) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *auditeventPager) applyCursors(query *AuditEventQuery, after, before *Cursor) (*AuditEventQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultAuditEventOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *auditeventPager) applyOrder(query *AuditEventQuery) *AuditEventQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultAuditEventOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultAuditEventOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *auditeventPager) orderExpr(query *AuditEventQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultAuditEventOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to AuditEvent.
+func (_m *AuditEventQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...AuditEventPaginateOption,
+) (*AuditEventConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newAuditEventPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &AuditEventConnection{Edges: []*AuditEventEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// AuditEventOrderFieldAt orders AuditEvent by at.
+	AuditEventOrderFieldAt = &AuditEventOrderField{
+		Value: func(_m *AuditEvent) (ent.Value, error) {
+			return _m.At, nil
+		},
+		column: auditevent.FieldAt,
+		toTerm: auditevent.ByAt,
+		toCursor: func(_m *AuditEvent) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.At,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f AuditEventOrderField) String() string {
+	var str string
+	switch f.column {
+	case AuditEventOrderFieldAt.column:
+		str = "AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f AuditEventOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *AuditEventOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("AuditEventOrderField %T must be a string", v)
+	}
+	switch str {
+	case "AT":
+		*f = *AuditEventOrderFieldAt
+	default:
+		return fmt.Errorf("%s is not a valid AuditEventOrderField", str)
+	}
+	return nil
+}
+
+// AuditEventOrderField defines the ordering field of AuditEvent.
+type AuditEventOrderField struct {
+	// Value extracts the ordering value from the given AuditEvent.
+	Value    func(*AuditEvent) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) auditevent.OrderOption
+	toCursor func(*AuditEvent) Cursor
+}
+
+// AuditEventOrder defines the ordering of AuditEvent.
+type AuditEventOrder struct {
+	Direction OrderDirection        `json:"direction"`
+	Field     *AuditEventOrderField `json:"field"`
+}
+
+// DefaultAuditEventOrder is the default ordering of AuditEvent.
+var DefaultAuditEventOrder = &AuditEventOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &AuditEventOrderField{
+		Value: func(_m *AuditEvent) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: auditevent.FieldID,
+		toTerm: auditevent.ByID,
+		toCursor: func(_m *AuditEvent) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts AuditEvent into AuditEventEdge.
+func (_m *AuditEvent) ToEdge(order *AuditEventOrder) *AuditEventEdge {
+	if order == nil {
+		order = DefaultAuditEventOrder
+	}
+	return &AuditEventEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -1182,6 +1518,1200 @@ func (_m *Dependency) ToEdge(order *DependencyOrder) *DependencyEdge {
 		order = DefaultDependencyOrder
 	}
 	return &DependencyEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// DeploymentEdge is the edge representation of Deployment.
+type DeploymentEdge struct {
+	Node   *Deployment `json:"node"`
+	Cursor Cursor      `json:"cursor"`
+}
+
+// DeploymentConnection is the connection containing edges to Deployment.
+type DeploymentConnection struct {
+	Edges      []*DeploymentEdge `json:"edges"`
+	PageInfo   PageInfo          `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+func (c *DeploymentConnection) build(nodes []*Deployment, pager *deploymentPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Deployment
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Deployment {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Deployment {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*DeploymentEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &DeploymentEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// DeploymentPaginateOption enables pagination customization.
+type DeploymentPaginateOption func(*deploymentPager) error
+
+// WithDeploymentOrder configures pagination ordering.
+func WithDeploymentOrder(order []*DeploymentOrder) DeploymentPaginateOption {
+	return func(pager *deploymentPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithDeploymentFilter configures pagination filter.
+func WithDeploymentFilter(filter func(*DeploymentQuery) (*DeploymentQuery, error)) DeploymentPaginateOption {
+	return func(pager *deploymentPager) error {
+		if filter == nil {
+			return errors.New("DeploymentQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type deploymentPager struct {
+	reverse bool
+	order   []*DeploymentOrder
+	filter  func(*DeploymentQuery) (*DeploymentQuery, error)
+}
+
+func newDeploymentPager(opts []DeploymentPaginateOption, reverse bool) (*deploymentPager, error) {
+	pager := &deploymentPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *deploymentPager) applyFilter(query *DeploymentQuery) (*DeploymentQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *deploymentPager) toCursor(_m *Deployment) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *deploymentPager) applyCursors(query *DeploymentQuery, after, before *Cursor) (*DeploymentQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultDeploymentOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *deploymentPager) applyOrder(query *DeploymentQuery) *DeploymentQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultDeploymentOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultDeploymentOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *deploymentPager) orderExpr(query *DeploymentQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultDeploymentOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Deployment.
+func (_m *DeploymentQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...DeploymentPaginateOption,
+) (*DeploymentConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newDeploymentPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &DeploymentConnection{Edges: []*DeploymentEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// DeploymentOrderFieldCreatedAt orders Deployment by created_at.
+	DeploymentOrderFieldCreatedAt = &DeploymentOrderField{
+		Value: func(_m *Deployment) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: deployment.FieldCreatedAt,
+		toTerm: deployment.ByCreatedAt,
+		toCursor: func(_m *Deployment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// DeploymentOrderFieldUpdatedAt orders Deployment by updated_at.
+	DeploymentOrderFieldUpdatedAt = &DeploymentOrderField{
+		Value: func(_m *Deployment) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: deployment.FieldUpdatedAt,
+		toTerm: deployment.ByUpdatedAt,
+		toCursor: func(_m *Deployment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// DeploymentOrderFieldStatus orders Deployment by status.
+	DeploymentOrderFieldStatus = &DeploymentOrderField{
+		Value: func(_m *Deployment) (ent.Value, error) {
+			return _m.Status, nil
+		},
+		column: deployment.FieldStatus,
+		toTerm: deployment.ByStatus,
+		toCursor: func(_m *Deployment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Status,
+			}
+		},
+	}
+	// DeploymentOrderFieldStartsAt orders Deployment by starts_at.
+	DeploymentOrderFieldStartsAt = &DeploymentOrderField{
+		Value: func(_m *Deployment) (ent.Value, error) {
+			return _m.StartsAt, nil
+		},
+		column: deployment.FieldStartsAt,
+		toTerm: deployment.ByStartsAt,
+		toCursor: func(_m *Deployment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.StartsAt,
+			}
+		},
+	}
+	// DeploymentOrderFieldEndsAt orders Deployment by ends_at.
+	DeploymentOrderFieldEndsAt = &DeploymentOrderField{
+		Value: func(_m *Deployment) (ent.Value, error) {
+			return _m.EndsAt, nil
+		},
+		column: deployment.FieldEndsAt,
+		toTerm: deployment.ByEndsAt,
+		toCursor: func(_m *Deployment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.EndsAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f DeploymentOrderField) String() string {
+	var str string
+	switch f.column {
+	case DeploymentOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case DeploymentOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case DeploymentOrderFieldStatus.column:
+		str = "STATUS"
+	case DeploymentOrderFieldStartsAt.column:
+		str = "STARTS_AT"
+	case DeploymentOrderFieldEndsAt.column:
+		str = "ENDS_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f DeploymentOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *DeploymentOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("DeploymentOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *DeploymentOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *DeploymentOrderFieldUpdatedAt
+	case "STATUS":
+		*f = *DeploymentOrderFieldStatus
+	case "STARTS_AT":
+		*f = *DeploymentOrderFieldStartsAt
+	case "ENDS_AT":
+		*f = *DeploymentOrderFieldEndsAt
+	default:
+		return fmt.Errorf("%s is not a valid DeploymentOrderField", str)
+	}
+	return nil
+}
+
+// DeploymentOrderField defines the ordering field of Deployment.
+type DeploymentOrderField struct {
+	// Value extracts the ordering value from the given Deployment.
+	Value    func(*Deployment) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) deployment.OrderOption
+	toCursor func(*Deployment) Cursor
+}
+
+// DeploymentOrder defines the ordering of Deployment.
+type DeploymentOrder struct {
+	Direction OrderDirection        `json:"direction"`
+	Field     *DeploymentOrderField `json:"field"`
+}
+
+// DefaultDeploymentOrder is the default ordering of Deployment.
+var DefaultDeploymentOrder = &DeploymentOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &DeploymentOrderField{
+		Value: func(_m *Deployment) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: deployment.FieldID,
+		toTerm: deployment.ByID,
+		toCursor: func(_m *Deployment) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Deployment into DeploymentEdge.
+func (_m *Deployment) ToEdge(order *DeploymentOrder) *DeploymentEdge {
+	if order == nil {
+		order = DefaultDeploymentOrder
+	}
+	return &DeploymentEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// EnvironmentEdge is the edge representation of Environment.
+type EnvironmentEdge struct {
+	Node   *Environment `json:"node"`
+	Cursor Cursor       `json:"cursor"`
+}
+
+// EnvironmentConnection is the connection containing edges to Environment.
+type EnvironmentConnection struct {
+	Edges      []*EnvironmentEdge `json:"edges"`
+	PageInfo   PageInfo           `json:"pageInfo"`
+	TotalCount int                `json:"totalCount"`
+}
+
+func (c *EnvironmentConnection) build(nodes []*Environment, pager *environmentPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Environment
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Environment {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Environment {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*EnvironmentEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &EnvironmentEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// EnvironmentPaginateOption enables pagination customization.
+type EnvironmentPaginateOption func(*environmentPager) error
+
+// WithEnvironmentOrder configures pagination ordering.
+func WithEnvironmentOrder(order []*EnvironmentOrder) EnvironmentPaginateOption {
+	return func(pager *environmentPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithEnvironmentFilter configures pagination filter.
+func WithEnvironmentFilter(filter func(*EnvironmentQuery) (*EnvironmentQuery, error)) EnvironmentPaginateOption {
+	return func(pager *environmentPager) error {
+		if filter == nil {
+			return errors.New("EnvironmentQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type environmentPager struct {
+	reverse bool
+	order   []*EnvironmentOrder
+	filter  func(*EnvironmentQuery) (*EnvironmentQuery, error)
+}
+
+func newEnvironmentPager(opts []EnvironmentPaginateOption, reverse bool) (*environmentPager, error) {
+	pager := &environmentPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *environmentPager) applyFilter(query *EnvironmentQuery) (*EnvironmentQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *environmentPager) toCursor(_m *Environment) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *environmentPager) applyCursors(query *EnvironmentQuery, after, before *Cursor) (*EnvironmentQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultEnvironmentOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *environmentPager) applyOrder(query *EnvironmentQuery) *EnvironmentQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultEnvironmentOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultEnvironmentOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *environmentPager) orderExpr(query *EnvironmentQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultEnvironmentOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Environment.
+func (_m *EnvironmentQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...EnvironmentPaginateOption,
+) (*EnvironmentConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newEnvironmentPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &EnvironmentConnection{Edges: []*EnvironmentEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// EnvironmentOrderFieldCreatedAt orders Environment by created_at.
+	EnvironmentOrderFieldCreatedAt = &EnvironmentOrderField{
+		Value: func(_m *Environment) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: environment.FieldCreatedAt,
+		toTerm: environment.ByCreatedAt,
+		toCursor: func(_m *Environment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// EnvironmentOrderFieldUpdatedAt orders Environment by updated_at.
+	EnvironmentOrderFieldUpdatedAt = &EnvironmentOrderField{
+		Value: func(_m *Environment) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: environment.FieldUpdatedAt,
+		toTerm: environment.ByUpdatedAt,
+		toCursor: func(_m *Environment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// EnvironmentOrderFieldName orders Environment by name.
+	EnvironmentOrderFieldName = &EnvironmentOrderField{
+		Value: func(_m *Environment) (ent.Value, error) {
+			return _m.Name, nil
+		},
+		column: environment.FieldName,
+		toTerm: environment.ByName,
+		toCursor: func(_m *Environment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Name,
+			}
+		},
+	}
+	// EnvironmentOrderFieldStage orders Environment by stage.
+	EnvironmentOrderFieldStage = &EnvironmentOrderField{
+		Value: func(_m *Environment) (ent.Value, error) {
+			return _m.Stage, nil
+		},
+		column: environment.FieldStage,
+		toTerm: environment.ByStage,
+		toCursor: func(_m *Environment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Stage,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f EnvironmentOrderField) String() string {
+	var str string
+	switch f.column {
+	case EnvironmentOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case EnvironmentOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case EnvironmentOrderFieldName.column:
+		str = "NAME"
+	case EnvironmentOrderFieldStage.column:
+		str = "STAGE"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f EnvironmentOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *EnvironmentOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("EnvironmentOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *EnvironmentOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *EnvironmentOrderFieldUpdatedAt
+	case "NAME":
+		*f = *EnvironmentOrderFieldName
+	case "STAGE":
+		*f = *EnvironmentOrderFieldStage
+	default:
+		return fmt.Errorf("%s is not a valid EnvironmentOrderField", str)
+	}
+	return nil
+}
+
+// EnvironmentOrderField defines the ordering field of Environment.
+type EnvironmentOrderField struct {
+	// Value extracts the ordering value from the given Environment.
+	Value    func(*Environment) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) environment.OrderOption
+	toCursor func(*Environment) Cursor
+}
+
+// EnvironmentOrder defines the ordering of Environment.
+type EnvironmentOrder struct {
+	Direction OrderDirection         `json:"direction"`
+	Field     *EnvironmentOrderField `json:"field"`
+}
+
+// DefaultEnvironmentOrder is the default ordering of Environment.
+var DefaultEnvironmentOrder = &EnvironmentOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &EnvironmentOrderField{
+		Value: func(_m *Environment) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: environment.FieldID,
+		toTerm: environment.ByID,
+		toCursor: func(_m *Environment) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Environment into EnvironmentEdge.
+func (_m *Environment) ToEdge(order *EnvironmentOrder) *EnvironmentEdge {
+	if order == nil {
+		order = DefaultEnvironmentOrder
+	}
+	return &EnvironmentEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// FreezeWindowEdge is the edge representation of FreezeWindow.
+type FreezeWindowEdge struct {
+	Node   *FreezeWindow `json:"node"`
+	Cursor Cursor        `json:"cursor"`
+}
+
+// FreezeWindowConnection is the connection containing edges to FreezeWindow.
+type FreezeWindowConnection struct {
+	Edges      []*FreezeWindowEdge `json:"edges"`
+	PageInfo   PageInfo            `json:"pageInfo"`
+	TotalCount int                 `json:"totalCount"`
+}
+
+func (c *FreezeWindowConnection) build(nodes []*FreezeWindow, pager *freezewindowPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *FreezeWindow
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *FreezeWindow {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *FreezeWindow {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*FreezeWindowEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &FreezeWindowEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// FreezeWindowPaginateOption enables pagination customization.
+type FreezeWindowPaginateOption func(*freezewindowPager) error
+
+// WithFreezeWindowOrder configures pagination ordering.
+func WithFreezeWindowOrder(order []*FreezeWindowOrder) FreezeWindowPaginateOption {
+	return func(pager *freezewindowPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithFreezeWindowFilter configures pagination filter.
+func WithFreezeWindowFilter(filter func(*FreezeWindowQuery) (*FreezeWindowQuery, error)) FreezeWindowPaginateOption {
+	return func(pager *freezewindowPager) error {
+		if filter == nil {
+			return errors.New("FreezeWindowQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type freezewindowPager struct {
+	reverse bool
+	order   []*FreezeWindowOrder
+	filter  func(*FreezeWindowQuery) (*FreezeWindowQuery, error)
+}
+
+func newFreezeWindowPager(opts []FreezeWindowPaginateOption, reverse bool) (*freezewindowPager, error) {
+	pager := &freezewindowPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *freezewindowPager) applyFilter(query *FreezeWindowQuery) (*FreezeWindowQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *freezewindowPager) toCursor(_m *FreezeWindow) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *freezewindowPager) applyCursors(query *FreezeWindowQuery, after, before *Cursor) (*FreezeWindowQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultFreezeWindowOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *freezewindowPager) applyOrder(query *FreezeWindowQuery) *FreezeWindowQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultFreezeWindowOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultFreezeWindowOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *freezewindowPager) orderExpr(query *FreezeWindowQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultFreezeWindowOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to FreezeWindow.
+func (_m *FreezeWindowQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...FreezeWindowPaginateOption,
+) (*FreezeWindowConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newFreezeWindowPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &FreezeWindowConnection{Edges: []*FreezeWindowEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// FreezeWindowOrderFieldCreatedAt orders FreezeWindow by created_at.
+	FreezeWindowOrderFieldCreatedAt = &FreezeWindowOrderField{
+		Value: func(_m *FreezeWindow) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: freezewindow.FieldCreatedAt,
+		toTerm: freezewindow.ByCreatedAt,
+		toCursor: func(_m *FreezeWindow) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// FreezeWindowOrderFieldUpdatedAt orders FreezeWindow by updated_at.
+	FreezeWindowOrderFieldUpdatedAt = &FreezeWindowOrderField{
+		Value: func(_m *FreezeWindow) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: freezewindow.FieldUpdatedAt,
+		toTerm: freezewindow.ByUpdatedAt,
+		toCursor: func(_m *FreezeWindow) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// FreezeWindowOrderFieldName orders FreezeWindow by name.
+	FreezeWindowOrderFieldName = &FreezeWindowOrderField{
+		Value: func(_m *FreezeWindow) (ent.Value, error) {
+			return _m.Name, nil
+		},
+		column: freezewindow.FieldName,
+		toTerm: freezewindow.ByName,
+		toCursor: func(_m *FreezeWindow) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Name,
+			}
+		},
+	}
+	// FreezeWindowOrderFieldStartsAt orders FreezeWindow by starts_at.
+	FreezeWindowOrderFieldStartsAt = &FreezeWindowOrderField{
+		Value: func(_m *FreezeWindow) (ent.Value, error) {
+			return _m.StartsAt, nil
+		},
+		column: freezewindow.FieldStartsAt,
+		toTerm: freezewindow.ByStartsAt,
+		toCursor: func(_m *FreezeWindow) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.StartsAt,
+			}
+		},
+	}
+	// FreezeWindowOrderFieldEndsAt orders FreezeWindow by ends_at.
+	FreezeWindowOrderFieldEndsAt = &FreezeWindowOrderField{
+		Value: func(_m *FreezeWindow) (ent.Value, error) {
+			return _m.EndsAt, nil
+		},
+		column: freezewindow.FieldEndsAt,
+		toTerm: freezewindow.ByEndsAt,
+		toCursor: func(_m *FreezeWindow) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.EndsAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f FreezeWindowOrderField) String() string {
+	var str string
+	switch f.column {
+	case FreezeWindowOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case FreezeWindowOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case FreezeWindowOrderFieldName.column:
+		str = "NAME"
+	case FreezeWindowOrderFieldStartsAt.column:
+		str = "STARTS_AT"
+	case FreezeWindowOrderFieldEndsAt.column:
+		str = "ENDS_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f FreezeWindowOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *FreezeWindowOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("FreezeWindowOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *FreezeWindowOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *FreezeWindowOrderFieldUpdatedAt
+	case "NAME":
+		*f = *FreezeWindowOrderFieldName
+	case "STARTS_AT":
+		*f = *FreezeWindowOrderFieldStartsAt
+	case "ENDS_AT":
+		*f = *FreezeWindowOrderFieldEndsAt
+	default:
+		return fmt.Errorf("%s is not a valid FreezeWindowOrderField", str)
+	}
+	return nil
+}
+
+// FreezeWindowOrderField defines the ordering field of FreezeWindow.
+type FreezeWindowOrderField struct {
+	// Value extracts the ordering value from the given FreezeWindow.
+	Value    func(*FreezeWindow) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) freezewindow.OrderOption
+	toCursor func(*FreezeWindow) Cursor
+}
+
+// FreezeWindowOrder defines the ordering of FreezeWindow.
+type FreezeWindowOrder struct {
+	Direction OrderDirection          `json:"direction"`
+	Field     *FreezeWindowOrderField `json:"field"`
+}
+
+// DefaultFreezeWindowOrder is the default ordering of FreezeWindow.
+var DefaultFreezeWindowOrder = &FreezeWindowOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &FreezeWindowOrderField{
+		Value: func(_m *FreezeWindow) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: freezewindow.FieldID,
+		toTerm: freezewindow.ByID,
+		toCursor: func(_m *FreezeWindow) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts FreezeWindow into FreezeWindowEdge.
+func (_m *FreezeWindow) ToEdge(order *FreezeWindowOrder) *FreezeWindowEdge {
+	if order == nil {
+		order = DefaultFreezeWindowOrder
+	}
+	return &FreezeWindowEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

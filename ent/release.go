@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/lifecycle"
 )
 
 // A set of changes that ship together in a deployment window.
@@ -21,12 +23,16 @@ type Release struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When the record was last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Bumped by every update. Pass it back as expectedVersion to refuse an update over changes you have not seen.
+	Version int `json:"version,omitempty"`
 	// Unique name of the release; surrounding whitespace is trimmed.
 	Name string `json:"name,omitempty"`
 	// What the release is about.
 	Description string `json:"description,omitempty"`
-	// Where the release stands in its lifecycle.
+	// Where the release stands in its lifecycle; changed only by transitionRelease.
 	Status release.Status `json:"status,omitempty"`
+	// The stages the release must pass, in flow order; all six by default. A deployment to a stage may start or succeed only after the release succeeded in every earlier one.
+	Stages []lifecycle.Stage `json:"stages,omitempty"`
 	// Start of the deployment window.
 	StartsAt *time.Time `json:"starts_at,omitempty"`
 	// End of the deployment window; after startsAt when both are set.
@@ -41,13 +47,16 @@ type Release struct {
 type ReleaseEdges struct {
 	// The changes scheduled in this release.
 	Changes []*Change `json:"changes,omitempty"`
+	// The release's deployments to environments.
+	Deployments []*Deployment `json:"deployments,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
+	loadedTypes [2]bool
 	// totalCount holds the count of the edges above.
-	totalCount [1]map[string]int
+	totalCount [2]map[string]int
 
-	namedChanges map[string][]*Change
+	namedChanges     map[string][]*Change
+	namedDeployments map[string][]*Deployment
 }
 
 // ChangesOrErr returns the Changes value or an error if the edge
@@ -59,12 +68,23 @@ func (e ReleaseEdges) ChangesOrErr() ([]*Change, error) {
 	return nil, &NotLoadedError{edge: "changes"}
 }
 
+// DeploymentsOrErr returns the Deployments value or an error if the edge
+// was not loaded in eager-loading.
+func (e ReleaseEdges) DeploymentsOrErr() ([]*Deployment, error) {
+	if e.loadedTypes[1] {
+		return e.Deployments, nil
+	}
+	return nil, &NotLoadedError{edge: "deployments"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Release) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case release.FieldID:
+		case release.FieldStages:
+			values[i] = new([]byte)
+		case release.FieldID, release.FieldVersion:
 			values[i] = new(sql.NullInt64)
 		case release.FieldName, release.FieldDescription, release.FieldStatus:
 			values[i] = new(sql.NullString)
@@ -103,6 +123,12 @@ func (_m *Release) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
 			}
+		case release.FieldVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field version", values[i])
+			} else if value.Valid {
+				_m.Version = int(value.Int64)
+			}
 		case release.FieldName:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field name", values[i])
@@ -120,6 +146,14 @@ func (_m *Release) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field status", values[i])
 			} else if value.Valid {
 				_m.Status = release.Status(value.String)
+			}
+		case release.FieldStages:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field stages", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Stages); err != nil {
+					return fmt.Errorf("unmarshal field stages: %w", err)
+				}
 			}
 		case release.FieldStartsAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -153,6 +187,11 @@ func (_m *Release) QueryChanges() *ChangeQuery {
 	return NewReleaseClient(_m.config).QueryChanges(_m)
 }
 
+// QueryDeployments queries the "deployments" edge of the Release entity.
+func (_m *Release) QueryDeployments() *DeploymentQuery {
+	return NewReleaseClient(_m.config).QueryDeployments(_m)
+}
+
 // Update returns a builder for updating this Release.
 // Note that you need to call Release.Unwrap() before calling this method if this Release
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -182,6 +221,9 @@ func (_m *Release) String() string {
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
 	builder.WriteString(", ")
+	builder.WriteString("version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Version))
+	builder.WriteString(", ")
 	builder.WriteString("name=")
 	builder.WriteString(_m.Name)
 	builder.WriteString(", ")
@@ -190,6 +232,9 @@ func (_m *Release) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("status=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Status))
+	builder.WriteString(", ")
+	builder.WriteString("stages=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Stages))
 	builder.WriteString(", ")
 	if v := _m.StartsAt; v != nil {
 		builder.WriteString("starts_at=")
@@ -225,6 +270,30 @@ func (_m *Release) appendNamedChanges(name string, edges ...*Change) {
 		_m.Edges.namedChanges[name] = []*Change{}
 	} else {
 		_m.Edges.namedChanges[name] = append(_m.Edges.namedChanges[name], edges...)
+	}
+}
+
+// NamedDeployments returns the Deployments named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Release) NamedDeployments(name string) ([]*Deployment, error) {
+	if _m.Edges.namedDeployments == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedDeployments[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Release) appendNamedDeployments(name string, edges ...*Deployment) {
+	if _m.Edges.namedDeployments == nil {
+		_m.Edges.namedDeployments = make(map[string][]*Deployment)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedDeployments[name] = []*Deployment{}
+	} else {
+		_m.Edges.namedDeployments[name] = append(_m.Edges.namedDeployments[name], edges...)
 	}
 }
 

@@ -11,7 +11,9 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/relgraph/relgraph/ent/change"
+	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/lifecycle"
 )
 
 // ReleaseCreate is the builder for creating a Release entity.
@@ -49,6 +51,20 @@ func (_c *ReleaseCreate) SetNillableUpdatedAt(v *time.Time) *ReleaseCreate {
 	return _c
 }
 
+// SetVersion sets the "version" field.
+func (_c *ReleaseCreate) SetVersion(v int) *ReleaseCreate {
+	_c.mutation.SetVersion(v)
+	return _c
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_c *ReleaseCreate) SetNillableVersion(v *int) *ReleaseCreate {
+	if v != nil {
+		_c.SetVersion(*v)
+	}
+	return _c
+}
+
 // SetName sets the "name" field.
 func (_c *ReleaseCreate) SetName(v string) *ReleaseCreate {
 	_c.mutation.SetName(v)
@@ -80,6 +96,12 @@ func (_c *ReleaseCreate) SetNillableStatus(v *release.Status) *ReleaseCreate {
 	if v != nil {
 		_c.SetStatus(*v)
 	}
+	return _c
+}
+
+// SetStages sets the "stages" field.
+func (_c *ReleaseCreate) SetStages(v []lifecycle.Stage) *ReleaseCreate {
+	_c.mutation.SetStages(v)
 	return _c
 }
 
@@ -124,6 +146,21 @@ func (_c *ReleaseCreate) AddChanges(v ...*Change) *ReleaseCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddChangeIDs(ids...)
+}
+
+// AddDeploymentIDs adds the "deployments" edge to the Deployment entity by IDs.
+func (_c *ReleaseCreate) AddDeploymentIDs(ids ...int) *ReleaseCreate {
+	_c.mutation.AddDeploymentIDs(ids...)
+	return _c
+}
+
+// AddDeployments adds the "deployments" edges to the Deployment entity.
+func (_c *ReleaseCreate) AddDeployments(v ...*Deployment) *ReleaseCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddDeploymentIDs(ids...)
 }
 
 // Mutation returns the ReleaseMutation object of the builder.
@@ -177,6 +214,10 @@ func (_c *ReleaseCreate) defaults() error {
 		v := release.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.Version(); !ok {
+		v := release.DefaultVersion
+		_c.mutation.SetVersion(v)
+	}
 	if _, ok := _c.mutation.Description(); !ok {
 		v := release.DefaultDescription
 		_c.mutation.SetDescription(v)
@@ -184,6 +225,10 @@ func (_c *ReleaseCreate) defaults() error {
 	if _, ok := _c.mutation.Status(); !ok {
 		v := release.DefaultStatus
 		_c.mutation.SetStatus(v)
+	}
+	if _, ok := _c.mutation.Stages(); !ok {
+		v := release.DefaultStages
+		_c.mutation.SetStages(v)
 	}
 	return nil
 }
@@ -195,6 +240,9 @@ func (_c *ReleaseCreate) check() error {
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
 		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "Release.updated_at"`)}
+	}
+	if _, ok := _c.mutation.Version(); !ok {
+		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "Release.version"`)}
 	}
 	if _, ok := _c.mutation.Name(); !ok {
 		return &ValidationError{Name: "name", err: errors.New(`ent: missing required field "Release.name"`)}
@@ -219,6 +267,9 @@ func (_c *ReleaseCreate) check() error {
 		if err := release.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Release.status": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.Stages(); !ok {
+		return &ValidationError{Name: "stages", err: errors.New(`ent: missing required field "Release.stages"`)}
 	}
 	return nil
 }
@@ -254,6 +305,10 @@ func (_c *ReleaseCreate) createSpec() (*Release, *sqlgraph.CreateSpec) {
 		_spec.SetField(release.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
 	}
+	if value, ok := _c.mutation.Version(); ok {
+		_spec.SetField(release.FieldVersion, field.TypeInt, value)
+		_node.Version = value
+	}
 	if value, ok := _c.mutation.Name(); ok {
 		_spec.SetField(release.FieldName, field.TypeString, value)
 		_node.Name = value
@@ -265,6 +320,10 @@ func (_c *ReleaseCreate) createSpec() (*Release, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Status(); ok {
 		_spec.SetField(release.FieldStatus, field.TypeEnum, value)
 		_node.Status = value
+	}
+	if value, ok := _c.mutation.Stages(); ok {
+		_spec.SetField(release.FieldStages, field.TypeJSON, value)
+		_node.Stages = value
 	}
 	if value, ok := _c.mutation.StartsAt(); ok {
 		_spec.SetField(release.FieldStartsAt, field.TypeTime, value)
@@ -283,6 +342,22 @@ func (_c *ReleaseCreate) createSpec() (*Release, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(change.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.DeploymentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   release.DeploymentsTable,
+			Columns: []string{release.DeploymentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deployment.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

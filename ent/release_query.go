@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/relgraph/relgraph/ent/change"
+	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/ent/predicate"
 	"github.com/relgraph/relgraph/ent/release"
 )
@@ -20,14 +21,16 @@ import (
 // ReleaseQuery is the builder for querying Release entities.
 type ReleaseQuery struct {
 	config
-	ctx              *QueryContext
-	order            []release.OrderOption
-	inters           []Interceptor
-	predicates       []predicate.Release
-	withChanges      *ChangeQuery
-	loadTotal        []func(context.Context, []*Release) error
-	modifiers        []func(*sql.Selector)
-	withNamedChanges map[string]*ChangeQuery
+	ctx                  *QueryContext
+	order                []release.OrderOption
+	inters               []Interceptor
+	predicates           []predicate.Release
+	withChanges          *ChangeQuery
+	withDeployments      *DeploymentQuery
+	loadTotal            []func(context.Context, []*Release) error
+	modifiers            []func(*sql.Selector)
+	withNamedChanges     map[string]*ChangeQuery
+	withNamedDeployments map[string]*DeploymentQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -79,6 +82,28 @@ func (_q *ReleaseQuery) QueryChanges() *ChangeQuery {
 			sqlgraph.From(release.Table, release.FieldID, selector),
 			sqlgraph.To(change.Table, change.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, release.ChangesTable, release.ChangesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryDeployments chains the current query on the "deployments" edge.
+func (_q *ReleaseQuery) QueryDeployments() *DeploymentQuery {
+	query := (&DeploymentClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(release.Table, release.FieldID, selector),
+			sqlgraph.To(deployment.Table, deployment.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, release.DeploymentsTable, release.DeploymentsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -273,12 +298,13 @@ func (_q *ReleaseQuery) Clone() *ReleaseQuery {
 		return nil
 	}
 	return &ReleaseQuery{
-		config:      _q.config,
-		ctx:         _q.ctx.Clone(),
-		order:       append([]release.OrderOption{}, _q.order...),
-		inters:      append([]Interceptor{}, _q.inters...),
-		predicates:  append([]predicate.Release{}, _q.predicates...),
-		withChanges: _q.withChanges.Clone(),
+		config:          _q.config,
+		ctx:             _q.ctx.Clone(),
+		order:           append([]release.OrderOption{}, _q.order...),
+		inters:          append([]Interceptor{}, _q.inters...),
+		predicates:      append([]predicate.Release{}, _q.predicates...),
+		withChanges:     _q.withChanges.Clone(),
+		withDeployments: _q.withDeployments.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -294,6 +320,17 @@ func (_q *ReleaseQuery) WithChanges(opts ...func(*ChangeQuery)) *ReleaseQuery {
 		opt(query)
 	}
 	_q.withChanges = query
+	return _q
+}
+
+// WithDeployments tells the query-builder to eager-load the nodes that are connected to
+// the "deployments" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ReleaseQuery) WithDeployments(opts ...func(*DeploymentQuery)) *ReleaseQuery {
+	query := (&DeploymentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withDeployments = query
 	return _q
 }
 
@@ -375,8 +412,9 @@ func (_q *ReleaseQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Rele
 	var (
 		nodes       = []*Release{}
 		_spec       = _q.querySpec()
-		loadedTypes = [1]bool{
+		loadedTypes = [2]bool{
 			_q.withChanges != nil,
+			_q.withDeployments != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -407,10 +445,24 @@ func (_q *ReleaseQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Rele
 			return nil, err
 		}
 	}
+	if query := _q.withDeployments; query != nil {
+		if err := _q.loadDeployments(ctx, query, nodes,
+			func(n *Release) { n.Edges.Deployments = []*Deployment{} },
+			func(n *Release, e *Deployment) { n.Edges.Deployments = append(n.Edges.Deployments, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedChanges {
 		if err := _q.loadChanges(ctx, query, nodes,
 			func(n *Release) { n.appendNamedChanges(name) },
 			func(n *Release, e *Change) { n.appendNamedChanges(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedDeployments {
+		if err := _q.loadDeployments(ctx, query, nodes,
+			func(n *Release) { n.appendNamedDeployments(name) },
+			func(n *Release, e *Deployment) { n.appendNamedDeployments(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -450,6 +502,36 @@ func (_q *ReleaseQuery) loadChanges(ctx context.Context, query *ChangeQuery, nod
 		node, ok := nodeids[*fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "release_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *ReleaseQuery) loadDeployments(ctx context.Context, query *DeploymentQuery, nodes []*Release, init func(*Release), assign func(*Release, *Deployment)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Release)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(deployment.FieldReleaseID)
+	}
+	query.Where(predicate.Deployment(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(release.DeploymentsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ReleaseID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "release_id" returned %v for node %v`, fk, n.ID)
 		}
 		assign(node, n)
 	}
@@ -560,6 +642,20 @@ func (_q *ReleaseQuery) WithNamedChanges(name string, opts ...func(*ChangeQuery)
 		_q.withNamedChanges = make(map[string]*ChangeQuery)
 	}
 	_q.withNamedChanges[name] = query
+	return _q
+}
+
+// WithNamedDeployments tells the query-builder to eager-load the nodes that are connected to the "deployments"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *ReleaseQuery) WithNamedDeployments(name string, opts ...func(*DeploymentQuery)) *ReleaseQuery {
+	query := (&DeploymentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedDeployments == nil {
+		_q.withNamedDeployments = make(map[string]*DeploymentQuery)
+	}
+	_q.withNamedDeployments[name] = query
 	return _q
 }
 

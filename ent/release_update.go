@@ -10,10 +10,13 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
 	"github.com/relgraph/relgraph/ent/change"
+	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/ent/predicate"
 	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/lifecycle"
 )
 
 // ReleaseUpdate is the builder for updating Release entities.
@@ -33,6 +36,27 @@ func (_u *ReleaseUpdate) Where(ps ...predicate.Release) *ReleaseUpdate {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *ReleaseUpdate) SetUpdatedAt(v time.Time) *ReleaseUpdate {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetVersion sets the "version" field.
+func (_u *ReleaseUpdate) SetVersion(v int) *ReleaseUpdate {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *ReleaseUpdate) SetNillableVersion(v *int) *ReleaseUpdate {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *ReleaseUpdate) AddVersion(v int) *ReleaseUpdate {
+	_u.mutation.AddVersion(v)
 	return _u
 }
 
@@ -75,6 +99,18 @@ func (_u *ReleaseUpdate) SetNillableStatus(v *release.Status) *ReleaseUpdate {
 	if v != nil {
 		_u.SetStatus(*v)
 	}
+	return _u
+}
+
+// SetStages sets the "stages" field.
+func (_u *ReleaseUpdate) SetStages(v []lifecycle.Stage) *ReleaseUpdate {
+	_u.mutation.SetStages(v)
+	return _u
+}
+
+// AppendStages appends value to the "stages" field.
+func (_u *ReleaseUpdate) AppendStages(v []lifecycle.Stage) *ReleaseUpdate {
+	_u.mutation.AppendStages(v)
 	return _u
 }
 
@@ -133,6 +169,21 @@ func (_u *ReleaseUpdate) AddChanges(v ...*Change) *ReleaseUpdate {
 	return _u.AddChangeIDs(ids...)
 }
 
+// AddDeploymentIDs adds the "deployments" edge to the Deployment entity by IDs.
+func (_u *ReleaseUpdate) AddDeploymentIDs(ids ...int) *ReleaseUpdate {
+	_u.mutation.AddDeploymentIDs(ids...)
+	return _u
+}
+
+// AddDeployments adds the "deployments" edges to the Deployment entity.
+func (_u *ReleaseUpdate) AddDeployments(v ...*Deployment) *ReleaseUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddDeploymentIDs(ids...)
+}
+
 // Mutation returns the ReleaseMutation object of the builder.
 func (_u *ReleaseUpdate) Mutation() *ReleaseMutation {
 	return _u.mutation
@@ -157,6 +208,27 @@ func (_u *ReleaseUpdate) RemoveChanges(v ...*Change) *ReleaseUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveChangeIDs(ids...)
+}
+
+// ClearDeployments clears all "deployments" edges to the Deployment entity.
+func (_u *ReleaseUpdate) ClearDeployments() *ReleaseUpdate {
+	_u.mutation.ClearDeployments()
+	return _u
+}
+
+// RemoveDeploymentIDs removes the "deployments" edge to Deployment entities by IDs.
+func (_u *ReleaseUpdate) RemoveDeploymentIDs(ids ...int) *ReleaseUpdate {
+	_u.mutation.RemoveDeploymentIDs(ids...)
+	return _u
+}
+
+// RemoveDeployments removes "deployments" edges to Deployment entities.
+func (_u *ReleaseUpdate) RemoveDeployments(v ...*Deployment) *ReleaseUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveDeploymentIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -242,6 +314,12 @@ func (_u *ReleaseUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(release.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(release.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(release.FieldVersion, field.TypeInt, value)
+	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(release.FieldName, field.TypeString, value)
 	}
@@ -250,6 +328,14 @@ func (_u *ReleaseUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(release.FieldStatus, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.Stages(); ok {
+		_spec.SetField(release.FieldStages, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedStages(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, release.FieldStages, value)
+		})
 	}
 	if value, ok := _u.mutation.StartsAt(); ok {
 		_spec.SetField(release.FieldStartsAt, field.TypeTime, value)
@@ -308,6 +394,51 @@ func (_u *ReleaseUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.DeploymentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   release.DeploymentsTable,
+			Columns: []string{release.DeploymentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deployment.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedDeploymentsIDs(); len(nodes) > 0 && !_u.mutation.DeploymentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   release.DeploymentsTable,
+			Columns: []string{release.DeploymentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deployment.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DeploymentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   release.DeploymentsTable,
+			Columns: []string{release.DeploymentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deployment.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -333,6 +464,27 @@ type ReleaseUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *ReleaseUpdateOne) SetUpdatedAt(v time.Time) *ReleaseUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetVersion sets the "version" field.
+func (_u *ReleaseUpdateOne) SetVersion(v int) *ReleaseUpdateOne {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *ReleaseUpdateOne) SetNillableVersion(v *int) *ReleaseUpdateOne {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *ReleaseUpdateOne) AddVersion(v int) *ReleaseUpdateOne {
+	_u.mutation.AddVersion(v)
 	return _u
 }
 
@@ -375,6 +527,18 @@ func (_u *ReleaseUpdateOne) SetNillableStatus(v *release.Status) *ReleaseUpdateO
 	if v != nil {
 		_u.SetStatus(*v)
 	}
+	return _u
+}
+
+// SetStages sets the "stages" field.
+func (_u *ReleaseUpdateOne) SetStages(v []lifecycle.Stage) *ReleaseUpdateOne {
+	_u.mutation.SetStages(v)
+	return _u
+}
+
+// AppendStages appends value to the "stages" field.
+func (_u *ReleaseUpdateOne) AppendStages(v []lifecycle.Stage) *ReleaseUpdateOne {
+	_u.mutation.AppendStages(v)
 	return _u
 }
 
@@ -433,6 +597,21 @@ func (_u *ReleaseUpdateOne) AddChanges(v ...*Change) *ReleaseUpdateOne {
 	return _u.AddChangeIDs(ids...)
 }
 
+// AddDeploymentIDs adds the "deployments" edge to the Deployment entity by IDs.
+func (_u *ReleaseUpdateOne) AddDeploymentIDs(ids ...int) *ReleaseUpdateOne {
+	_u.mutation.AddDeploymentIDs(ids...)
+	return _u
+}
+
+// AddDeployments adds the "deployments" edges to the Deployment entity.
+func (_u *ReleaseUpdateOne) AddDeployments(v ...*Deployment) *ReleaseUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddDeploymentIDs(ids...)
+}
+
 // Mutation returns the ReleaseMutation object of the builder.
 func (_u *ReleaseUpdateOne) Mutation() *ReleaseMutation {
 	return _u.mutation
@@ -457,6 +636,27 @@ func (_u *ReleaseUpdateOne) RemoveChanges(v ...*Change) *ReleaseUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveChangeIDs(ids...)
+}
+
+// ClearDeployments clears all "deployments" edges to the Deployment entity.
+func (_u *ReleaseUpdateOne) ClearDeployments() *ReleaseUpdateOne {
+	_u.mutation.ClearDeployments()
+	return _u
+}
+
+// RemoveDeploymentIDs removes the "deployments" edge to Deployment entities by IDs.
+func (_u *ReleaseUpdateOne) RemoveDeploymentIDs(ids ...int) *ReleaseUpdateOne {
+	_u.mutation.RemoveDeploymentIDs(ids...)
+	return _u
+}
+
+// RemoveDeployments removes "deployments" edges to Deployment entities.
+func (_u *ReleaseUpdateOne) RemoveDeployments(v ...*Deployment) *ReleaseUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveDeploymentIDs(ids...)
 }
 
 // Where appends a list predicates to the ReleaseUpdate builder.
@@ -572,6 +772,12 @@ func (_u *ReleaseUpdateOne) sqlSave(ctx context.Context) (_node *Release, err er
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(release.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(release.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(release.FieldVersion, field.TypeInt, value)
+	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(release.FieldName, field.TypeString, value)
 	}
@@ -580,6 +786,14 @@ func (_u *ReleaseUpdateOne) sqlSave(ctx context.Context) (_node *Release, err er
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(release.FieldStatus, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.Stages(); ok {
+		_spec.SetField(release.FieldStages, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedStages(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, release.FieldStages, value)
+		})
 	}
 	if value, ok := _u.mutation.StartsAt(); ok {
 		_spec.SetField(release.FieldStartsAt, field.TypeTime, value)
@@ -631,6 +845,51 @@ func (_u *ReleaseUpdateOne) sqlSave(ctx context.Context) (_node *Release, err er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(change.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.DeploymentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   release.DeploymentsTable,
+			Columns: []string{release.DeploymentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deployment.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedDeploymentsIDs(); len(nodes) > 0 && !_u.mutation.DeploymentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   release.DeploymentsTable,
+			Columns: []string{release.DeploymentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deployment.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DeploymentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   release.DeploymentsTable,
+			Columns: []string{release.DeploymentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deployment.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

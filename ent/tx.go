@@ -16,10 +16,18 @@ type Tx struct {
 	config
 	// Application is the client for interacting with the Application builders.
 	Application *ApplicationClient
+	// AuditEvent is the client for interacting with the AuditEvent builders.
+	AuditEvent *AuditEventClient
 	// Change is the client for interacting with the Change builders.
 	Change *ChangeClient
 	// Dependency is the client for interacting with the Dependency builders.
 	Dependency *DependencyClient
+	// Deployment is the client for interacting with the Deployment builders.
+	Deployment *DeploymentClient
+	// Environment is the client for interacting with the Environment builders.
+	Environment *EnvironmentClient
+	// FreezeWindow is the client for interacting with the FreezeWindow builders.
+	FreezeWindow *FreezeWindowClient
 	// Generation is the client for interacting with the Generation builders.
 	Generation *GenerationClient
 	// Release is the client for interacting with the Release builders.
@@ -156,8 +164,12 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.Application = NewApplicationClient(tx.config)
+	tx.AuditEvent = NewAuditEventClient(tx.config)
 	tx.Change = NewChangeClient(tx.config)
 	tx.Dependency = NewDependencyClient(tx.config)
+	tx.Deployment = NewDeploymentClient(tx.config)
+	tx.Environment = NewEnvironmentClient(tx.config)
+	tx.FreezeWindow = NewFreezeWindowClient(tx.config)
 	tx.Generation = NewGenerationClient(tx.config)
 	tx.Release = NewReleaseClient(tx.config)
 }

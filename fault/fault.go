@@ -47,3 +47,22 @@ func Missing(format string, args ...any) *Error {
 func Conflicting(format string, args ...any) *Error {
 	return &Error{Code: Conflict, Message: fmt.Sprintf(format, args...)}
 }
+
+// Precondition reports a request refused by a rule of the release
+// lifecycle; the message names the rule.
+func Precondition(format string, args ...any) *Error {
+	return &Error{Code: FailedPrecondition, Message: fmt.Sprintf(format, args...)}
+}
+
+// StaleVersion reports an update refused because the record moved past the
+// version the caller expected; extensions.currentVersion tells the caller
+// what to re-read.
+func StaleVersion(entity string, id, expected, current int) *Error {
+	return &Error{
+		Code: Conflict,
+		Message: fmt.Sprintf("%s %d was changed by someone else: you expected version %d, it is now at version %d; read it again and retry",
+			entity, id, expected, current),
+		Field:      "expectedVersion",
+		Extensions: map[string]any{"currentVersion": current},
+	}
+}

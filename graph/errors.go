@@ -13,6 +13,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/ent/schema"
 	"github.com/relgraph/relgraph/fault"
 	"github.com/relgraph/relgraph/graph/scalar"
 )
@@ -97,7 +98,7 @@ func classify(err error) (fault.Code, string, map[string]any) {
 	case errors.As(err, &inputE):
 		return fault.BadUserInput, inputE.Msg, nil
 	case errors.As(err, &validE):
-		field := lowerCamel(validE.Name)
+		field := schema.GraphQLName(validE.Name)
 		return fault.BadUserInput, fmt.Sprintf("invalid %s: %s", field, validationReason(validE)),
 			map[string]any{"field": field}
 	case errors.As(err, &notFndE):
@@ -189,14 +190,4 @@ func constraint(e *ent.ConstraintError) (fault.Code, string, map[string]any) {
 		}
 	}
 	return fault.Conflict, "the write conflicts with an existing record", nil
-}
-
-func lowerCamel(snake string) string {
-	parts := strings.Split(snake, "_")
-	for i := 1; i < len(parts); i++ {
-		if parts[i] != "" {
-			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
-		}
-	}
-	return strings.Join(parts, "")
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 
 	"github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/ent/release"
 )
 
 // CreateApplication is the resolver for the createApplication field.
@@ -17,8 +18,8 @@ func (r *mutationResolver) CreateApplication(ctx context.Context, input ent.Crea
 }
 
 // UpdateApplication is the resolver for the updateApplication field.
-func (r *mutationResolver) UpdateApplication(ctx context.Context, id int, input ent.UpdateApplicationInput) (*ent.Application, error) {
-	return r.db(ctx).Application.UpdateOneID(id).SetInput(input).Save(ctx)
+func (r *mutationResolver) UpdateApplication(ctx context.Context, id int, input ent.UpdateApplicationInput, expectedVersion *int) (*ent.Application, error) {
+	return r.db(ctx).Application.UpdateOneID(id).SetInput(input).Save(expect(ctx, id, expectedVersion))
 }
 
 // DeleteApplication is the resolver for the deleteApplication field.
@@ -47,8 +48,8 @@ func (r *mutationResolver) CreateChange(ctx context.Context, input ent.CreateCha
 }
 
 // UpdateChange is the resolver for the updateChange field.
-func (r *mutationResolver) UpdateChange(ctx context.Context, id int, input ent.UpdateChangeInput) (*ent.Change, error) {
-	return r.db(ctx).Change.UpdateOneID(id).SetInput(input).Save(ctx)
+func (r *mutationResolver) UpdateChange(ctx context.Context, id int, input ent.UpdateChangeInput, expectedVersion *int) (*ent.Change, error) {
+	return r.db(ctx).Change.UpdateOneID(id).SetInput(input).Save(expect(ctx, id, expectedVersion))
 }
 
 // DeleteChange is the resolver for the deleteChange field.
@@ -62,13 +63,63 @@ func (r *mutationResolver) CreateRelease(ctx context.Context, input ent.CreateRe
 }
 
 // UpdateRelease is the resolver for the updateRelease field.
-func (r *mutationResolver) UpdateRelease(ctx context.Context, id int, input ent.UpdateReleaseInput) (*ent.Release, error) {
-	return r.db(ctx).Release.UpdateOneID(id).SetInput(input).Save(ctx)
+func (r *mutationResolver) UpdateRelease(ctx context.Context, id int, input ent.UpdateReleaseInput, expectedVersion *int) (*ent.Release, error) {
+	return r.db(ctx).Release.UpdateOneID(id).SetInput(input).Save(expect(ctx, id, expectedVersion))
 }
 
 // DeleteRelease is the resolver for the deleteRelease field.
 func (r *mutationResolver) DeleteRelease(ctx context.Context, id int) (int, error) {
 	return id, r.db(ctx).Release.DeleteOneID(id).Exec(ctx)
+}
+
+// TransitionRelease is the resolver for the transitionRelease field.
+func (r *mutationResolver) TransitionRelease(ctx context.Context, id int, to release.Status, expectedVersion *int, override *bool, reason *string) (*ent.Release, error) {
+	return r.transition(ctx, id, to, expectedVersion, override, reason)
+}
+
+// CreateEnvironment is the resolver for the createEnvironment field.
+func (r *mutationResolver) CreateEnvironment(ctx context.Context, input ent.CreateEnvironmentInput) (*ent.Environment, error) {
+	return r.db(ctx).Environment.Create().SetInput(input).Save(ctx)
+}
+
+// UpdateEnvironment is the resolver for the updateEnvironment field.
+func (r *mutationResolver) UpdateEnvironment(ctx context.Context, id int, input ent.UpdateEnvironmentInput) (*ent.Environment, error) {
+	return r.db(ctx).Environment.UpdateOneID(id).SetInput(input).Save(ctx)
+}
+
+// DeleteEnvironment is the resolver for the deleteEnvironment field.
+func (r *mutationResolver) DeleteEnvironment(ctx context.Context, id int) (int, error) {
+	return id, r.db(ctx).Environment.DeleteOneID(id).Exec(ctx)
+}
+
+// CreateDeployment is the resolver for the createDeployment field.
+func (r *mutationResolver) CreateDeployment(ctx context.Context, input ent.CreateDeploymentInput) (*ent.Deployment, error) {
+	return r.db(ctx).Deployment.Create().SetInput(input).Save(ctx)
+}
+
+// UpdateDeployment is the resolver for the updateDeployment field.
+func (r *mutationResolver) UpdateDeployment(ctx context.Context, id int, input ent.UpdateDeploymentInput) (*ent.Deployment, error) {
+	return r.db(ctx).Deployment.UpdateOneID(id).SetInput(input).Save(ctx)
+}
+
+// DeleteDeployment is the resolver for the deleteDeployment field.
+func (r *mutationResolver) DeleteDeployment(ctx context.Context, id int) (int, error) {
+	return id, r.db(ctx).Deployment.DeleteOneID(id).Exec(ctx)
+}
+
+// CreateFreezeWindow is the resolver for the createFreezeWindow field.
+func (r *mutationResolver) CreateFreezeWindow(ctx context.Context, input ent.CreateFreezeWindowInput) (*ent.FreezeWindow, error) {
+	return r.db(ctx).FreezeWindow.Create().SetInput(input).Save(ctx)
+}
+
+// UpdateFreezeWindow is the resolver for the updateFreezeWindow field.
+func (r *mutationResolver) UpdateFreezeWindow(ctx context.Context, id int, input ent.UpdateFreezeWindowInput) (*ent.FreezeWindow, error) {
+	return r.db(ctx).FreezeWindow.UpdateOneID(id).SetInput(input).Save(ctx)
+}
+
+// DeleteFreezeWindow is the resolver for the deleteFreezeWindow field.
+func (r *mutationResolver) DeleteFreezeWindow(ctx context.Context, id int) (int, error) {
+	return id, r.db(ctx).FreezeWindow.DeleteOneID(id).Exec(ctx)
 }
 
 // Mutation returns MutationResolver implementation.

@@ -22,6 +22,8 @@ const (
 	FieldCreatedAt = "created_at"
 	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
 	FieldUpdatedAt = "updated_at"
+	// FieldVersion holds the string denoting the version field in the database.
+	FieldVersion = "version"
 	// FieldName holds the string denoting the name field in the database.
 	FieldName = "name"
 	// FieldDescription holds the string denoting the description field in the database.
@@ -32,6 +34,8 @@ const (
 	FieldCriticality = "criticality"
 	// EdgeChanges holds the string denoting the changes edge name in mutations.
 	EdgeChanges = "changes"
+	// EdgeFreezeWindows holds the string denoting the freeze_windows edge name in mutations.
+	EdgeFreezeWindows = "freeze_windows"
 	// EdgeUpstreamDependencies holds the string denoting the upstream_dependencies edge name in mutations.
 	EdgeUpstreamDependencies = "upstream_dependencies"
 	// EdgeDownstreamDependencies holds the string denoting the downstream_dependencies edge name in mutations.
@@ -43,6 +47,11 @@ const (
 	// ChangesInverseTable is the table name for the Change entity.
 	// It exists in this package in order to avoid circular dependency with the "change" package.
 	ChangesInverseTable = "changes"
+	// FreezeWindowsTable is the table that holds the freeze_windows relation/edge. The primary key declared below.
+	FreezeWindowsTable = "freeze_window_applications"
+	// FreezeWindowsInverseTable is the table name for the FreezeWindow entity.
+	// It exists in this package in order to avoid circular dependency with the "freezewindow" package.
+	FreezeWindowsInverseTable = "freeze_windows"
 	// UpstreamDependenciesTable is the table that holds the upstream_dependencies relation/edge.
 	UpstreamDependenciesTable = "dependencies"
 	// UpstreamDependenciesInverseTable is the table name for the Dependency entity.
@@ -64,6 +73,7 @@ var Columns = []string{
 	FieldID,
 	FieldCreatedAt,
 	FieldUpdatedAt,
+	FieldVersion,
 	FieldName,
 	FieldDescription,
 	FieldOwner,
@@ -74,6 +84,9 @@ var (
 	// ChangesPrimaryKey and ChangesColumn2 are the table columns denoting the
 	// primary key for the changes relation (M2M).
 	ChangesPrimaryKey = []string{"change_id", "application_id"}
+	// FreezeWindowsPrimaryKey and FreezeWindowsColumn2 are the table columns denoting the
+	// primary key for the freeze_windows relation (M2M).
+	FreezeWindowsPrimaryKey = []string{"freeze_window_id", "application_id"}
 )
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -92,13 +105,15 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/relgraph/relgraph/ent/runtime"
 var (
-	Hooks [3]ent.Hook
+	Hooks [5]ent.Hook
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
 	// DefaultUpdatedAt holds the default value on creation for the "updated_at" field.
 	DefaultUpdatedAt func() time.Time
 	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.
 	UpdateDefaultUpdatedAt func() time.Time
+	// DefaultVersion holds the default value on creation for the "version" field.
+	DefaultVersion int
 	// NameValidator is a validator for the "name" field. It is called by the builders before save.
 	NameValidator func(string) error
 	// DefaultDescription holds the default value on creation for the "description" field.
@@ -157,6 +172,11 @@ func ByUpdatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldUpdatedAt, opts...).ToFunc()
 }
 
+// ByVersion orders the results by the version field.
+func ByVersion(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldVersion, opts...).ToFunc()
+}
+
 // ByName orders the results by the name field.
 func ByName(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldName, opts...).ToFunc()
@@ -188,6 +208,20 @@ func ByChangesCount(opts ...sql.OrderTermOption) OrderOption {
 func ByChanges(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newChangesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByFreezeWindowsCount orders the results by freeze_windows count.
+func ByFreezeWindowsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newFreezeWindowsStep(), opts...)
+	}
+}
+
+// ByFreezeWindows orders the results by freeze_windows terms.
+func ByFreezeWindows(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newFreezeWindowsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
 
@@ -223,6 +257,13 @@ func newChangesStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(ChangesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2M, true, ChangesTable, ChangesPrimaryKey...),
+	)
+}
+func newFreezeWindowsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(FreezeWindowsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2M, true, FreezeWindowsTable, FreezeWindowsPrimaryKey...),
 	)
 }
 func newUpstreamDependenciesStep() *sqlgraph.Step {

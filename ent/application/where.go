@@ -65,6 +65,11 @@ func UpdatedAt(v time.Time) predicate.Application {
 	return predicate.Application(sql.FieldEQ(FieldUpdatedAt, v))
 }
 
+// Version applies equality check predicate on the "version" field. It's identical to VersionEQ.
+func Version(v int) predicate.Application {
+	return predicate.Application(sql.FieldEQ(FieldVersion, v))
+}
+
 // Name applies equality check predicate on the "name" field. It's identical to NameEQ.
 func Name(v string) predicate.Application {
 	return predicate.Application(sql.FieldEQ(FieldName, v))
@@ -158,6 +163,46 @@ func UpdatedAtLT(v time.Time) predicate.Application {
 // UpdatedAtLTE applies the LTE predicate on the "updated_at" field.
 func UpdatedAtLTE(v time.Time) predicate.Application {
 	return predicate.Application(sql.FieldLTE(FieldUpdatedAt, v))
+}
+
+// VersionEQ applies the EQ predicate on the "version" field.
+func VersionEQ(v int) predicate.Application {
+	return predicate.Application(sql.FieldEQ(FieldVersion, v))
+}
+
+// VersionNEQ applies the NEQ predicate on the "version" field.
+func VersionNEQ(v int) predicate.Application {
+	return predicate.Application(sql.FieldNEQ(FieldVersion, v))
+}
+
+// VersionIn applies the In predicate on the "version" field.
+func VersionIn(vs ...int) predicate.Application {
+	return predicate.Application(sql.FieldIn(FieldVersion, vs...))
+}
+
+// VersionNotIn applies the NotIn predicate on the "version" field.
+func VersionNotIn(vs ...int) predicate.Application {
+	return predicate.Application(sql.FieldNotIn(FieldVersion, vs...))
+}
+
+// VersionGT applies the GT predicate on the "version" field.
+func VersionGT(v int) predicate.Application {
+	return predicate.Application(sql.FieldGT(FieldVersion, v))
+}
+
+// VersionGTE applies the GTE predicate on the "version" field.
+func VersionGTE(v int) predicate.Application {
+	return predicate.Application(sql.FieldGTE(FieldVersion, v))
+}
+
+// VersionLT applies the LT predicate on the "version" field.
+func VersionLT(v int) predicate.Application {
+	return predicate.Application(sql.FieldLT(FieldVersion, v))
+}
+
+// VersionLTE applies the LTE predicate on the "version" field.
+func VersionLTE(v int) predicate.Application {
+	return predicate.Application(sql.FieldLTE(FieldVersion, v))
 }
 
 // NameEQ applies the EQ predicate on the "name" field.
@@ -390,6 +435,29 @@ func HasChanges() predicate.Application {
 func HasChangesWith(preds ...predicate.Change) predicate.Application {
 	return predicate.Application(func(s *sql.Selector) {
 		step := newChangesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasFreezeWindows applies the HasEdge predicate on the "freeze_windows" edge.
+func HasFreezeWindows() predicate.Application {
+	return predicate.Application(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, FreezeWindowsTable, FreezeWindowsPrimaryKey...),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasFreezeWindowsWith applies the HasEdge predicate on the "freeze_windows" edge with a given conditions (other predicates).
+func HasFreezeWindowsWith(preds ...predicate.FreezeWindow) predicate.Application {
+	return predicate.Application(func(s *sql.Selector) {
+		step := newFreezeWindowsStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

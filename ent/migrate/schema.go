@@ -14,6 +14,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "name", Type: field.TypeString, Unique: true, Size: 200},
 		{Name: "description", Type: field.TypeString, Size: 10000, Default: ""},
 		{Name: "owner", Type: field.TypeString, Size: 200, Default: ""},
@@ -32,11 +33,46 @@ var (
 			},
 		},
 	}
+	// AuditEventsColumns holds the columns for the "audit_events" table.
+	AuditEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "at", Type: field.TypeTime},
+		{Name: "actor", Type: field.TypeString},
+		{Name: "action", Type: field.TypeEnum, Enums: []string{"CREATE", "UPDATE", "DELETE", "TRANSITION"}},
+		{Name: "entity_type", Type: field.TypeString},
+		{Name: "entity_id", Type: field.TypeInt},
+		{Name: "changes", Type: field.TypeJSON},
+		{Name: "reason", Type: field.TypeString, Nullable: true},
+	}
+	// AuditEventsTable holds the schema information for the "audit_events" table.
+	AuditEventsTable = &schema.Table{
+		Name:       "audit_events",
+		Columns:    AuditEventsColumns,
+		PrimaryKey: []*schema.Column{AuditEventsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "auditevent_entity_type_entity_id_at",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEventsColumns[4], AuditEventsColumns[5], AuditEventsColumns[1]},
+			},
+			{
+				Name:    "auditevent_at",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEventsColumns[1]},
+			},
+			{
+				Name:    "auditevent_actor_at",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEventsColumns[2], AuditEventsColumns[1]},
+			},
+		},
+	}
 	// ChangesColumns holds the columns for the "changes" table.
 	ChangesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "title", Type: field.TypeString, Size: 500},
 		{Name: "description", Type: field.TypeString, Size: 10000, Default: ""},
 		{Name: "kind", Type: field.TypeEnum, Enums: []string{"FEATURE", "FIX", "CONFIGURATION", "INFRASTRUCTURE", "SECURITY"}, Default: "FEATURE"},
@@ -52,7 +88,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "changes_releases_changes",
-				Columns:    []*schema.Column{ChangesColumns[8]},
+				Columns:    []*schema.Column{ChangesColumns[9]},
 				RefColumns: []*schema.Column{ReleasesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -66,7 +102,7 @@ var (
 			{
 				Name:    "change_release_id",
 				Unique:  false,
-				Columns: []*schema.Column{ChangesColumns[8]},
+				Columns: []*schema.Column{ChangesColumns[9]},
 			},
 		},
 	}
@@ -117,6 +153,114 @@ var (
 			},
 		},
 	}
+	// DeploymentsColumns holds the columns for the "deployments" table.
+	DeploymentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"SCHEDULED", "IN_PROGRESS", "SUCCEEDED", "FAILED", "ROLLED_BACK"}, Default: "SCHEDULED"},
+		{Name: "starts_at", Type: field.TypeTime, Nullable: true},
+		{Name: "ends_at", Type: field.TypeTime, Nullable: true},
+		{Name: "environment_id", Type: field.TypeInt},
+		{Name: "release_id", Type: field.TypeInt},
+	}
+	// DeploymentsTable holds the schema information for the "deployments" table.
+	DeploymentsTable = &schema.Table{
+		Name:       "deployments",
+		Columns:    DeploymentsColumns,
+		PrimaryKey: []*schema.Column{DeploymentsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "deployments_environments_deployments",
+				Columns:    []*schema.Column{DeploymentsColumns[6]},
+				RefColumns: []*schema.Column{EnvironmentsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "deployments_releases_deployments",
+				Columns:    []*schema.Column{DeploymentsColumns[7]},
+				RefColumns: []*schema.Column{ReleasesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "deployment_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{DeploymentsColumns[1]},
+			},
+			{
+				Name:    "deployment_release_id",
+				Unique:  false,
+				Columns: []*schema.Column{DeploymentsColumns[7]},
+			},
+			{
+				Name:    "deployment_environment_id_starts_at",
+				Unique:  false,
+				Columns: []*schema.Column{DeploymentsColumns[6], DeploymentsColumns[4]},
+			},
+			{
+				Name:    "deployment_starts_at",
+				Unique:  false,
+				Columns: []*schema.Column{DeploymentsColumns[4]},
+			},
+		},
+	}
+	// EnvironmentsColumns holds the columns for the "environments" table.
+	EnvironmentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Unique: true, Size: 200},
+		{Name: "stage", Type: field.TypeEnum, Enums: []string{"DEVELOPMENT", "SYSTEM_TEST", "INTEGRATION_TEST", "PERFORMANCE_TEST", "USER_ACCEPTANCE", "PRODUCTION"}},
+		{Name: "description", Type: field.TypeString, Size: 10000, Default: ""},
+	}
+	// EnvironmentsTable holds the schema information for the "environments" table.
+	EnvironmentsTable = &schema.Table{
+		Name:       "environments",
+		Columns:    EnvironmentsColumns,
+		PrimaryKey: []*schema.Column{EnvironmentsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "environment_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{EnvironmentsColumns[1]},
+			},
+		},
+	}
+	// FreezeWindowsColumns holds the columns for the "freeze_windows" table.
+	FreezeWindowsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "reason", Type: field.TypeString, Size: 10000, Default: ""},
+		{Name: "starts_at", Type: field.TypeTime},
+		{Name: "ends_at", Type: field.TypeTime},
+	}
+	// FreezeWindowsTable holds the schema information for the "freeze_windows" table.
+	FreezeWindowsTable = &schema.Table{
+		Name:       "freeze_windows",
+		Columns:    FreezeWindowsColumns,
+		PrimaryKey: []*schema.Column{FreezeWindowsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "freezewindow_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{FreezeWindowsColumns[1]},
+			},
+			{
+				Name:    "freezewindow_starts_at",
+				Unique:  false,
+				Columns: []*schema.Column{FreezeWindowsColumns[5]},
+			},
+			{
+				Name:    "freezewindow_ends_at",
+				Unique:  false,
+				Columns: []*schema.Column{FreezeWindowsColumns[6]},
+			},
+		},
+	}
 	// GenerationsColumns holds the columns for the "generations" table.
 	GenerationsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -134,9 +278,11 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "name", Type: field.TypeString, Unique: true, Size: 200},
 		{Name: "description", Type: field.TypeString, Size: 10000, Default: ""},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"DRAFT", "PLANNED", "IN_PROGRESS", "DEPLOYED", "CANCELLED"}, Default: "DRAFT"},
+		{Name: "stages", Type: field.TypeJSON},
 		{Name: "starts_at", Type: field.TypeTime, Nullable: true},
 		{Name: "ends_at", Type: field.TypeTime, Nullable: true},
 	}
@@ -154,12 +300,12 @@ var (
 			{
 				Name:    "release_starts_at",
 				Unique:  false,
-				Columns: []*schema.Column{ReleasesColumns[6]},
+				Columns: []*schema.Column{ReleasesColumns[8]},
 			},
 			{
 				Name:    "release_ends_at",
 				Unique:  false,
-				Columns: []*schema.Column{ReleasesColumns[7]},
+				Columns: []*schema.Column{ReleasesColumns[9]},
 			},
 		},
 	}
@@ -188,20 +334,53 @@ var (
 			},
 		},
 	}
+	// FreezeWindowApplicationsColumns holds the columns for the "freeze_window_applications" table.
+	FreezeWindowApplicationsColumns = []*schema.Column{
+		{Name: "freeze_window_id", Type: field.TypeInt},
+		{Name: "application_id", Type: field.TypeInt},
+	}
+	// FreezeWindowApplicationsTable holds the schema information for the "freeze_window_applications" table.
+	FreezeWindowApplicationsTable = &schema.Table{
+		Name:       "freeze_window_applications",
+		Columns:    FreezeWindowApplicationsColumns,
+		PrimaryKey: []*schema.Column{FreezeWindowApplicationsColumns[0], FreezeWindowApplicationsColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "freeze_window_applications_freeze_window_id",
+				Columns:    []*schema.Column{FreezeWindowApplicationsColumns[0]},
+				RefColumns: []*schema.Column{FreezeWindowsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "freeze_window_applications_application_id",
+				Columns:    []*schema.Column{FreezeWindowApplicationsColumns[1]},
+				RefColumns: []*schema.Column{ApplicationsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		ApplicationsTable,
+		AuditEventsTable,
 		ChangesTable,
 		DependenciesTable,
+		DeploymentsTable,
+		EnvironmentsTable,
+		FreezeWindowsTable,
 		GenerationsTable,
 		ReleasesTable,
 		ChangeApplicationsTable,
+		FreezeWindowApplicationsTable,
 	}
 )
 
 func init() {
 	ApplicationsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(0),
+	}
+	AuditEventsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(21474836480),
 	}
 	ChangesTable.ForeignKeys[0].RefTable = ReleasesTable
 	ChangesTable.Annotation = &entsql.Annotation{
@@ -212,6 +391,17 @@ func init() {
 	DependenciesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(8589934592),
 	}
+	DeploymentsTable.ForeignKeys[0].RefTable = EnvironmentsTable
+	DeploymentsTable.ForeignKeys[1].RefTable = ReleasesTable
+	DeploymentsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(25769803776),
+	}
+	EnvironmentsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(30064771072),
+	}
+	FreezeWindowsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(34359738368),
+	}
 	GenerationsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(17179869184),
 	}
@@ -220,4 +410,6 @@ func init() {
 	}
 	ChangeApplicationsTable.ForeignKeys[0].RefTable = ChangesTable
 	ChangeApplicationsTable.ForeignKeys[1].RefTable = ApplicationsTable
+	FreezeWindowApplicationsTable.ForeignKeys[0].RefTable = FreezeWindowsTable
+	FreezeWindowApplicationsTable.ForeignKeys[1].RefTable = ApplicationsTable
 }

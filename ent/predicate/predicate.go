@@ -9,11 +9,23 @@ import (
 // Application is the predicate function for application builders.
 type Application func(*sql.Selector)
 
+// AuditEvent is the predicate function for auditevent builders.
+type AuditEvent func(*sql.Selector)
+
 // Change is the predicate function for change builders.
 type Change func(*sql.Selector)
 
 // Dependency is the predicate function for dependency builders.
 type Dependency func(*sql.Selector)
+
+// Deployment is the predicate function for deployment builders.
+type Deployment func(*sql.Selector)
+
+// Environment is the predicate function for environment builders.
+type Environment func(*sql.Selector)
+
+// FreezeWindow is the predicate function for freezewindow builders.
+type FreezeWindow func(*sql.Selector)
 
 // Generation is the predicate function for generation builders.
 type Generation func(*sql.Selector)

@@ -6,11 +6,16 @@ import (
 	"time"
 
 	"github.com/relgraph/relgraph/ent/application"
+	"github.com/relgraph/relgraph/ent/auditevent"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/dependency"
+	"github.com/relgraph/relgraph/ent/deployment"
+	"github.com/relgraph/relgraph/ent/environment"
+	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/generation"
 	"github.com/relgraph/relgraph/ent/release"
 	"github.com/relgraph/relgraph/ent/schema"
+	"github.com/relgraph/relgraph/lifecycle"
 )
 
 // The init function reads all schema descriptors with runtime code
@@ -18,12 +23,17 @@ import (
 // to their package variables.
 func init() {
 	applicationMixin := schema.Application{}.Mixin()
+	applicationMixinHooks1 := applicationMixin[1].Hooks()
 	applicationHooks := schema.Application{}.Hooks()
-	application.Hooks[0] = applicationHooks[0]
-	application.Hooks[1] = applicationHooks[1]
-	application.Hooks[2] = applicationHooks[2]
+	application.Hooks[0] = applicationMixinHooks1[0]
+	application.Hooks[1] = applicationHooks[0]
+	application.Hooks[2] = applicationHooks[1]
+	application.Hooks[3] = applicationHooks[2]
+	application.Hooks[4] = applicationHooks[3]
 	applicationMixinFields0 := applicationMixin[0].Fields()
 	_ = applicationMixinFields0
+	applicationMixinFields1 := applicationMixin[1].Fields()
+	_ = applicationMixinFields1
 	applicationFields := schema.Application{}.Fields()
 	_ = applicationFields
 	// applicationDescCreatedAt is the schema descriptor for created_at field.
@@ -36,6 +46,10 @@ func init() {
 	application.DefaultUpdatedAt = applicationDescUpdatedAt.Default.(func() time.Time)
 	// application.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	application.UpdateDefaultUpdatedAt = applicationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// applicationDescVersion is the schema descriptor for version field.
+	applicationDescVersion := applicationMixinFields1[0].Descriptor()
+	// application.DefaultVersion holds the default value on creation for the version field.
+	application.DefaultVersion = applicationDescVersion.Default.(int)
 	// applicationDescName is the schema descriptor for name field.
 	applicationDescName := applicationFields[0].Descriptor()
 	// application.NameValidator is a validator for the "name" field. It is called by the builders before save.
@@ -66,12 +80,25 @@ func init() {
 	application.DefaultOwner = applicationDescOwner.Default.(string)
 	// application.OwnerValidator is a validator for the "owner" field. It is called by the builders before save.
 	application.OwnerValidator = applicationDescOwner.Validators[0].(func(string) error)
+	auditeventHooks := schema.AuditEvent{}.Hooks()
+	auditevent.Hooks[0] = auditeventHooks[0]
+	auditeventFields := schema.AuditEvent{}.Fields()
+	_ = auditeventFields
+	// auditeventDescAt is the schema descriptor for at field.
+	auditeventDescAt := auditeventFields[0].Descriptor()
+	// auditevent.DefaultAt holds the default value on creation for the at field.
+	auditevent.DefaultAt = auditeventDescAt.Default.(func() time.Time)
 	changeMixin := schema.Change{}.Mixin()
+	changeMixinHooks1 := changeMixin[1].Hooks()
 	changeHooks := schema.Change{}.Hooks()
-	change.Hooks[0] = changeHooks[0]
-	change.Hooks[1] = changeHooks[1]
+	change.Hooks[0] = changeMixinHooks1[0]
+	change.Hooks[1] = changeHooks[0]
+	change.Hooks[2] = changeHooks[1]
+	change.Hooks[3] = changeHooks[2]
 	changeMixinFields0 := changeMixin[0].Fields()
 	_ = changeMixinFields0
+	changeMixinFields1 := changeMixin[1].Fields()
+	_ = changeMixinFields1
 	changeFields := schema.Change{}.Fields()
 	_ = changeFields
 	// changeDescCreatedAt is the schema descriptor for created_at field.
@@ -84,6 +111,10 @@ func init() {
 	change.DefaultUpdatedAt = changeDescUpdatedAt.Default.(func() time.Time)
 	// change.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	change.UpdateDefaultUpdatedAt = changeDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// changeDescVersion is the schema descriptor for version field.
+	changeDescVersion := changeMixinFields1[0].Descriptor()
+	// change.DefaultVersion holds the default value on creation for the version field.
+	change.DefaultVersion = changeDescVersion.Default.(int)
 	// changeDescTitle is the schema descriptor for title field.
 	changeDescTitle := changeFields[0].Descriptor()
 	// change.TitleValidator is a validator for the "title" field. It is called by the builders before save.
@@ -116,6 +147,7 @@ func init() {
 	dependencyHooks := schema.Dependency{}.Hooks()
 	dependency.Hooks[0] = dependencyHooks[0]
 	dependency.Hooks[1] = dependencyHooks[1]
+	dependency.Hooks[2] = dependencyHooks[2]
 	dependencyMixinFields0 := dependencyMixin[0].Fields()
 	_ = dependencyMixinFields0
 	dependencyFields := schema.Dependency{}.Fields()
@@ -136,6 +168,111 @@ func init() {
 	dependency.DefaultDescription = dependencyDescDescription.Default.(string)
 	// dependency.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
 	dependency.DescriptionValidator = dependencyDescDescription.Validators[0].(func(string) error)
+	deploymentMixin := schema.Deployment{}.Mixin()
+	deploymentHooks := schema.Deployment{}.Hooks()
+	deployment.Hooks[0] = deploymentHooks[0]
+	deployment.Hooks[1] = deploymentHooks[1]
+	deployment.Hooks[2] = deploymentHooks[2]
+	deploymentMixinFields0 := deploymentMixin[0].Fields()
+	_ = deploymentMixinFields0
+	deploymentFields := schema.Deployment{}.Fields()
+	_ = deploymentFields
+	// deploymentDescCreatedAt is the schema descriptor for created_at field.
+	deploymentDescCreatedAt := deploymentMixinFields0[0].Descriptor()
+	// deployment.DefaultCreatedAt holds the default value on creation for the created_at field.
+	deployment.DefaultCreatedAt = deploymentDescCreatedAt.Default.(func() time.Time)
+	// deploymentDescUpdatedAt is the schema descriptor for updated_at field.
+	deploymentDescUpdatedAt := deploymentMixinFields0[1].Descriptor()
+	// deployment.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	deployment.DefaultUpdatedAt = deploymentDescUpdatedAt.Default.(func() time.Time)
+	// deployment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	deployment.UpdateDefaultUpdatedAt = deploymentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	environmentMixin := schema.Environment{}.Mixin()
+	environmentHooks := schema.Environment{}.Hooks()
+	environment.Hooks[0] = environmentHooks[0]
+	environment.Hooks[1] = environmentHooks[1]
+	environment.Hooks[2] = environmentHooks[2]
+	environmentMixinFields0 := environmentMixin[0].Fields()
+	_ = environmentMixinFields0
+	environmentFields := schema.Environment{}.Fields()
+	_ = environmentFields
+	// environmentDescCreatedAt is the schema descriptor for created_at field.
+	environmentDescCreatedAt := environmentMixinFields0[0].Descriptor()
+	// environment.DefaultCreatedAt holds the default value on creation for the created_at field.
+	environment.DefaultCreatedAt = environmentDescCreatedAt.Default.(func() time.Time)
+	// environmentDescUpdatedAt is the schema descriptor for updated_at field.
+	environmentDescUpdatedAt := environmentMixinFields0[1].Descriptor()
+	// environment.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	environment.DefaultUpdatedAt = environmentDescUpdatedAt.Default.(func() time.Time)
+	// environment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	environment.UpdateDefaultUpdatedAt = environmentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// environmentDescName is the schema descriptor for name field.
+	environmentDescName := environmentFields[0].Descriptor()
+	// environment.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	environment.NameValidator = func() func(string) error {
+		validators := environmentDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// environmentDescDescription is the schema descriptor for description field.
+	environmentDescDescription := environmentFields[2].Descriptor()
+	// environment.DefaultDescription holds the default value on creation for the description field.
+	environment.DefaultDescription = environmentDescDescription.Default.(string)
+	// environment.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	environment.DescriptionValidator = environmentDescDescription.Validators[0].(func(string) error)
+	freezewindowMixin := schema.FreezeWindow{}.Mixin()
+	freezewindowHooks := schema.FreezeWindow{}.Hooks()
+	freezewindow.Hooks[0] = freezewindowHooks[0]
+	freezewindow.Hooks[1] = freezewindowHooks[1]
+	freezewindow.Hooks[2] = freezewindowHooks[2]
+	freezewindowMixinFields0 := freezewindowMixin[0].Fields()
+	_ = freezewindowMixinFields0
+	freezewindowFields := schema.FreezeWindow{}.Fields()
+	_ = freezewindowFields
+	// freezewindowDescCreatedAt is the schema descriptor for created_at field.
+	freezewindowDescCreatedAt := freezewindowMixinFields0[0].Descriptor()
+	// freezewindow.DefaultCreatedAt holds the default value on creation for the created_at field.
+	freezewindow.DefaultCreatedAt = freezewindowDescCreatedAt.Default.(func() time.Time)
+	// freezewindowDescUpdatedAt is the schema descriptor for updated_at field.
+	freezewindowDescUpdatedAt := freezewindowMixinFields0[1].Descriptor()
+	// freezewindow.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	freezewindow.DefaultUpdatedAt = freezewindowDescUpdatedAt.Default.(func() time.Time)
+	// freezewindow.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	freezewindow.UpdateDefaultUpdatedAt = freezewindowDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// freezewindowDescName is the schema descriptor for name field.
+	freezewindowDescName := freezewindowFields[0].Descriptor()
+	// freezewindow.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	freezewindow.NameValidator = func() func(string) error {
+		validators := freezewindowDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// freezewindowDescReason is the schema descriptor for reason field.
+	freezewindowDescReason := freezewindowFields[1].Descriptor()
+	// freezewindow.DefaultReason holds the default value on creation for the reason field.
+	freezewindow.DefaultReason = freezewindowDescReason.Default.(string)
+	// freezewindow.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	freezewindow.ReasonValidator = freezewindowDescReason.Validators[0].(func(string) error)
 	generationFields := schema.Generation{}.Fields()
 	_ = generationFields
 	// generationDescName is the schema descriptor for name field.
@@ -147,11 +284,19 @@ func init() {
 	// generation.DefaultValue holds the default value on creation for the value field.
 	generation.DefaultValue = generationDescValue.Default.(int64)
 	releaseMixin := schema.Release{}.Mixin()
+	releaseMixinHooks1 := releaseMixin[1].Hooks()
 	releaseHooks := schema.Release{}.Hooks()
-	release.Hooks[0] = releaseHooks[0]
-	release.Hooks[1] = releaseHooks[1]
+	release.Hooks[0] = releaseMixinHooks1[0]
+	release.Hooks[1] = releaseHooks[0]
+	release.Hooks[2] = releaseHooks[1]
+	release.Hooks[3] = releaseHooks[2]
+	release.Hooks[4] = releaseHooks[3]
+	release.Hooks[5] = releaseHooks[4]
+	release.Hooks[6] = releaseHooks[5]
 	releaseMixinFields0 := releaseMixin[0].Fields()
 	_ = releaseMixinFields0
+	releaseMixinFields1 := releaseMixin[1].Fields()
+	_ = releaseMixinFields1
 	releaseFields := schema.Release{}.Fields()
 	_ = releaseFields
 	// releaseDescCreatedAt is the schema descriptor for created_at field.
@@ -164,6 +309,10 @@ func init() {
 	release.DefaultUpdatedAt = releaseDescUpdatedAt.Default.(func() time.Time)
 	// release.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	release.UpdateDefaultUpdatedAt = releaseDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// releaseDescVersion is the schema descriptor for version field.
+	releaseDescVersion := releaseMixinFields1[0].Descriptor()
+	// release.DefaultVersion holds the default value on creation for the version field.
+	release.DefaultVersion = releaseDescVersion.Default.(int)
 	// releaseDescName is the schema descriptor for name field.
 	releaseDescName := releaseFields[0].Descriptor()
 	// release.NameValidator is a validator for the "name" field. It is called by the builders before save.
@@ -188,6 +337,10 @@ func init() {
 	release.DefaultDescription = releaseDescDescription.Default.(string)
 	// release.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
 	release.DescriptionValidator = releaseDescDescription.Validators[0].(func(string) error)
+	// releaseDescStages is the schema descriptor for stages field.
+	releaseDescStages := releaseFields[3].Descriptor()
+	// release.DefaultStages holds the default value on creation for the stages field.
+	release.DefaultStages = releaseDescStages.Default.([]lifecycle.Stage)
 }
 
 const (

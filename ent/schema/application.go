@@ -16,7 +16,7 @@ type Application struct {
 
 // Mixin of the Application.
 func (Application) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}}
+	return []ent.Mixin{TimeMixin{}, VersionMixin{}}
 }
 
 // Fields of the Application.
@@ -54,6 +54,13 @@ func (Application) Edges() []ent.Edge {
 				entgql.RelayConnection(),
 				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
 			),
+		edge.From("freeze_windows", FreezeWindow.Type).
+			Ref("applications").
+			Comment("The freeze windows that name this application.").
+			Annotations(
+				entgql.RelayConnection(),
+				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
+			),
 		edge.To("upstream_dependencies", Dependency.Type).
 			Comment("Dependency records in which this application is the consumer: what it depends on.").
 			Annotations(
@@ -72,6 +79,7 @@ func (Application) Edges() []ent.Edge {
 // Hooks of the Application.
 func (Application) Hooks() []ent.Hook {
 	return []ent.Hook{
+		audited(),
 		trimField("name"),
 		refuseDeleteWhileReferenced(),
 		bumpGraphGeneration(),

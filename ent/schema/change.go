@@ -17,7 +17,7 @@ type Change struct {
 
 // Mixin of the Change.
 func (Change) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}}
+	return []ent.Mixin{TimeMixin{}, VersionMixin{}}
 }
 
 // Fields of the Change.
@@ -78,6 +78,7 @@ func (Change) Indexes() []ent.Index {
 // Hooks of the Change.
 func (Change) Hooks() []ent.Hook {
 	return []ent.Hook{
+		audited(),
 		trimField("title"),
 		requireApplications(),
 	}

@@ -12,9 +12,9 @@ import (
 	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/dependency"
+	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/generation"
 	"github.com/relgraph/relgraph/ent/hook"
-	"github.com/relgraph/relgraph/ent/release"
 	"github.com/relgraph/relgraph/fault"
 )
 
@@ -58,13 +58,24 @@ func refuseDeleteWhileReferenced() ent.Hook {
 				if err != nil {
 					return nil, err
 				}
-				if changes+deps > 0 {
+				// Unlinking the application would silently widen a freeze
+				// that names only it to the whole portfolio.
+				freezes, err := client.FreezeWindow.Query().
+					Where(freezewindow.HasApplicationsWith(application.ID(id))).Count(ctx)
+				if err != nil {
+					return nil, err
+				}
+				if changes+deps+freezes > 0 {
 					name, err := client.Application.Query().Where(application.ID(id)).Select(application.FieldName).String(ctx)
 					if err != nil {
 						return nil, err
 					}
-					return nil, fault.Conflicting("application %q is still referenced by %s and %s; remove or reassign them first",
-						name, plural(changes, "change"), plural(deps, "dependency", "dependencies"))
+					refs := []string{plural(changes, "change"), plural(deps, "dependency", "dependencies")}
+					if freezes > 0 {
+						refs = append(refs, plural(freezes, "freeze window"))
+					}
+					return nil, fault.Conflicting("application %q is still referenced by %s; remove or reassign them first",
+						name, strings.Join(refs, " and "))
 				}
 			}
 			return next.Mutate(ctx, m)
@@ -140,57 +151,70 @@ func remaining(current, removed, added []int) int {
 	return len(set)
 }
 
-// requireWindowOrder keeps a release's window well formed: when both ends
-// are set, endsAt is after startsAt, whichever of them an update touches.
+// requireWindowOrder keeps a time window well formed: when both startsAt and
+// endsAt are set, endsAt is after startsAt, whichever of them a write
+// touches. It serves every entity with a window.
 func requireWindowOrder() ent.Hook {
 	return func(next ent.Mutator) ent.Mutator {
-		return hook.ReleaseFunc(func(ctx context.Context, m *gen.ReleaseMutation) (ent.Value, error) {
-			starts, sok := m.StartsAt()
-			ends, eok := m.EndsAt()
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			touched := fieldTouched(m, "starts_at") || fieldTouched(m, "ends_at")
 			switch {
-			case m.Op().Is(ent.OpCreate):
-				if sok && eok {
-					if err := checkWindow(starts, ends); err != nil {
+			case !touched:
+			case m.Op().Is(ent.OpCreate | ent.OpUpdateOne):
+				starts, err := timeAfterWrite(ctx, m, "starts_at")
+				if err != nil {
+					return nil, err
+				}
+				ends, err := timeAfterWrite(ctx, m, "ends_at")
+				if err != nil {
+					return nil, err
+				}
+				if starts != nil && ends != nil {
+					if err := checkWindow(*starts, *ends); err != nil {
 						return nil, err
 					}
 				}
-			case m.Op().Is(ent.OpUpdate | ent.OpUpdateOne):
-				if !sok && !eok {
-					break
+			case m.Op().Is(ent.OpUpdate):
+				// A bulk update cannot see each row's other end: it must set both.
+				starts, sok := m.Field("starts_at")
+				ends, eok := m.Field("ends_at")
+				if !sok || !eok {
+					return nil, fault.Invalid("endsAt", "a bulk update of a window must set both startsAt and endsAt")
 				}
-				ids, err := m.IDs(ctx)
-				if err != nil {
+				if err := checkWindow(starts.(time.Time), ends.(time.Time)); err != nil {
 					return nil, err
-				}
-				stored, err := m.Client().Release.Query().Where(release.IDIn(ids...)).
-					Select(release.FieldStartsAt, release.FieldEndsAt).All(ctx)
-				if err != nil {
-					return nil, err
-				}
-				for _, r := range stored {
-					s, e := r.StartsAt, r.EndsAt
-					if sok {
-						s = &starts
-					}
-					if eok {
-						e = &ends
-					}
-					if m.StartsAtCleared() {
-						s = nil
-					}
-					if m.EndsAtCleared() {
-						e = nil
-					}
-					if s != nil && e != nil {
-						if err := checkWindow(*s, *e); err != nil {
-							return nil, err
-						}
-					}
 				}
 			}
 			return next.Mutate(ctx, m)
 		})
 	}
+}
+
+func fieldTouched(m ent.Mutation, name string) bool {
+	_, set := m.Field(name)
+	return set || m.FieldCleared(name)
+}
+
+// timeAfterWrite is the value a time field will have once m is applied.
+func timeAfterWrite(ctx context.Context, m ent.Mutation, name string) (*time.Time, error) {
+	if v, ok := m.Field(name); ok {
+		t := v.(time.Time)
+		return &t, nil
+	}
+	if m.FieldCleared(name) || !m.Op().Is(ent.OpUpdateOne) {
+		return nil, nil
+	}
+	old, err := m.OldField(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	switch t := old.(type) {
+	case *time.Time:
+		return t, nil
+	case time.Time:
+		return &t, nil
+	}
+	return nil, nil
 }
 
 func checkWindow(starts, ends time.Time) error {

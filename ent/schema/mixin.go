@@ -48,3 +48,24 @@ func (TimeMixin) Indexes() []ent.Index {
 		index.Fields("created_at"),
 	}
 }
+
+// VersionMixin gives an entity a version that every update bumps, so that
+// writers can refuse to overwrite changes they have not seen (expectedVersion).
+type VersionMixin struct {
+	mixin.Schema
+}
+
+// Fields of the VersionMixin.
+func (VersionMixin) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("version").
+			Default(1).
+			Comment("Bumped by every update. Pass it back as expectedVersion to refuse an update over changes you have not seen.").
+			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+	}
+}
+
+// Hooks of the VersionMixin.
+func (VersionMixin) Hooks() []ent.Hook {
+	return []ent.Hook{versioned()}
+}

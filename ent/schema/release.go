@@ -7,6 +7,8 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"github.com/relgraph/relgraph/lifecycle"
 )
 
 // Release groups changes that ship together in a deployment window.
@@ -16,7 +18,7 @@ type Release struct {
 
 // Mixin of the Release.
 func (Release) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}}
+	return []ent.Mixin{TimeMixin{}, VersionMixin{}}
 }
 
 // Fields of the Release.
@@ -35,8 +37,15 @@ func (Release) Fields() []ent.Field {
 		field.Enum("status").
 			Values("DRAFT", "PLANNED", "IN_PROGRESS", "DEPLOYED", "CANCELLED").
 			Default("DRAFT").
-			Comment("Where the release stands in its lifecycle.").
-			Annotations(entgql.OrderField("STATUS")),
+			Comment("Where the release stands in its lifecycle; changed only by transitionRelease.").
+			Annotations(
+				entgql.OrderField("STATUS"),
+				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
+			),
+		field.JSON("stages", []lifecycle.Stage{}).
+			Default(lifecycle.Stages()).
+			Comment("The stages the release must pass, in flow order; all six by default. A deployment to a stage may start or succeed only after the release succeeded in every earlier one.").
+			Annotations(entgql.Type("[EnvironmentStage!]")),
 		field.Time("starts_at").
 			Optional().
 			Nillable().
@@ -56,6 +65,12 @@ func (Release) Edges() []ent.Edge {
 		edge.To("changes", Change.Type).
 			Comment("The changes scheduled in this release.").
 			Annotations(entgql.RelayConnection()),
+		edge.To("deployments", Deployment.Type).
+			Comment("The release's deployments to environments.").
+			Annotations(
+				entgql.RelayConnection(),
+				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
+			),
 	}
 }
 
@@ -70,8 +85,12 @@ func (Release) Indexes() []ent.Index {
 // Hooks of the Release.
 func (Release) Hooks() []ent.Hook {
 	return []ent.Hook{
+		audited(),
 		trimField("name"),
 		requireWindowOrder(),
+		normalizeStages(),
+		statusOnlyByTransition(),
+		refuseReleaseDeleteWithDeployments(),
 	}
 }
 

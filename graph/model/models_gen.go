@@ -8,6 +8,18 @@ import (
 	"github.com/relgraph/relgraph/ent"
 )
 
+// Two deployments of different releases booked into one environment at overlapping times.
+type EnvironmentConflict struct {
+	// The doubly booked environment.
+	Environment *ent.Environment `json:"environment"`
+	// Exactly two deployments, lower id first.
+	Deployments []*ent.Deployment `json:"deployments"`
+	// Start of the time both deployments book.
+	OverlapStart time.Time `json:"overlapStart"`
+	// End of the time both deployments book.
+	OverlapEnd time.Time `json:"overlapEnd"`
+}
+
 // What a set of changed applications affects through the dependency graph.
 type Impact struct {
 	// The applications the changes touch, by name.

@@ -1,0 +1,213 @@
+package schema
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"entgo.io/ent"
+
+	gen "github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/ent/auditevent"
+	"github.com/relgraph/relgraph/fault"
+	"github.com/relgraph/relgraph/intent"
+)
+
+// audited writes an AuditEvent for every successful write of the entity, in
+// the write's own transaction: who (intent.Actor), why (intent.Reason),
+// which record, and each changed field's old and new value, in GraphQL
+// spelling. Being a schema hook, no resolver can forget it.
+func audited() ent.Hook {
+	return func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			cm, ok := m.(interface{ Client() *gen.Client })
+			if !ok {
+				return nil, fmt.Errorf("audit: %T has no client", m)
+			}
+			client := cm.Client()
+			var ids []int
+			before := map[int]map[string]any{}
+			if !m.Op().Is(ent.OpCreate) {
+				im, ok := m.(interface {
+					IDs(context.Context) ([]int, error)
+				})
+				if !ok {
+					return nil, fmt.Errorf("audit: %T has no ids", m)
+				}
+				var err error
+				if ids, err = im.IDs(ctx); err != nil {
+					return nil, err
+				}
+				for _, id := range ids {
+					if before[id], err = snapshotOf(ctx, client, id); err != nil {
+						return nil, err
+					}
+				}
+			}
+			v, err := next.Mutate(ctx, m)
+			if err != nil {
+				return v, err
+			}
+			if m.Op().Is(ent.OpCreate) {
+				id, _ := mutationID(m)
+				ids = []int{id}
+			}
+			action := auditevent.ActionUPDATE
+			switch {
+			case m.Op().Is(ent.OpCreate):
+				action = auditevent.ActionCREATE
+			case m.Op().Is(ent.OpDelete | ent.OpDeleteOne):
+				action = auditevent.ActionDELETE
+			case intent.IsTransition(ctx):
+				action = auditevent.ActionTRANSITION
+			}
+			events := make([]*gen.AuditEventCreate, 0, len(ids))
+			for _, id := range ids {
+				var after map[string]any
+				switch {
+				case action == auditevent.ActionDELETE:
+				case m.Op().Is(ent.OpCreate | ent.OpUpdateOne):
+					after = asMap(v)
+				default:
+					if after, err = snapshotOf(ctx, client, id); err != nil {
+						return nil, err
+					}
+				}
+				changes := diff(before[id], after)
+				addEdgeChanges(changes, m)
+				e := client.AuditEvent.Create().
+					SetActor(intent.Actor(ctx)).
+					SetAction(action).
+					SetEntityType(m.Type()).
+					SetEntityID(id).
+					SetChanges(changes)
+				if r, ok := intent.Reason(ctx); ok {
+					e.SetReason(r)
+				}
+				events = append(events, e)
+			}
+			if err := client.AuditEvent.CreateBulk(events...).Exec(ctx); err != nil {
+				return nil, fmt.Errorf("audit: %w", err)
+			}
+			return v, nil
+		})
+	}
+}
+
+// refuseAuditRewrite keeps the audit trail append-only, whatever code tries.
+func refuseAuditRewrite() ent.Hook {
+	return func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if !m.Op().Is(ent.OpCreate) {
+				return nil, fault.Precondition("audit events cannot be changed or deleted")
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+}
+
+// snapshotOf reads record id as a field map.
+func snapshotOf(ctx context.Context, client *gen.Client, id int) (map[string]any, error) {
+	node, err := client.Noder(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return asMap(node), nil
+}
+
+// unaudited are fields whose change the audit trail does not repeat.
+var unaudited = map[string]bool{"createdAt": true, "updatedAt": true, "edges": true}
+
+// asMap turns an entity into its fields in GraphQL spelling, with JSON values.
+func asMap(entity any) map[string]any {
+	raw, err := json.Marshal(entity)
+	if err != nil {
+		return map[string]any{}
+	}
+	var fields map[string]any
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return map[string]any{}
+	}
+	out := make(map[string]any, len(fields))
+	for k, v := range fields {
+		if name := GraphQLName(k); !unaudited[name] && name != "id" {
+			out[name] = v
+		}
+	}
+	return out
+}
+
+// diff lists, per field, the old and new value of the fields that differ; a
+// created record has only new values, a deleted one only old values.
+func diff(before, after map[string]any) map[string]any {
+	changes := map[string]any{}
+	for k, nv := range after {
+		ov, had := before[k]
+		switch {
+		case before == nil:
+			changes[k] = map[string]any{"new": nv}
+		case !had || !reflect.DeepEqual(ov, nv):
+			changes[k] = map[string]any{"old": ov, "new": nv}
+		}
+	}
+	if after == nil {
+		for k, ov := range before {
+			changes[k] = map[string]any{"old": ov}
+		}
+	}
+	for k, ov := range before {
+		if _, still := after[k]; after != nil && !still {
+			changes[k] = map[string]any{"old": ov, "new": nil}
+		}
+	}
+	return changes
+}
+
+// addEdgeChanges records the ids a write connected and disconnected, for
+// edges not already visible as a field (like releaseId).
+func addEdgeChanges(changes map[string]any, m ent.Mutation) {
+	for _, e := range m.AddedEdges() {
+		if _, isField := changes[GraphQLName(e)+"ID"]; isField {
+			continue
+		}
+		entry := edgeEntry(changes, e)
+		entry["added"] = m.AddedIDs(e)
+	}
+	for _, e := range m.RemovedEdges() {
+		entry := edgeEntry(changes, e)
+		entry["removed"] = m.RemovedIDs(e)
+	}
+	for _, e := range m.ClearedEdges() {
+		if _, isField := changes[GraphQLName(e)+"ID"]; isField {
+			continue
+		}
+		edgeEntry(changes, e)["cleared"] = true
+	}
+}
+
+func edgeEntry(changes map[string]any, edge string) map[string]any {
+	name := GraphQLName(edge)
+	if e, ok := changes[name].(map[string]any); ok {
+		return e
+	}
+	e := map[string]any{}
+	changes[name] = e
+	return e
+}
+
+// GraphQLName spells a schema field name as GraphQL does: external_ref is
+// externalRef, release_id is releaseID.
+func GraphQLName(snake string) string {
+	parts := strings.Split(snake, "_")
+	for i := 1; i < len(parts); i++ {
+		switch {
+		case parts[i] == "id":
+			parts[i] = "ID"
+		case parts[i] != "":
+			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+		}
+	}
+	return strings.Join(parts, "")
+}

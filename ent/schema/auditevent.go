@@ -1,0 +1,77 @@
+package schema
+
+import (
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// AuditEvent records one successful write, in the same transaction as the
+// write: who, when, what, and each changed field's old and new value. The
+// API never edits or deletes audit events.
+type AuditEvent struct {
+	ent.Schema
+}
+
+// Fields of the AuditEvent.
+func (AuditEvent) Fields() []ent.Field {
+	return []ent.Field{
+		field.Time("at").
+			Default(time.Now).
+			Immutable().
+			Comment("When the write happened.").
+			Annotations(entgql.OrderField("AT")),
+		field.String("actor").
+			Immutable().
+			Comment("Who wrote: the caller's identity, or \"anonymous\"."),
+		field.Enum("action").
+			Values("CREATE", "UPDATE", "DELETE", "TRANSITION").
+			Immutable().
+			Comment("What kind of write it was.").
+			Annotations(entgql.Type("AuditAction")),
+		field.String("entity_type").
+			Immutable().
+			Comment("The type of the written record, e.g. Release."),
+		field.Int("entity_id").
+			Immutable().
+			Comment("The id of the written record.").
+			Annotations(entgql.Type("ID")),
+		field.JSON("changes", map[string]any{}).
+			Immutable().
+			Comment("Per field, its old and new value: {\"name\": {\"old\": \"a\", \"new\": \"b\"}}; edges list the added and removed ids.").
+			Annotations(entgql.Type("Map")),
+		field.String("reason").
+			Optional().
+			Nillable().
+			Immutable().
+			Comment("Why, when the caller said so (e.g. a freeze override)."),
+	}
+}
+
+// Indexes of the AuditEvent.
+func (AuditEvent) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("entity_type", "entity_id", "at"),
+		index.Fields("at"),
+		index.Fields("actor", "at"),
+	}
+}
+
+// Hooks of the AuditEvent.
+func (AuditEvent) Hooks() []ent.Hook {
+	return []ent.Hook{refuseAuditRewrite()}
+}
+
+// Annotations of the AuditEvent.
+func (AuditEvent) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		schema.Comment("One successful write: who, when, what, and each changed field's old and new value."),
+		entgql.RelayConnection(),
+		entgql.QueryField(),
+		entgql.MultiOrder(),
+	}
+}

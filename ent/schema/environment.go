@@ -1,0 +1,74 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+
+	"github.com/relgraph/relgraph/lifecycle"
+)
+
+// Environment is a place releases are deployed to, at one stage of the flow
+// from development to production.
+type Environment struct {
+	ent.Schema
+}
+
+// Mixin of the Environment.
+func (Environment) Mixin() []ent.Mixin {
+	return []ent.Mixin{TimeMixin{}}
+}
+
+// Fields of the Environment.
+func (Environment) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").
+			NotEmpty().
+			MaxLen(200).
+			Unique().
+			Comment("Unique name of the environment; surrounding whitespace is trimmed.").
+			Annotations(entgql.OrderField("NAME")),
+		field.Enum("stage").
+			GoType(lifecycle.Stage("")).
+			Comment("Where the environment stands in the flow from development to production.").
+			Annotations(entgql.Type("EnvironmentStage"), entgql.OrderField("STAGE")),
+		field.String("description").
+			Default("").
+			MaxLen(10000).
+			Comment("What the environment is for."),
+	}
+}
+
+// Edges of the Environment.
+func (Environment) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("deployments", Deployment.Type).
+			Comment("Deployments to this environment.").
+			Annotations(
+				entgql.RelayConnection(),
+				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
+			),
+	}
+}
+
+// Hooks of the Environment.
+func (Environment) Hooks() []ent.Hook {
+	return []ent.Hook{
+		audited(),
+		trimField("name"),
+		refuseEnvironmentDeleteWhileUsed(),
+	}
+}
+
+// Annotations of the Environment.
+func (Environment) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		schema.Comment("A place releases are deployed to, at one stage of the flow from development to production."),
+		entgql.RelayConnection(),
+		entgql.QueryField(),
+		entgql.MultiOrder(),
+		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
+	}
+}

@@ -1,0 +1,80 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// FreezeWindow is a period in which some applications, or the whole
+// portfolio, must not change: a release whose impact reaches them may not
+// start in it without an explicit, audited override.
+type FreezeWindow struct {
+	ent.Schema
+}
+
+// Mixin of the FreezeWindow.
+func (FreezeWindow) Mixin() []ent.Mixin {
+	return []ent.Mixin{TimeMixin{}}
+}
+
+// Fields of the FreezeWindow.
+func (FreezeWindow) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").
+			NotEmpty().
+			MaxLen(200).
+			Comment("Name of the freeze, e.g. \"Year-end freeze\"; surrounding whitespace is trimmed.").
+			Annotations(entgql.OrderField("NAME")),
+		field.String("reason").
+			Default("").
+			MaxLen(10000).
+			Comment("Why nothing may change."),
+		field.Time("starts_at").
+			Comment("Start of the freeze.").
+			Annotations(entgql.OrderField("STARTS_AT")),
+		field.Time("ends_at").
+			Comment("End of the freeze; after startsAt.").
+			Annotations(entgql.OrderField("ENDS_AT")),
+	}
+}
+
+// Edges of the FreezeWindow.
+func (FreezeWindow) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("applications", Application.Type).
+			Comment("The frozen applications; none means the whole portfolio is frozen.").
+			Annotations(entgql.RelayConnection()),
+	}
+}
+
+// Indexes of the FreezeWindow.
+func (FreezeWindow) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("starts_at"),
+		index.Fields("ends_at"),
+	}
+}
+
+// Hooks of the FreezeWindow.
+func (FreezeWindow) Hooks() []ent.Hook {
+	return []ent.Hook{
+		audited(),
+		trimField("name"),
+		requireWindowOrder(),
+	}
+}
+
+// Annotations of the FreezeWindow.
+func (FreezeWindow) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		schema.Comment("A period in which the listed applications (or, with none listed, the whole portfolio) must not change."),
+		entgql.RelayConnection(),
+		entgql.QueryField(),
+		entgql.MultiOrder(),
+		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
+	}
+}
