@@ -91,6 +91,12 @@ type gqlError struct {
 // only on transport problems, not on GraphQL errors.
 func (s *testServer) query(t *testing.T, query string, vars map[string]any) *gqlResponse {
 	t.Helper()
+	return s.queryAs(t, "", query, vars)
+}
+
+// queryAs is query with the X-Actor header naming actor (none if empty).
+func (s *testServer) queryAs(t *testing.T, actor, query string, vars map[string]any) *gqlResponse {
+	t.Helper()
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
 	if err != nil {
 		t.Fatal(err)
@@ -101,6 +107,9 @@ func (s *testServer) query(t *testing.T, query string, vars map[string]any) *gql
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
+	if actor != "" {
+		req.Header.Set(api.ActorHeader, actor)
+	}
 	res, err := s.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -2214,20 +2214,6 @@ var (
 			}
 		},
 	}
-	// EnvironmentOrderFieldStage orders Environment by stage.
-	EnvironmentOrderFieldStage = &EnvironmentOrderField{
-		Value: func(_m *Environment) (ent.Value, error) {
-			return _m.Stage, nil
-		},
-		column: environment.FieldStage,
-		toTerm: environment.ByStage,
-		toCursor: func(_m *Environment) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.Stage,
-			}
-		},
-	}
 )
 
 // String implement fmt.Stringer interface.
@@ -2240,8 +2226,6 @@ func (f EnvironmentOrderField) String() string {
 		str = "UPDATED_AT"
 	case EnvironmentOrderFieldName.column:
 		str = "NAME"
-	case EnvironmentOrderFieldStage.column:
-		str = "STAGE"
 	}
 	return str
 }
@@ -2264,8 +2248,6 @@ func (f *EnvironmentOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *EnvironmentOrderFieldUpdatedAt
 	case "NAME":
 		*f = *EnvironmentOrderFieldName
-	case "STAGE":
-		*f = *EnvironmentOrderFieldStage
 	default:
 		return fmt.Errorf("%s is not a valid EnvironmentOrderField", str)
 	}

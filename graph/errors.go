@@ -170,6 +170,7 @@ var uniqueMessages = []struct {
 }{
 	{"applications.name", "applications_name_key", "name", "an application with this name already exists"},
 	{"releases.name", "releases_name_key", "name", "a release with this name already exists"},
+	{"environments.name", "environments_name_key", "name", "an environment with this name already exists"},
 	{"dependencies.consumer_id, dependencies.provider_id", "dependency_consumer_id_provider_id", "providerID", "the consumer already depends on this provider"},
 }
 

@@ -7,13 +7,13 @@ package graph
 
 import (
 	"context"
+	"time"
+
+	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/ent/auditevent"
 	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/release"
-	"time"
-
-	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/graph/model"
 )
 

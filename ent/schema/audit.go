@@ -41,7 +41,7 @@ func audited() ent.Hook {
 					return nil, err
 				}
 				for _, id := range ids {
-					if before[id], err = snapshotOf(ctx, client, id); err != nil {
+					if before[id], err = snapshotOf(ctx, client, m.Type(), id); err != nil {
 						return nil, err
 					}
 				}
@@ -71,7 +71,7 @@ func audited() ent.Hook {
 				case m.Op().Is(ent.OpCreate | ent.OpUpdateOne):
 					after = asMap(v)
 				default:
-					if after, err = snapshotOf(ctx, client, id); err != nil {
+					if after, err = snapshotOf(ctx, client, m.Type(), id); err != nil {
 						return nil, err
 					}
 				}
@@ -108,32 +108,67 @@ func refuseAuditRewrite() ent.Hook {
 	}
 }
 
-// snapshotOf reads record id as a field map.
-func snapshotOf(ctx context.Context, client *gen.Client, id int) (map[string]any, error) {
-	node, err := client.Noder(ctx, id)
+// snapshotOf reads record id of the given type as a field map.
+func snapshotOf(ctx context.Context, client *gen.Client, typ string, id int) (map[string]any, error) {
+	entity, err := loadEntity(ctx, client, typ, id)
 	if err != nil {
 		return nil, err
 	}
-	return asMap(node), nil
+	return asMap(entity), nil
+}
+
+// loadEntity reads record id with all its fields. Unlike client.Noder it
+// ignores the GraphQL selection in ctx, which would load only the fields the
+// client asked for.
+func loadEntity(ctx context.Context, client *gen.Client, typ string, id int) (any, error) {
+	switch typ {
+	case gen.TypeApplication:
+		return client.Application.Get(ctx, id)
+	case gen.TypeDependency:
+		return client.Dependency.Get(ctx, id)
+	case gen.TypeChange:
+		return client.Change.Get(ctx, id)
+	case gen.TypeRelease:
+		return client.Release.Get(ctx, id)
+	case gen.TypeEnvironment:
+		return client.Environment.Get(ctx, id)
+	case gen.TypeDeployment:
+		return client.Deployment.Get(ctx, id)
+	case gen.TypeFreezeWindow:
+		return client.FreezeWindow.Get(ctx, id)
+	}
+	return nil, fmt.Errorf("audit: cannot load %s records", typ)
 }
 
 // unaudited are fields whose change the audit trail does not repeat.
 var unaudited = map[string]bool{"createdAt": true, "updatedAt": true, "edges": true}
 
-// asMap turns an entity into its fields in GraphQL spelling, with JSON values.
+// asMap turns an entity into its fields in GraphQL spelling, with JSON
+// values. It reads the struct rather than its JSON encoding, whose omitempty
+// would drop empty values and make "" indistinguishable from unset.
 func asMap(entity any) map[string]any {
-	raw, err := json.Marshal(entity)
-	if err != nil {
-		return map[string]any{}
+	v := reflect.Indirect(reflect.ValueOf(entity))
+	out := map[string]any{}
+	if v.Kind() != reflect.Struct {
+		return out
 	}
-	var fields map[string]any
-	if err := json.Unmarshal(raw, &fields); err != nil {
-		return map[string]any{}
-	}
-	out := make(map[string]any, len(fields))
-	for k, v := range fields {
-		if name := GraphQLName(k); !unaudited[name] && name != "id" {
-			out[name] = v
+	for i := range v.NumField() {
+		f := v.Type().Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || tag == "" || tag == "-" {
+			continue
+		}
+		name := GraphQLName(tag)
+		if unaudited[name] || name == "id" {
+			continue
+		}
+		raw, err := json.Marshal(v.Field(i).Interface())
+		if err != nil {
+			continue
+		}
+		var value any
+		if err := json.Unmarshal(raw, &value); err == nil {
+			out[name] = value
 		}
 	}
 	return out

@@ -33,7 +33,7 @@ func (Environment) Fields() []ent.Field {
 		field.Enum("stage").
 			GoType(lifecycle.Stage("")).
 			Comment("Where the environment stands in the flow from development to production.").
-			Annotations(entgql.Type("EnvironmentStage"), entgql.OrderField("STAGE")),
+			Annotations(entgql.Type("EnvironmentStage")),
 		field.String("description").
 			Default("").
 			MaxLen(10000).

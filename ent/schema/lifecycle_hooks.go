@@ -65,7 +65,7 @@ func currentVersion(ctx context.Context, m ent.Mutation, id int) (int, error) {
 	if !ok {
 		return 0, fmt.Errorf("versioned: %T has no client", m)
 	}
-	node, err := c.Client().Noder(ctx, id)
+	node, err := loadEntity(ctx, c.Client(), m.Type(), id)
 	if gen.IsNotFound(err) {
 		return 0, nil
 	}
