@@ -555,3 +555,15 @@ func TestCalendar(t *testing.T) {
 	}
 	s.fails(t, "BAD_USER_INPUT", `{ calendar(from:"2027-03-01T00:00:00Z", to:"2027-02-01T00:00:00Z") { releases { name } } }`, nil)
 }
+
+func TestAppendStagesIsNormalized(t *testing.T) {
+	s := newTestServer(t)
+	var rel struct{ CreateRelease struct{ ID string } }
+	s.ok(t, `mutation { createRelease(input:{name:"r", stages:[PRODUCTION]}) { id } }`, nil, &rel)
+	var out struct{ UpdateRelease struct{ Stages []string } }
+	s.ok(t, `mutation($id:ID!) { updateRelease(id:$id, input:{appendStages:[DEVELOPMENT]}) { stages } }`, vars("id", rel.CreateRelease.ID), &out)
+	if !slices.Equal(out.UpdateRelease.Stages, []string{"DEVELOPMENT", "PRODUCTION"}) {
+		t.Fatalf("stages %v", out.UpdateRelease.Stages)
+	}
+	s.fails(t, "BAD_USER_INPUT", `mutation($id:ID!) { updateRelease(id:$id, input:{appendStages:[PRODUCTION]}) { stages } }`, vars("id", rel.CreateRelease.ID))
+}

@@ -164,7 +164,7 @@ func genericFieldDescription(typeName, field string) string {
 	if typeName == "Query" {
 		return fmt.Sprintf("Lists %s as a Relay connection, with paging, filters and ordering.", field)
 	}
-	for _, verb := range []string{"add", "remove", "clear"} {
+	for _, verb := range []string{"add", "remove", "clear", "append"} {
 		if rest, ok := strings.CutPrefix(field, verb); ok && rest != "" {
 			what := strings.TrimSuffix(rest, "IDs")
 			switch verb {
@@ -172,6 +172,8 @@ func genericFieldDescription(typeName, field string) string {
 				return fmt.Sprintf("Ids of %s records to connect.", what)
 			case "remove":
 				return fmt.Sprintf("Ids of %s records to disconnect.", what)
+			case "append":
+				return fmt.Sprintf("Values to append to %s.", rest)
 			default:
 				return fmt.Sprintf("Unsets %s.", rest)
 			}

@@ -64,7 +64,11 @@ func (r *mutationResolver) CreateRelease(ctx context.Context, input ent.CreateRe
 
 // UpdateRelease is the resolver for the updateRelease field.
 func (r *mutationResolver) UpdateRelease(ctx context.Context, id int, input ent.UpdateReleaseInput, expectedVersion *int) (*ent.Release, error) {
-	return r.db(ctx).Release.UpdateOneID(id).SetInput(input).Save(expect(ctx, id, expectedVersion))
+	// entgql v0.7.0's SetInput appends input.Stages instead of
+	// input.AppendStages; apply the append here.
+	appended := input.AppendStages
+	input.AppendStages = nil
+	return r.db(ctx).Release.UpdateOneID(id).SetInput(input).AppendStages(appended).Save(expect(ctx, id, expectedVersion))
 }
 
 // DeleteRelease is the resolver for the deleteRelease field.

@@ -31,8 +31,11 @@ func CheckMove(from, to string) error {
 		return fault.Precondition("the release is already %s", to)
 	}
 	allowed, ok := transitions[from]
-	if !ok {
+	switch {
+	case !ok && (from == Deployed || from == Cancelled):
 		return fault.Precondition("%s is a final status: a %s release cannot change status", from, strings.ToLower(from))
+	case !ok:
+		return fault.Precondition("%q is not a release status", from)
 	}
 	for _, s := range allowed {
 		if s == to {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
@@ -87,7 +88,21 @@ func currentVersion(ctx context.Context, m ent.Mutation, id int) (int, error) {
 func normalizeStages() ent.Hook {
 	return hook.On(func(next ent.Mutator) ent.Mutator {
 		return hook.ReleaseFunc(func(ctx context.Context, m *gen.ReleaseMutation) (ent.Value, error) {
-			if stages, ok := m.Stages(); ok {
+			stages, set := m.Stages()
+			if extra, _ := m.AppendedStages(); len(extra) > 0 {
+				if !set {
+					if !m.Op().Is(ent.OpUpdateOne) {
+						return nil, fault.Invalid("appendStages", "appending stages needs a single release")
+					}
+					old, err := m.OldStages(ctx)
+					if err != nil {
+						return nil, err
+					}
+					stages = old
+				}
+				stages, set = append(slices.Clone(stages), extra...), true
+			}
+			if set {
 				norm, err := lifecycle.NormalizeStages(stages)
 				if err != nil {
 					return nil, fault.Invalid("stages", "%s", err.Error())
