@@ -1,9 +1,10 @@
 // Package demo loads a realistic demo portfolio into an empty relgraph
 // database: the application landscape of a mid-size online retailer with its
-// own payments stack, the dependencies between those applications, and a few
-// releases with their changes.
+// own payments stack, the dependencies between those applications, a few
+// releases with their changes, the environments those releases flow through,
+// their deployments and the freeze windows that constrain them.
 //
-// The data is fixed and reproducible: release windows are set relative to a
+// The data is fixed and reproducible: every window is set relative to a
 // fixed base date (2026-12-01T00:00:00Z, the demo's "today"), never to the
 // wall clock. Notable features of the portfolio, handy for examples:
 //
@@ -16,6 +17,22 @@
 //   - "2026.11 Identity MFA rollout" is DEPLOYED in the past and
 //     "2027.Q1 Data platform migration" is a DRAFT without a window; two
 //     changes are not scheduled in any release.
+//   - Six environments, one per stage: dev, sit, int, perf, uat, prod.
+//     The MFA rollout succeeded in all six; Payments hardening succeeded in
+//     dev, sit and int, is IN_PROGRESS in perf and SCHEDULED in uat and prod;
+//     Checkout revamp is SCHEDULED in all six; Fulfilment reliability is
+//     SCHEDULED in dev and sit; the DRAFT release has no deployment.
+//   - uat is double booked: Checkout revamp's deployment (2026-12-01
+//     16:00–22:00) overlaps Payments hardening's (08:00–18:00) from 16:00 to
+//     18:00, the one environment conflict.
+//   - The "Year-end freeze" (2026-12-21 → 2027-01-04) freezes the whole
+//     portfolio and no release window falls in it. The "Payments PCI audit
+//     freeze" (2027-01-11 → 2027-01-15) freezes payments-gateway and
+//     ledger-service; "2027.01 Fulfilment reliability" changes message-bus,
+//     which both depend on, so it is the one release with a freeze
+//     violation: starting it needs an override.
+//
+// Every write is recorded in the audit trail with the actor "demo".
 package demo
 
 import (
@@ -28,20 +45,30 @@ import (
 	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/dependency"
+	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/intent"
+	"github.com/relgraph/relgraph/lifecycle"
 )
 
+// Actor is the actor the audit trail records for the demo's writes.
+const Actor = "demo"
+
 // ErrNotEmpty is returned by Load when the database already holds an
-// application, a dependency, a change or a release. Load then writes nothing.
+// application, a dependency, a change, a release, an environment, a
+// deployment or a freeze window. Load then writes nothing.
 var ErrNotEmpty = errors.New("demo: database is not empty; the demo portfolio is only loaded into an empty database")
 
 // Load fills an empty database with a realistic demo portfolio. It refuses
 // (returns ErrNotEmpty) when the database already holds any application,
-// dependency, change or release.
+// dependency, change, release, environment, deployment or freeze window.
+// (Audit events alone do not count: they are a log, not portfolio data.)
 //
 // The emptiness check and all inserts run in one transaction: on any error
 // nothing is written. client must not be bound to a transaction already.
+// The audit trail records every insert with the actor "demo" (Actor).
 func Load(ctx context.Context, client *ent.Client) (err error) {
+	ctx = intent.WithActor(ctx, Actor)
 	tx, err := client.Tx(ctx)
 	if err != nil {
 		return fmt.Errorf("demo: begin transaction: %w", err)
@@ -81,7 +108,17 @@ func load(ctx context.Context, c *ent.Client) error {
 	if err != nil {
 		return err
 	}
-	return createChanges(ctx, c, appIDs, releaseIDs)
+	if err := createChanges(ctx, c, appIDs, releaseIDs); err != nil {
+		return err
+	}
+	envIDs, err := createEnvironments(ctx, c)
+	if err != nil {
+		return err
+	}
+	if err := createDeployments(ctx, c, releaseIDs, envIDs); err != nil {
+		return err
+	}
+	return createFreezeWindows(ctx, c, appIDs)
 }
 
 func checkEmpty(ctx context.Context, c *ent.Client) error {
@@ -93,6 +130,9 @@ func checkEmpty(ctx context.Context, c *ent.Client) error {
 		{"dependencies", c.Dependency.Query().Exist},
 		{"changes", c.Change.Query().Exist},
 		{"releases", c.Release.Query().Exist},
+		{"environments", c.Environment.Query().Exist},
+		{"deployments", c.Deployment.Query().Exist},
+		{"freeze windows", c.FreezeWindow.Query().Exist},
 	}
 	for _, check := range checks {
 		found, err := check.exist(ctx)
@@ -201,6 +241,76 @@ func createChanges(ctx context.Context, c *ent.Client, appIDs, releaseIDs map[st
 	return nil
 }
 
+func createEnvironments(ctx context.Context, c *ent.Client) (map[string]int, error) {
+	builders := make([]*ent.EnvironmentCreate, len(environments))
+	for i, e := range environments {
+		builders[i] = c.Environment.Create().
+			SetName(e.name).
+			SetStage(e.stage).
+			SetDescription(e.description)
+	}
+	created, err := c.Environment.CreateBulk(builders...).Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("demo: create environments: %w", err)
+	}
+	ids := make(map[string]int, len(created))
+	for _, e := range created {
+		ids[e.Name] = e.ID
+	}
+	return ids, nil
+}
+
+// createDeployments inserts the deployments one at a time, in table order:
+// the promotion gates let a deployment be IN_PROGRESS or SUCCEEDED only once
+// the earlier stages' SUCCEEDED deployments exist, which a bulk insert (all
+// rows checked before any is written) would not see.
+func createDeployments(ctx context.Context, c *ent.Client, releaseIDs, envIDs map[string]int) error {
+	for _, d := range deployments {
+		rel, err := lookup(releaseIDs, "release", d.release)
+		if err != nil {
+			return fmt.Errorf("demo: deployment of %s to %s: %w", d.release, d.environment, err)
+		}
+		env, err := lookup(envIDs, "environment", d.environment)
+		if err != nil {
+			return fmt.Errorf("demo: deployment of %s to %s: %w", d.release, d.environment, err)
+		}
+		err = c.Deployment.Create().
+			SetReleaseID(rel).
+			SetEnvironmentID(env).
+			SetStatus(d.status).
+			SetStartsAt(*d.startsAt).
+			SetEndsAt(*d.endsAt).
+			Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("demo: create deployment of %s to %s: %w", d.release, d.environment, err)
+		}
+	}
+	return nil
+}
+
+func createFreezeWindows(ctx context.Context, c *ent.Client, appIDs map[string]int) error {
+	builders := make([]*ent.FreezeWindowCreate, len(freezeWindows))
+	for i, f := range freezeWindows {
+		b := c.FreezeWindow.Create().
+			SetName(f.name).
+			SetReason(f.reason).
+			SetStartsAt(*f.startsAt).
+			SetEndsAt(*f.endsAt)
+		for _, name := range f.apps {
+			id, err := lookup(appIDs, "application", name)
+			if err != nil {
+				return fmt.Errorf("demo: freeze window %s: %w", f.name, err)
+			}
+			b.AddApplicationIDs(id)
+		}
+		builders[i] = b
+	}
+	if err := c.FreezeWindow.CreateBulk(builders...).Exec(ctx); err != nil {
+		return fmt.Errorf("demo: create freeze windows: %w", err)
+	}
+	return nil
+}
+
 // lookup resolves a name from the tables to the id it was inserted under.
 func lookup(ids map[string]int, what, name string) (int, error) {
 	id, ok := ids[name]
@@ -241,6 +351,10 @@ const (
 	lowRisk  = change.RiskLOW
 	medRisk  = change.RiskMEDIUM
 	highRisk = change.RiskHIGH
+
+	scheduled  = deployment.StatusSCHEDULED
+	inProgress = deployment.StatusIN_PROGRESS
+	succeeded  = deployment.StatusSUCCEEDED
 )
 
 // Release names, used by the release table and the change table.
@@ -447,4 +561,73 @@ var changes = []changeRow{
 		[]string{"container-platform"}, "Kernel and container runtime patches."},
 	{"CARE-88", "Fix duplicate tickets after customer merge", fix, lowRisk, "",
 		[]string{"support-desk", "crm-portal"}, ""},
+}
+
+type environmentRow struct {
+	name        string
+	stage       lifecycle.Stage
+	description string
+}
+
+// environments has one environment per stage, in flow order.
+var environments = []environmentRow{
+	{"dev", lifecycle.Development, "Shared development cluster: every merge to main deploys here."},
+	{"sit", lifecycle.SystemTest, "System test: each application's automated end-to-end suites, partners stubbed."},
+	{"int", lifecycle.IntegrationTest, "Integration test against the acquirers', carriers' and identity providers' sandboxes."},
+	{"perf", lifecycle.PerformanceTest, "Production-sized load-test environment; book it for one release at a time or the numbers mean nothing."},
+	{"uat", lifecycle.UserAcceptance, "User acceptance with business testers from Payments, Checkout, Fulfilment and Customer Care."},
+	{"prod", lifecycle.Production, "Live customer traffic, two regions."},
+}
+
+type deploymentRow struct {
+	release, environment string
+	status               deployment.Status
+	startsAt, endsAt     *time.Time
+}
+
+// deployments are inserted in this order, which the promotion gates need:
+// a release's SUCCEEDED deployments to earlier stages come before its
+// IN_PROGRESS or SUCCEEDED deployment to a later one.
+var deployments = []deploymentRow{
+	// Done: every stage succeeded, production inside the release window.
+	{relMFA, "dev", succeeded, at(-26, 9), at(-26, 11)},
+	{relMFA, "sit", succeeded, at(-26, 13), at(-26, 17)},
+	{relMFA, "int", succeeded, at(-25, 9), at(-25, 17)},
+	{relMFA, "perf", succeeded, at(-22, 9), at(-22, 17)},
+	{relMFA, "uat", succeeded, at(-21, 9), at(-21, 17)},
+	{relMFA, "prod", succeeded, at(-21, 21), at(-20, 1)},
+
+	// Under way: the load test runs through the demo's "today".
+	{relPayments, "dev", succeeded, at(-5, 9), at(-5, 11)},
+	{relPayments, "sit", succeeded, at(-4, 9), at(-4, 17)},
+	{relPayments, "int", succeeded, at(-3, 9), at(-3, 17)},
+	{relPayments, "perf", inProgress, at(-1, 20), at(0, 4)},
+	{relPayments, "uat", scheduled, at(0, 8), at(0, 18)},
+	{relPayments, "prod", scheduled, at(1, 0), at(1, 4)},
+
+	// Planned; its uat slot overlaps Payments hardening's from 16:00 to 18:00.
+	{relCheckout, "dev", scheduled, at(0, 6), at(0, 8)},
+	{relCheckout, "sit", scheduled, at(0, 8), at(0, 11)},
+	{relCheckout, "int", scheduled, at(0, 11), at(0, 13)},
+	{relCheckout, "perf", scheduled, at(0, 13), at(0, 16)},
+	{relCheckout, "uat", scheduled, at(0, 16), at(0, 22)},
+	{relCheckout, "prod", scheduled, at(1, 20), at(2, 2)},
+
+	// Planned, after the year-end freeze.
+	{relFulfilment, "dev", scheduled, at(35, 9), at(35, 11)},
+	{relFulfilment, "sit", scheduled, at(36, 9), at(36, 17)},
+}
+
+type freezeRow struct {
+	name             string
+	reason           string
+	startsAt, endsAt *time.Time
+	apps             []string // none: the whole portfolio
+}
+
+var freezeWindows = []freezeRow{
+	{"Year-end freeze", "Holiday trading peak: no changes anywhere from the week before Christmas until after New Year, while order volume is at its highest and teams are thin.",
+		at(20, 0), at(34, 0), nil},
+	{"Payments PCI audit freeze", "Annual PCI DSS assessment: the assessor samples payments-gateway and ledger-service and their configuration must stay as documented.",
+		at(41, 0), at(45, 0), []string{"payments-gateway", "ledger-service"}},
 }

@@ -8,9 +8,15 @@ import (
 	"slices"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/relgraph/relgraph/demo"
 	"github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/ent/auditevent"
+	"github.com/relgraph/relgraph/ent/deployment"
+	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/impact"
+	"github.com/relgraph/relgraph/lifecycle"
 	"github.com/relgraph/relgraph/store"
 )
 
@@ -29,7 +35,9 @@ func openDB(t *testing.T) *ent.Client {
 	return db.Client
 }
 
-type counts struct{ apps, deps, changes, releases int }
+type counts struct {
+	apps, deps, changes, releases, environments, deployments, freezes, auditEvents int
+}
 
 func count(t *testing.T, client *ent.Client) counts {
 	t.Helper()
@@ -48,6 +56,18 @@ func count(t *testing.T, client *ent.Client) counts {
 	if c.releases, err = client.Release.Query().Count(ctx); err != nil {
 		t.Fatal(err)
 	}
+	if c.environments, err = client.Environment.Query().Count(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c.deployments, err = client.Deployment.Query().Count(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c.freezes, err = client.FreezeWindow.Query().Count(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c.auditEvents, err = client.AuditEvent.Query().Count(ctx); err != nil {
+		t.Fatal(err)
+	}
 	return c
 }
 
@@ -59,8 +79,10 @@ func TestLoad(t *testing.T) {
 	}
 
 	got := count(t, client)
-	t.Logf("loaded %d applications, %d dependencies, %d changes, %d releases",
-		got.apps, got.deps, got.changes, got.releases)
+	t.Logf("loaded %d applications, %d dependencies, %d changes, %d releases, "+
+		"%d environments, %d deployments, %d freeze windows, %d audit events",
+		got.apps, got.deps, got.changes, got.releases,
+		got.environments, got.deployments, got.freezes, got.auditEvents)
 	if got.apps < 25 || got.apps > 35 {
 		t.Errorf("applications = %d, want 25..35", got.apps)
 	}
@@ -215,6 +237,15 @@ func TestLoadRefusesNonEmptyDatabase(t *testing.T) {
 		"release": func(c *ent.Client) error {
 			return c.Release.Create().SetName("hotfix").Exec(ctx)
 		},
+		"environment": func(c *ent.Client) error {
+			return c.Environment.Create().SetName("staging").SetStage(lifecycle.UserAcceptance).Exec(ctx)
+		},
+		"freeze window": func(c *ent.Client) error {
+			return c.FreezeWindow.Create().SetName("Black Friday").
+				SetStartsAt(time.Date(2026, time.November, 27, 0, 0, 0, 0, time.UTC)).
+				SetEndsAt(time.Date(2026, time.November, 30, 0, 0, 0, 0, time.UTC)).
+				Exec(ctx)
+		},
 		"dependency and change": func(c *ent.Client) error {
 			apps, err := c.Application.CreateBulk(
 				c.Application.Create().SetName("a"),
@@ -243,5 +274,232 @@ func TestLoadRefusesNonEmptyDatabase(t *testing.T) {
 				t.Errorf("counts = %+v after refused Load, want %+v", after, before)
 			}
 		})
+	}
+}
+
+// TestLoadLifecycle checks the demo's release lifecycle: environments,
+// deployments that respect the promotion gates and the release statuses, an
+// environment double booking, freeze windows with exactly one violation, and
+// the audit trail of the load.
+func TestLoadLifecycle(t *testing.T) {
+	ctx := context.Background()
+	client := openDB(t)
+	if err := demo.Load(ctx, client); err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+
+	// One environment per stage.
+	envs := client.Environment.Query().AllX(ctx)
+	envByID := make(map[int]*ent.Environment, len(envs))
+	var stages []lifecycle.Stage
+	for _, e := range envs {
+		envByID[e.ID] = e
+		stages = append(stages, e.Stage)
+		if e.Description == "" {
+			t.Errorf("environment %s has no description", e.Name)
+		}
+	}
+	slices.SortFunc(stages, func(a, b lifecycle.Stage) int { return a.Rank() - b.Rank() })
+	if !slices.Equal(stages, lifecycle.Stages()) {
+		t.Errorf("environment stages = %v, want one per stage %v", stages, lifecycle.Stages())
+	}
+
+	rels := client.Release.Query().WithDeployments().AllX(ctx)
+	relByID := make(map[int]*ent.Release, len(rels))
+	for _, r := range rels {
+		relByID[r.ID] = r
+	}
+
+	// Per release, the status of its deployment to each stage.
+	want := map[string]map[lifecycle.Stage]deployment.Status{
+		"2026.11 Identity MFA rollout": {
+			lifecycle.Development: deployment.StatusSUCCEEDED, lifecycle.SystemTest: deployment.StatusSUCCEEDED,
+			lifecycle.IntegrationTest: deployment.StatusSUCCEEDED, lifecycle.PerformanceTest: deployment.StatusSUCCEEDED,
+			lifecycle.UserAcceptance: deployment.StatusSUCCEEDED, lifecycle.Production: deployment.StatusSUCCEEDED,
+		},
+		"2026.12 Payments hardening": {
+			lifecycle.Development: deployment.StatusSUCCEEDED, lifecycle.SystemTest: deployment.StatusSUCCEEDED,
+			lifecycle.IntegrationTest: deployment.StatusSUCCEEDED, lifecycle.PerformanceTest: deployment.StatusIN_PROGRESS,
+			lifecycle.UserAcceptance: deployment.StatusSCHEDULED, lifecycle.Production: deployment.StatusSCHEDULED,
+		},
+		"2026.12 Checkout revamp": {
+			lifecycle.Development: deployment.StatusSCHEDULED, lifecycle.SystemTest: deployment.StatusSCHEDULED,
+			lifecycle.IntegrationTest: deployment.StatusSCHEDULED, lifecycle.PerformanceTest: deployment.StatusSCHEDULED,
+			lifecycle.UserAcceptance: deployment.StatusSCHEDULED, lifecycle.Production: deployment.StatusSCHEDULED,
+		},
+		"2027.01 Fulfilment reliability": {
+			lifecycle.Development: deployment.StatusSCHEDULED, lifecycle.SystemTest: deployment.StatusSCHEDULED,
+		},
+		"2027.Q1 Data platform migration": {},
+	}
+	for _, r := range rels {
+		got := map[lifecycle.Stage]deployment.Status{}
+		succeeded := map[lifecycle.Stage]bool{}
+		for _, d := range r.Edges.Deployments {
+			stage := envByID[d.EnvironmentID].Stage
+			if _, dup := got[stage]; dup {
+				t.Errorf("release %q has two deployments to stage %s", r.Name, stage)
+			}
+			got[stage] = d.Status
+			if d.Status == deployment.StatusSUCCEEDED {
+				succeeded[stage] = true
+			}
+			if d.StartsAt == nil || d.EndsAt == nil || !d.EndsAt.After(*d.StartsAt) {
+				t.Errorf("release %q: deployment to %s has window %v..%v, want both set, end after start",
+					r.Name, stage, d.StartsAt, d.EndsAt)
+			}
+		}
+		if w, ok := want[r.Name]; !ok {
+			t.Errorf("unexpected release %q", r.Name)
+		} else if !maps.Equal(got, w) {
+			t.Errorf("release %q deployments by stage = %v, want %v", r.Name, got, w)
+		}
+
+		// The promotion gates: a deployment IN_PROGRESS or SUCCEEDED has a
+		// SUCCEEDED deployment in every earlier stage of the release.
+		for _, d := range r.Edges.Deployments {
+			if d.Status != deployment.StatusIN_PROGRESS && d.Status != deployment.StatusSUCCEEDED {
+				continue
+			}
+			stage := envByID[d.EnvironmentID].Stage
+			for _, earlier := range lifecycle.Before(r.Stages, stage) {
+				if !succeeded[earlier] {
+					t.Errorf("release %q is %s in %s without a SUCCEEDED deployment in %s",
+						r.Name, d.Status, stage, earlier)
+				}
+			}
+		}
+
+		// Deployments agree with the release's status.
+		switch r.Status {
+		case release.StatusDRAFT:
+			if len(r.Edges.Deployments) != 0 {
+				t.Errorf("DRAFT release %q has %d deployments, want none", r.Name, len(r.Edges.Deployments))
+			}
+		case release.StatusPLANNED:
+			for _, d := range r.Edges.Deployments {
+				if d.Status != deployment.StatusSCHEDULED {
+					t.Errorf("PLANNED release %q has a %s deployment, want only SCHEDULED", r.Name, d.Status)
+				}
+			}
+		case release.StatusIN_PROGRESS:
+			if succeeded[lifecycle.Production] {
+				t.Errorf("IN_PROGRESS release %q already succeeded in production", r.Name)
+			}
+		case release.StatusDEPLOYED:
+			prodInWindow := false
+			for _, d := range r.Edges.Deployments {
+				if envByID[d.EnvironmentID].Stage == lifecycle.Production && d.Status == deployment.StatusSUCCEEDED &&
+					!d.StartsAt.Before(*r.StartsAt) && !d.EndsAt.After(*r.EndsAt) {
+					prodInWindow = true
+				}
+			}
+			if !prodInWindow {
+				t.Errorf("DEPLOYED release %q has no SUCCEEDED production deployment inside its window", r.Name)
+			}
+		}
+	}
+
+	// At least one environment is double booked by two releases; the demo's
+	// is uat, by Payments hardening and Checkout revamp.
+	var bookings []lifecycle.Booking
+	depByID := map[int]*ent.Deployment{}
+	for _, d := range client.Deployment.Query().AllX(ctx) {
+		if d.Status == deployment.StatusFAILED || d.Status == deployment.StatusROLLED_BACK {
+			continue
+		}
+		depByID[d.ID] = d
+		bookings = append(bookings, lifecycle.Booking{
+			ID: d.ID, Resource: d.EnvironmentID, Owner: d.ReleaseID, Start: *d.StartsAt, End: *d.EndsAt,
+		})
+	}
+	clashes := lifecycle.Clashes(bookings)
+	uatClash := false
+	for _, c := range clashes {
+		env := envByID[c.A.Resource].Name
+		a, b := relByID[c.A.Owner].Name, relByID[c.B.Owner].Name
+		t.Logf("environment %s double booked %v..%v by %q and %q", env, c.Start, c.End, a, b)
+		pair := []string{a, b}
+		slices.Sort(pair)
+		if env == "uat" && slices.Equal(pair, []string{"2026.12 Checkout revamp", "2026.12 Payments hardening"}) {
+			uatClash = true
+		}
+	}
+	if len(clashes) == 0 {
+		t.Error("no environment is double booked; want at least one conflict")
+	}
+	if !uatClash {
+		t.Error("uat is not double booked by Payments hardening and Checkout revamp")
+	}
+
+	// Freeze windows: a whole-portfolio year-end freeze, and exactly one
+	// release violates a freeze (its window overlaps the freeze and its
+	// impact reaches a frozen application, or any for a whole-portfolio one).
+	freezes := client.FreezeWindow.Query().WithApplications().AllX(ctx)
+	yearEnd := false
+	for _, f := range freezes {
+		if f.Name == "Year-end freeze" && len(f.Edges.Applications) == 0 &&
+			f.StartsAt.Equal(time.Date(2026, time.December, 21, 0, 0, 0, 0, time.UTC)) &&
+			f.EndsAt.Equal(time.Date(2027, time.January, 4, 0, 0, 0, 0, time.UTC)) {
+			yearEnd = true
+		}
+	}
+	if !yearEnd {
+		t.Error("no whole-portfolio \"Year-end freeze\" from 2026-12-21 to 2027-01-04")
+	}
+	var appIDs []int
+	for _, a := range client.Application.Query().AllX(ctx) {
+		appIDs = append(appIDs, a.ID)
+	}
+	var deps []impact.Dependency
+	for _, d := range client.Dependency.Query().AllX(ctx) {
+		deps = append(deps, impact.Dependency{Consumer: d.ConsumerID, Provider: d.ProviderID})
+	}
+	snap := impact.NewSnapshot(appIDs, deps, 0)
+	var violators []string
+	for _, r := range client.Release.Query().WithChanges(func(q *ent.ChangeQuery) { q.WithApplications() }).AllX(ctx) {
+		if r.StartsAt == nil || r.EndsAt == nil {
+			continue
+		}
+		var changed []int
+		for _, c := range r.Edges.Changes {
+			for _, a := range c.Edges.Applications {
+				changed = append(changed, a.ID)
+			}
+		}
+		impacted := snap.ImpactSet(changed)
+		for _, f := range freezes {
+			if !f.StartsAt.Before(*r.EndsAt) || !r.StartsAt.Before(f.EndsAt) {
+				continue
+			}
+			covered := len(f.Edges.Applications) == 0 && len(impacted) > 0
+			for _, a := range f.Edges.Applications {
+				if slices.Contains(impacted, a.ID) {
+					covered = true
+				}
+			}
+			if covered {
+				t.Logf("release %q violates freeze %q", r.Name, f.Name)
+				violators = append(violators, r.Name)
+			}
+		}
+	}
+	if !slices.Equal(violators, []string{"2027.01 Fulfilment reliability"}) {
+		t.Errorf("freeze violations by %v, want exactly one, by \"2027.01 Fulfilment reliability\"", violators)
+	}
+
+	// The audit trail has one CREATE event by "demo" for every record.
+	c := count(t, client)
+	records := c.apps + c.deps + c.changes + c.releases + c.environments + c.deployments + c.freezes
+	if c.auditEvents != records {
+		t.Errorf("audit events = %d, want one per record (%d)", c.auditEvents, records)
+	}
+	if n := client.AuditEvent.Query().Where(auditevent.Actor(demo.Actor), auditevent.ActionEQ(auditevent.ActionCREATE)).CountX(ctx); n != c.auditEvents {
+		t.Errorf("audit events by %q creating a record = %d of %d", demo.Actor, n, c.auditEvents)
+	}
+	for _, r := range rels {
+		if !client.AuditEvent.Query().Where(auditevent.EntityType("Release"), auditevent.EntityID(r.ID), auditevent.Actor("demo")).ExistX(ctx) {
+			t.Errorf("release %q has no audit event by \"demo\"", r.Name)
+		}
 	}
 }

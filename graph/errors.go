@@ -161,6 +161,8 @@ func isUnknownNodeID(err error) bool {
 var (
 	sqliteUnique   = regexp.MustCompile(`UNIQUE constraint failed: ([\w.]+(?:, [\w.]+)*)`)
 	postgresUnique = regexp.MustCompile(`duplicate key value violates unique constraint "(\w+)"`)
+	// alreadyConnected matches Ent's refusal to steal a child from another parent.
+	alreadyConnected = regexp.MustCompile(`one of \[([\d ]*)\] is already connected to a different`)
 )
 
 // uniqueMessages says, per violated constraint (SQLite "table.column" list or
@@ -178,6 +180,11 @@ func constraint(e *ent.ConstraintError) (fault.Code, string, map[string]any) {
 	msg := e.Error()
 	if strings.Contains(msg, "FOREIGN KEY constraint failed") || strings.Contains(msg, "violates foreign key constraint") {
 		return fault.NotFound, "a referenced record does not exist", nil
+	}
+	// Ent connects one-to-many edges only to records that exist and have no
+	// parent yet, e.g. changes not scheduled in another release.
+	if m := alreadyConnected.FindStringSubmatch(msg); m != nil {
+		return fault.Conflict, fmt.Sprintf("records [%s] do not exist or already belong elsewhere (a change already scheduled in another release, say): detach them there first", m[1]), nil
 	}
 	var key string
 	if m := sqliteUnique.FindStringSubmatch(msg); m != nil {
