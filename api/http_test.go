@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -162,5 +163,47 @@ func TestRequestLog(t *testing.T) {
 		if !strings.Contains(logs, want) {
 			t.Errorf("request log lacks %q:\n%s", want, logs)
 		}
+	}
+}
+
+// TestGraphQLOverHTTPStatus follows the GraphQL-over-HTTP recommendations
+// for request errors, per accepted media type.
+func TestGraphQLOverHTTPStatus(t *testing.T) {
+	s := newTestServer(t)
+	cases := []struct {
+		name, accept, body string
+		status             int
+		hasData            bool
+	}{
+		{"parse error, json", "application/json", `{"query":"{"}`, 200, true},
+		{"validation error, json", "application/json", `{"query":"{ nope }"}`, 200, true},
+		{"variable error, json", "application/json", `{"query":"query($n:Int!){ applications(first:$n){ totalCount } }","variables":{"n":"x"}}`, 200, true},
+		{"parse error, graphql-response", "application/graphql-response+json", `{"query":"{"}`, 400, false},
+		{"validation error, graphql-response", "application/graphql-response+json", `{"query":"{ nope }"}`, 400, false},
+		{"success, graphql-response", "application/graphql-response+json", `{"query":"{ applications { totalCount } }"}`, 200, true},
+		{"malformed body", "application/json", `{"query":`, 400, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, s.URL+"/graphql", strings.NewReader(tc.body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", tc.accept)
+			res, err := s.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d: %s", res.StatusCode, tc.status, body)
+			}
+			var out map[string]any
+			if err := json.Unmarshal(body, &out); err != nil {
+				t.Fatalf("not JSON: %s", body)
+			}
+			if _, has := out["data"]; has != tc.hasData {
+				t.Fatalf("data entry present=%v, want %v: %s", has, tc.hasData, body)
+			}
+		})
 	}
 }

@@ -122,10 +122,15 @@ func classify(err error) (fault.Code, string, map[string]any) {
 	if errors.As(err, &resE) {
 		return fault.Internal, "", nil
 	}
-	// Not raised by a resolver: gqlgen could not read an argument.
+	// Not raised by a resolver: gqlgen could not read the request or an
+	// argument.
 	msg := err.Error()
 	if errors.As(err, &gqlErr) {
 		msg = gqlErr.Message
+	}
+	if m, found := strings.CutPrefix(msg, "json request body could not be decoded: "); found {
+		m, _, _ = strings.Cut(m, " body:") // do not echo the request back
+		msg = "the request body is not valid JSON: " + m
 	}
 	return fault.BadUserInput, msg, nil
 }

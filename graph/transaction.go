@@ -50,7 +50,9 @@ func (transactioner) MutateOperationContext(_ context.Context, oc *graphql.Opera
 // InterceptResponse opens the transaction, runs the operation and commits or
 // rolls back.
 func (t transactioner) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-	if !isMutation(graphql.GetOperationContext(ctx).Operation) {
+	// Requests that failed before an operation existed (an unreadable body)
+	// reach the interceptor without an operation context.
+	if !graphql.HasOperationContext(ctx) || !isMutation(graphql.GetOperationContext(ctx).Operation) {
 		return next(ctx)
 	}
 	txCtx, tx, err := t.client.OpenTx(ctx)
