@@ -102,10 +102,11 @@ const ActorHeader = "X-Actor"
 
 func identifyActor(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if actor := strings.TrimSpace(r.Header.Get(ActorHeader)); actor != "" {
-			if len(actor) > 200 {
-				actor = actor[:200]
-			}
+		actor := strings.TrimSpace(strings.ToValidUTF8(strings.ReplaceAll(r.Header.Get(ActorHeader), "\x00", ""), ""))
+		if runes := []rune(actor); len(runes) > 200 {
+			actor = string(runes[:200])
+		}
+		if actor != "" {
 			r = r.WithContext(intent.WithActor(r.Context(), actor))
 		}
 		next.ServeHTTP(w, r)

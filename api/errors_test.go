@@ -66,7 +66,7 @@ func TestErrorCodes(t *testing.T) {
 		{"syntax error", "GRAPHQL_PARSE_FAILED",
 			`{ applications { `, nil, "", ""},
 		{"steal a change scheduled in another release", "CONFLICT",
-			`mutation($c:ID!) { createRelease(input:{name:"R9", changeIDs:[$c]}) { id } }`, vars("c", ch), "", "already belong elsewhere"},
+			`mutation($c:ID!) { createRelease(input:{name:"R9", changeIDs:[$c]}) { id } }`, vars("c", ch), "", "already scheduled in another release"},
 		{"delete a referenced application", "CONFLICT",
 			`mutation($id:ID!) { deleteApplication(id:$id) }`, vars("id", a), "", "referenced by 1 change and 1 dependency"},
 	}

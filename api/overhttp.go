@@ -15,7 +15,8 @@ import (
 // validation and variable errors with 422); and an
 // application/graphql-response+json error response that never executed
 // carries no "data" entry (gqlgen writes "data": null); neither does any
-// other response to a request that never executed. Successful responses
+// other response to a request that never executed, and each of its errors
+// has an extensions.code. Successful responses
 // pass through unbuffered.
 func graphQLOverHTTP(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -60,15 +61,7 @@ func (g *errorResponseWriter) flush() {
 		status = http.StatusOK
 	}
 	if status >= 400 { // the request never executed: no data entry
-		var fields map[string]json.RawMessage
-		if json.Unmarshal(body, &fields) == nil {
-			if data, ok := fields["data"]; ok && string(data) == "null" {
-				delete(fields, "data")
-				if b, err := json.Marshal(fields); err == nil {
-					body = b
-				}
-			}
-		}
+		body = withoutData(body)
 	}
 	g.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	g.ResponseWriter.WriteHeader(status)
@@ -77,4 +70,36 @@ func (g *errorResponseWriter) flush() {
 
 func isJSON(contentType string) bool {
 	return strings.HasPrefix(contentType, "application/json") || strings.HasPrefix(contentType, "application/graphql-response+json")
+}
+
+// withoutData drops a null "data" entry and gives every error an
+// extensions.code: errors gqlgen's transports write themselves (a mutation
+// sent with GET, unreadable variables) bypass the error presenter.
+func withoutData(body []byte) []byte {
+	var resp struct {
+		Errors     []map[string]any `json:"errors"`
+		Data       json.RawMessage  `json:"data,omitempty"`
+		Extensions map[string]any   `json:"extensions,omitempty"`
+	}
+	if json.Unmarshal(body, &resp) != nil {
+		return body
+	}
+	if string(resp.Data) == "null" {
+		resp.Data = nil
+	}
+	for _, e := range resp.Errors {
+		ext, _ := e["extensions"].(map[string]any)
+		if ext == nil {
+			ext = map[string]any{}
+			e["extensions"] = ext
+		}
+		if _, ok := ext["code"]; !ok {
+			ext["code"] = "BAD_USER_INPUT"
+		}
+	}
+	out, err := json.Marshal(resp)
+	if err != nil {
+		return body
+	}
+	return out
 }

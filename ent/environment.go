@@ -24,7 +24,7 @@ type Environment struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Unique name of the environment; surrounding whitespace is trimmed.
 	Name string `json:"name,omitempty"`
-	// Where the environment stands in the flow from development to production.
+	// Where the environment stands in the flow from development to production. Immutable: changing it would rewrite which stages past deployments passed.
 	Stage lifecycle.Stage `json:"stage,omitempty"`
 	// What the environment is for.
 	Description string `json:"description,omitempty"`

@@ -14,7 +14,6 @@ import (
 	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/ent/environment"
 	"github.com/relgraph/relgraph/ent/predicate"
-	"github.com/relgraph/relgraph/lifecycle"
 )
 
 // EnvironmentUpdate is the builder for updating Environment entities.
@@ -47,20 +46,6 @@ func (_u *EnvironmentUpdate) SetName(v string) *EnvironmentUpdate {
 func (_u *EnvironmentUpdate) SetNillableName(v *string) *EnvironmentUpdate {
 	if v != nil {
 		_u.SetName(*v)
-	}
-	return _u
-}
-
-// SetStage sets the "stage" field.
-func (_u *EnvironmentUpdate) SetStage(v lifecycle.Stage) *EnvironmentUpdate {
-	_u.mutation.SetStage(v)
-	return _u
-}
-
-// SetNillableStage sets the "stage" field if the given value is not nil.
-func (_u *EnvironmentUpdate) SetNillableStage(v *lifecycle.Stage) *EnvironmentUpdate {
-	if v != nil {
-		_u.SetStage(*v)
 	}
 	return _u
 }
@@ -169,11 +154,6 @@ func (_u *EnvironmentUpdate) check() error {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Environment.name": %w`, err)}
 		}
 	}
-	if v, ok := _u.mutation.Stage(); ok {
-		if err := environment.StageValidator(v); err != nil {
-			return &ValidationError{Name: "stage", err: fmt.Errorf(`ent: validator failed for field "Environment.stage": %w`, err)}
-		}
-	}
 	if v, ok := _u.mutation.Description(); ok {
 		if err := environment.DescriptionValidator(v); err != nil {
 			return &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "Environment.description": %w`, err)}
@@ -205,9 +185,6 @@ func (_u *EnvironmentUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(environment.FieldName, field.TypeString, value)
-	}
-	if value, ok := _u.mutation.Stage(); ok {
-		_spec.SetField(environment.FieldStage, field.TypeEnum, value)
 	}
 	if value, ok := _u.mutation.Description(); ok {
 		_spec.SetField(environment.FieldDescription, field.TypeString, value)
@@ -295,20 +272,6 @@ func (_u *EnvironmentUpdateOne) SetName(v string) *EnvironmentUpdateOne {
 func (_u *EnvironmentUpdateOne) SetNillableName(v *string) *EnvironmentUpdateOne {
 	if v != nil {
 		_u.SetName(*v)
-	}
-	return _u
-}
-
-// SetStage sets the "stage" field.
-func (_u *EnvironmentUpdateOne) SetStage(v lifecycle.Stage) *EnvironmentUpdateOne {
-	_u.mutation.SetStage(v)
-	return _u
-}
-
-// SetNillableStage sets the "stage" field if the given value is not nil.
-func (_u *EnvironmentUpdateOne) SetNillableStage(v *lifecycle.Stage) *EnvironmentUpdateOne {
-	if v != nil {
-		_u.SetStage(*v)
 	}
 	return _u
 }
@@ -430,11 +393,6 @@ func (_u *EnvironmentUpdateOne) check() error {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Environment.name": %w`, err)}
 		}
 	}
-	if v, ok := _u.mutation.Stage(); ok {
-		if err := environment.StageValidator(v); err != nil {
-			return &ValidationError{Name: "stage", err: fmt.Errorf(`ent: validator failed for field "Environment.stage": %w`, err)}
-		}
-	}
 	if v, ok := _u.mutation.Description(); ok {
 		if err := environment.DescriptionValidator(v); err != nil {
 			return &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "Environment.description": %w`, err)}
@@ -483,9 +441,6 @@ func (_u *EnvironmentUpdateOne) sqlSave(ctx context.Context) (_node *Environment
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(environment.FieldName, field.TypeString, value)
-	}
-	if value, ok := _u.mutation.Stage(); ok {
-		_spec.SetField(environment.FieldStage, field.TypeEnum, value)
 	}
 	if value, ok := _u.mutation.Description(); ok {
 		_spec.SetField(environment.FieldDescription, field.TypeString, value)

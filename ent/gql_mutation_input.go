@@ -325,7 +325,6 @@ func (c *EnvironmentCreate) SetInput(i CreateEnvironmentInput) *EnvironmentCreat
 // UpdateEnvironmentInput represents a mutation input for updating environments.
 type UpdateEnvironmentInput struct {
 	Name        *string
-	Stage       *lifecycle.Stage
 	Description *string
 }
 
@@ -333,9 +332,6 @@ type UpdateEnvironmentInput struct {
 func (i *UpdateEnvironmentInput) Mutate(m *EnvironmentMutation) {
 	if v := i.Name; v != nil {
 		m.SetName(*v)
-	}
-	if v := i.Stage; v != nil {
-		m.SetStage(*v)
 	}
 	if v := i.Description; v != nil {
 		m.SetDescription(*v)

@@ -7,9 +7,11 @@ package graph
 
 import (
 	"context"
+	"slices"
 
 	"entgo.io/contrib/entgql"
 	"github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/fault"
 )
 
 // Node is the resolver for the node field.
@@ -19,7 +21,21 @@ func (r *queryResolver) Node(ctx context.Context, id int) (ent.Noder, error) {
 
 // Nodes is the resolver for the nodes field.
 func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, error) {
-	return r.client.Noders(ctx, ids)
+	if len(ids) > r.maxIDs {
+		return nil, fault.Invalid("ids", "at most %d ids per request, got %d", r.maxIDs, len(ids))
+	}
+	// Resolve each distinct id once, answering in the order asked.
+	distinct := uniqueSorted(ids)
+	nodes, err := r.client.Noders(ctx, distinct)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ent.Noder, len(ids))
+	for i, id := range ids {
+		j, _ := slices.BinarySearch(distinct, id)
+		out[i] = nodes[j]
+	}
+	return out, nil
 }
 
 // Applications is the resolver for the applications field.

@@ -119,20 +119,20 @@ func classify(err error) (fault.Code, string, map[string]any) {
 			return fault.Code(code), gqlErr.Message, nil
 		}
 	}
-	if errors.As(err, &resE) {
-		return fault.Internal, "", nil
-	}
-	// Not raised by a resolver: gqlgen could not read the request or an
-	// argument.
+	// What is left is the client's only when it is a request gqlgen could
+	// not read; anything else (a resolver's error, a driver's) is ours.
 	msg := err.Error()
 	if errors.As(err, &gqlErr) {
 		msg = gqlErr.Message
 	}
-	if m, found := strings.CutPrefix(msg, "json request body could not be decoded: "); found {
-		m, _, _ = strings.Cut(m, " body:") // do not echo the request back
-		msg = "the request body is not valid JSON: " + m
+	switch {
+	case errors.As(err, &resE):
+	case strings.HasPrefix(msg, "json request body could not be decoded"):
+		return fault.BadUserInput, "the request body is not a GraphQL request: a JSON object with a string query and object variables", nil
+	case strings.Contains(msg, "cannot decode cursor"):
+		return fault.BadUserInput, "the cursor is not one this server issued", nil
 	}
-	return fault.BadUserInput, msg, nil
+	return fault.Internal, "", nil
 }
 
 func validationReason(e *ent.ValidationError) string {

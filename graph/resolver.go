@@ -16,4 +16,6 @@ import (
 type Resolver struct {
 	client *ent.Client
 	graph  *store.GraphCache
+	// maxIDs bounds the ids one nodes(ids:) call may ask for.
+	maxIDs int
 }

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"log/slog"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -20,7 +21,9 @@ import (
 type Options struct {
 	// Logger receives internal errors and panics.
 	Logger *slog.Logger
-	// ComplexityLimit bounds a query's cost (one per field selected).
+	// ComplexityLimit bounds a query's cost: one per field, times the page
+	// size for the selections under a connection (ListComplexity for other
+	// lists).
 	ComplexityLimit int
 	// MaxPageSize bounds first/last on every connection.
 	MaxPageSize int
@@ -28,7 +31,7 @@ type Options struct {
 
 // Defaults for Options.
 const (
-	DefaultComplexityLimit = 2000
+	DefaultComplexityLimit = 100000
 	DefaultMaxPageSize     = 1000
 )
 
@@ -46,8 +49,8 @@ func NewServer(client *ent.Client, graph *store.GraphCache, opts Options) *handl
 	if opts.MaxPageSize == 0 {
 		opts.MaxPageSize = DefaultMaxPageSize
 	}
-	resolver := &Resolver{client: client, graph: graph}
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: resolver}))
+	resolver := &Resolver{client: client, graph: graph, maxIDs: opts.MaxPageSize}
+	srv := handler.New(pricedSchema{NewExecutableSchema(Config{Resolvers: resolver})})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -61,25 +64,73 @@ func NewServer(client *ent.Client, graph *store.GraphCache, opts Options) *handl
 	srv.SetRecoverFunc(recoverPanic(opts.Logger))
 	srv.AroundFields(guardFields(opts.MaxPageSize))
 	srv.Use(transactioner{client: client, present: present})
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		return next(store.WithRequestGraph(ctx))
+	})
 	return srv
 }
 
-// guardFields is the one field middleware: it refuses first/last above
-// limit on any connection, so no request can ask for a whole large table at
-// once, and tags errors returned by resolvers (see resolverError). Plain
-// struct fields, the bulk of any large response, pass straight through.
+// guardFields is the one field middleware. On every connection it refuses
+// first/last above limit or both at once, and pages by limit when neither is
+// given, so no request reads a whole large table; it tags errors returned by
+// resolvers (see resolverError). Plain struct fields, the bulk of any large
+// response, pass straight through.
 func guardFields(limit int) graphql.FieldMiddleware {
 	return func(ctx context.Context, next graphql.Resolver) (any, error) {
 		fc := graphql.GetFieldContext(ctx)
 		if fc == nil || (!fc.IsResolver && !fc.IsMethod) {
 			return next(ctx)
 		}
-		for _, arg := range []string{"first", "last"} {
-			if n, ok := fc.Args[arg].(*int); ok && n != nil && *n > limit {
-				return nil, fault.Invalid(arg, "%s must be at most %d", arg, limit)
+		if first, isConnection := fc.Args["first"].(*int); isConnection {
+			last, _ := fc.Args["last"].(*int)
+			switch {
+			case first != nil && last != nil:
+				return nil, fault.Invalid("last", "pass first or last, not both")
+			case first == nil && last == nil:
+				// An unbounded page is a full table scan waiting to happen.
+				fc.Args["first"] = &limit
+			}
+			for arg, n := range map[string]*int{"first": first, "last": last} {
+				if n != nil && *n > limit {
+					return nil, fault.Invalid(arg, "%s must be at most %d", arg, limit)
+				}
 			}
 		}
 		res, err := next(ctx)
 		return res, markResolverError(err)
 	}
+}
+
+// ListComplexity is what a list field without paging arguments (dependsOn,
+// impacted, path, ...) multiplies the cost of its selection by.
+const ListComplexity = 20
+
+// pricedSchema prices selections under lists: a connection's selection costs
+// its first/last times over, any other list's ListComplexity times, so
+// nesting lists cannot multiply a small query into a huge response unnoticed.
+type pricedSchema struct {
+	graphql.ExecutableSchema
+}
+
+func (p pricedSchema) Complexity(ctx context.Context, typeName, field string, child int, args map[string]any) (int, bool) {
+	if first, isConnection := args["first"]; isConnection {
+		// An unpaged connection returns up to maxPage records but is priced
+		// like a plain list: nested edges (a change's applications) are
+		// usually short, and pricing them at the page cap would refuse
+		// ordinary nested queries.
+		n := ListComplexity
+		for _, v := range []any{first, args["last"]} {
+			if size, ok := v.(*int); ok && size != nil {
+				n = max(*size, 0)
+			}
+		}
+		return 1 + child*n, true
+	}
+	// A connection's edges are priced by the connection's page size above.
+	if fd := p.Schema().Types[typeName]; fd != nil && !strings.HasSuffix(typeName, "Connection") {
+		if f := fd.Fields.ForName(field); f != nil && f.Type.Elem != nil {
+			return 1 + child*ListComplexity, true
+		}
+	}
+	return p.ExecutableSchema.Complexity(ctx, typeName, field, child, args)
 }

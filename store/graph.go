@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sync/singleflight"
@@ -63,49 +64,99 @@ func (g *Graph) Applications(ids []int) []*ent.Application {
 	return out
 }
 
+// requestGraph holds the graph one request works with, so that a request
+// checks freshness once, not once per field.
+type requestGraph struct {
+	mu    sync.Mutex
+	graph *Graph
+}
+
+type requestGraphKey struct{}
+
+// WithRequestGraph marks ctx as one request's: Snapshot then answers every
+// call under it with the same graph (re-checking only inside a transaction,
+// whose own writes may move the generation).
+func WithRequestGraph(ctx context.Context) context.Context {
+	return context.WithValue(ctx, requestGraphKey{}, &requestGraph{})
+}
+
 // Snapshot returns a graph as new as the graph generation committed when
-// it was called. Inside a transaction that changed the graph itself, it
-// returns a private graph of the transaction's view, so a mutation's
-// response reflects its own writes without publishing them before commit.
+// it was first called in the request. Inside a transaction that changed the
+// graph itself, it returns a private graph of the transaction's view, so a
+// mutation's response reflects its own writes without publishing them
+// before commit.
 func (g *GraphCache) Snapshot(ctx context.Context) (*Graph, error) {
+	held, _ := ctx.Value(requestGraphKey{}).(*requestGraph)
+	if held != nil {
+		held.mu.Lock()
+		defer held.mu.Unlock()
+	}
 	if tx := ent.TxFromContext(ctx); tx != nil {
 		client := tx.Client()
 		gen, err := readGeneration(ctx, client)
 		if err != nil {
 			return nil, err
 		}
-		if cur := g.current.Load(); cur != nil && cur.Generation() == gen {
-			return cur, nil
+		if held != nil && held.graph != nil && held.graph.Generation() == gen {
+			return held.graph, nil
 		}
-		return buildGraph(ctx, client, func(ctx context.Context) ([]impact.Dependency, error) {
-			return scanDependencies(ctx, client)
-		})
+		graph := g.current.Load()
+		if graph == nil || graph.Generation() != gen {
+			graph, err = buildGraph(ctx, client, func(ctx context.Context) ([]impact.Dependency, error) {
+				return scanDependencies(ctx, client)
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
+		if held != nil {
+			held.graph = graph
+		}
+		return graph, nil
 	}
+	if held != nil && held.graph != nil {
+		return held.graph, nil
+	}
+	graph, err := g.fresh(ctx)
+	if err == nil && held != nil {
+		held.graph = graph
+	}
+	return graph, err
+}
+
+// fresh returns the shared graph, rebuilt if the committed generation moved
+// past it.
+func (g *GraphCache) fresh(ctx context.Context) (*Graph, error) {
 	gen, err := readGeneration(ctx, g.client)
 	if err != nil {
 		return nil, err
 	}
-	if cur := g.current.Load(); cur != nil && cur.Generation() >= gen {
-		return cur, nil
-	}
-	v, err, _ := g.group.Do("graph", func() (any, error) {
+	for {
 		if cur := g.current.Load(); cur != nil && cur.Generation() >= gen {
 			return cur, nil
 		}
-		// The rebuild serves every waiting request: it must not fail
-		// because the request that happened to start it went away.
-		snap, err := buildGraph(context.WithoutCancel(ctx), g.client, g.readDependencies)
+		// A rebuild already under way may have read an older generation
+		// than ours; then the loop goes round for a newer one.
+		_, err, _ := g.group.Do("graph", func() (any, error) {
+			if cur := g.current.Load(); cur != nil && cur.Generation() >= gen {
+				return cur, nil
+			}
+			// The rebuild serves every waiting request: it must not fail
+			// because the request that happened to start it went away.
+			graph, err := buildGraph(context.WithoutCancel(ctx), g.client, g.readDependencies)
+			if err != nil {
+				return nil, err
+			}
+			g.builds.Add(1)
+			if cur := g.current.Load(); cur == nil || cur.Generation() < graph.Generation() {
+				g.current.Store(graph)
+			}
+			return graph, nil
+		})
 		if err != nil {
 			return nil, err
 		}
-		g.builds.Add(1)
-		g.current.Store(snap)
-		return snap, nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	return v.(*Graph), nil
 }
 
 func readGeneration(ctx context.Context, client *ent.Client) (int64, error) {

@@ -30,6 +30,7 @@ func init() {
 	application.Hooks[2] = applicationHooks[1]
 	application.Hooks[3] = applicationHooks[2]
 	application.Hooks[4] = applicationHooks[3]
+	application.Hooks[5] = applicationHooks[4]
 	applicationMixinFields0 := applicationMixin[0].Fields()
 	_ = applicationMixinFields0
 	applicationMixinFields1 := applicationMixin[1].Fields()
@@ -95,6 +96,7 @@ func init() {
 	change.Hooks[1] = changeHooks[0]
 	change.Hooks[2] = changeHooks[1]
 	change.Hooks[3] = changeHooks[2]
+	change.Hooks[4] = changeHooks[3]
 	changeMixinFields0 := changeMixin[0].Fields()
 	_ = changeMixinFields0
 	changeMixinFields1 := changeMixin[1].Fields()
@@ -148,6 +150,7 @@ func init() {
 	dependency.Hooks[0] = dependencyHooks[0]
 	dependency.Hooks[1] = dependencyHooks[1]
 	dependency.Hooks[2] = dependencyHooks[2]
+	dependency.Hooks[3] = dependencyHooks[3]
 	dependencyMixinFields0 := dependencyMixin[0].Fields()
 	_ = dependencyMixinFields0
 	dependencyFields := schema.Dependency{}.Fields()
@@ -173,6 +176,7 @@ func init() {
 	deployment.Hooks[0] = deploymentHooks[0]
 	deployment.Hooks[1] = deploymentHooks[1]
 	deployment.Hooks[2] = deploymentHooks[2]
+	deployment.Hooks[3] = deploymentHooks[3]
 	deploymentMixinFields0 := deploymentMixin[0].Fields()
 	_ = deploymentMixinFields0
 	deploymentFields := schema.Deployment{}.Fields()
@@ -192,6 +196,7 @@ func init() {
 	environment.Hooks[0] = environmentHooks[0]
 	environment.Hooks[1] = environmentHooks[1]
 	environment.Hooks[2] = environmentHooks[2]
+	environment.Hooks[3] = environmentHooks[3]
 	environmentMixinFields0 := environmentMixin[0].Fields()
 	_ = environmentMixinFields0
 	environmentFields := schema.Environment{}.Fields()
@@ -235,6 +240,7 @@ func init() {
 	freezewindow.Hooks[0] = freezewindowHooks[0]
 	freezewindow.Hooks[1] = freezewindowHooks[1]
 	freezewindow.Hooks[2] = freezewindowHooks[2]
+	freezewindow.Hooks[3] = freezewindowHooks[3]
 	freezewindowMixinFields0 := freezewindowMixin[0].Fields()
 	_ = freezewindowMixinFields0
 	freezewindowFields := schema.FreezeWindow{}.Fields()
@@ -293,6 +299,8 @@ func init() {
 	release.Hooks[4] = releaseHooks[3]
 	release.Hooks[5] = releaseHooks[4]
 	release.Hooks[6] = releaseHooks[5]
+	release.Hooks[7] = releaseHooks[6]
+	release.Hooks[8] = releaseHooks[7]
 	releaseMixinFields0 := releaseMixin[0].Fields()
 	_ = releaseMixinFields0
 	releaseMixinFields1 := releaseMixin[1].Fields()

@@ -79,6 +79,7 @@ func (Application) Edges() []ent.Edge {
 // Hooks of the Application.
 func (Application) Hooks() []ent.Hook {
 	return []ent.Hook{
+		cleanInput(),
 		audited(),
 		trimField("name"),
 		refuseDeleteWhileReferenced(),

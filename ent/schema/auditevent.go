@@ -1,8 +1,6 @@
 package schema
 
 import (
-	"time"
-
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
@@ -21,7 +19,7 @@ type AuditEvent struct {
 func (AuditEvent) Fields() []ent.Field {
 	return []ent.Field{
 		field.Time("at").
-			Default(time.Now).
+			Default(now).
 			Immutable().
 			Comment("When the write happened.").
 			Annotations(entgql.OrderField("AT")),

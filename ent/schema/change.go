@@ -78,6 +78,7 @@ func (Change) Indexes() []ent.Index {
 // Hooks of the Change.
 func (Change) Hooks() []ent.Hook {
 	return []ent.Hook{
+		cleanInput(),
 		audited(),
 		trimField("title"),
 		requireApplications(),

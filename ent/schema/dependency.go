@@ -73,6 +73,7 @@ func (Dependency) Indexes() []ent.Index {
 // Hooks of the Dependency.
 func (Dependency) Hooks() []ent.Hook {
 	return []ent.Hook{
+		cleanInput(),
 		audited(),
 		refuseSelfDependency(),
 		bumpGraphGeneration(),

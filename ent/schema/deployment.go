@@ -80,6 +80,7 @@ func (Deployment) Indexes() []ent.Index {
 // Hooks of the Deployment.
 func (Deployment) Hooks() []ent.Hook {
 	return []ent.Hook{
+		cleanInput(),
 		audited(),
 		requireWindowOrder(),
 		requirePromotionGates(),

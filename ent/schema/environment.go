@@ -32,7 +32,8 @@ func (Environment) Fields() []ent.Field {
 			Annotations(entgql.OrderField("NAME")),
 		field.Enum("stage").
 			GoType(lifecycle.Stage("")).
-			Comment("Where the environment stands in the flow from development to production.").
+			Immutable().
+			Comment("Where the environment stands in the flow from development to production. Immutable: changing it would rewrite which stages past deployments passed.").
 			Annotations(entgql.Type("EnvironmentStage")),
 		field.String("description").
 			Default("").
@@ -56,6 +57,7 @@ func (Environment) Edges() []ent.Edge {
 // Hooks of the Environment.
 func (Environment) Hooks() []ent.Hook {
 	return []ent.Hook{
+		cleanInput(),
 		audited(),
 		trimField("name"),
 		refuseEnvironmentDeleteWhileUsed(),

@@ -62,6 +62,7 @@ func (FreezeWindow) Indexes() []ent.Index {
 // Hooks of the FreezeWindow.
 func (FreezeWindow) Hooks() []ent.Hook {
 	return []ent.Hook{
+		cleanInput(),
 		audited(),
 		trimField("name"),
 		requireWindowOrder(),

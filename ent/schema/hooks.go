@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"entgo.io/ent"
 
@@ -17,6 +18,33 @@ import (
 	"github.com/relgraph/relgraph/ent/hook"
 	"github.com/relgraph/relgraph/fault"
 )
+
+// cleanInput refuses strings no database should store (NUL bytes, invalid
+// UTF-8: PostgreSQL rejects both) and stores every time in UTC, because
+// SQLite compares times as text and mixed offsets would sort and filter
+// wrongly. It serves every entity.
+func cleanInput() ent.Hook {
+	return func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			for _, name := range m.Fields() {
+				v, _ := m.Field(name)
+				switch v := v.(type) {
+				case string:
+					if strings.ContainsRune(v, 0) || !utf8.ValidString(v) {
+						return nil, fault.Invalid(GraphQLName(name), "%s must be valid UTF-8 text without NUL characters", GraphQLName(name))
+					}
+				case time.Time:
+					if v.Location() != time.UTC {
+						if err := m.SetField(name, v.UTC()); err != nil {
+							return nil, err
+						}
+					}
+				}
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+}
 
 // trimField trims surrounding whitespace from a string field before the
 // field's validators run, so "  billing " is stored as "billing" and a

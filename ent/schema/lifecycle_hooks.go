@@ -10,6 +10,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 
 	gen "github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/ent/environment"
 	"github.com/relgraph/relgraph/ent/hook"
@@ -236,4 +237,59 @@ func refuseReleaseDeleteWithDeployments() ent.Hook {
 			return next.Mutate(ctx, m)
 		})
 	}, ent.OpDelete|ent.OpDeleteOne)
+}
+
+// scheduleChangesFromTheChangeSide applies a release mutation's changeIDs
+// (create, add, remove, clear) as updates of the changes themselves, after
+// the release is saved, so those changes' versions are bumped and their
+// audit trail records the move like any updateChange would. Changes that do
+// not exist or are scheduled in another release are refused.
+func scheduleChangesFromTheChangeSide() ent.Hook {
+	return hook.On(func(next ent.Mutator) ent.Mutator {
+		return hook.ReleaseFunc(func(ctx context.Context, m *gen.ReleaseMutation) (ent.Value, error) {
+			added, removed, cleared := m.ChangesIDs(), m.RemovedChangesIDs(), m.ChangesCleared()
+			if len(added) == 0 && len(removed) == 0 && !cleared {
+				return next.Mutate(ctx, m)
+			}
+			m.ResetChanges()
+			v, err := next.Mutate(ctx, m)
+			if err != nil {
+				return v, err
+			}
+			id, _ := m.ID()
+			client := m.Client()
+			switch {
+			case cleared:
+				err = client.Change.Update().Where(change.ReleaseID(id)).ClearReleaseID().Exec(ctx)
+			case len(removed) > 0:
+				err = client.Change.Update().Where(change.IDIn(removed...), change.ReleaseID(id)).ClearReleaseID().Exec(ctx)
+			}
+			if err != nil {
+				return nil, err
+			}
+			if len(added) == 0 {
+				return v, nil
+			}
+			added = slices.Compact(slices.Sorted(slices.Values(added)))
+			free, err := client.Change.Query().
+				Where(change.IDIn(added...), change.Or(change.ReleaseIDIsNil(), change.ReleaseID(id))).
+				IDs(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if len(free) != len(added) {
+				var taken []int
+				for _, c := range added {
+					if !slices.Contains(free, c) {
+						taken = append(taken, c)
+					}
+				}
+				return nil, fault.Conflicting("changes %v do not exist or are already scheduled in another release: move them with updateChange(releaseID)", taken)
+			}
+			if err := client.Change.Update().Where(change.IDIn(added...)).SetReleaseID(id).Exec(ctx); err != nil {
+				return nil, err
+			}
+			return v, nil
+		})
+	}, ent.OpCreate|ent.OpUpdateOne)
 }

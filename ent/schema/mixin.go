@@ -24,7 +24,7 @@ type TimeMixin struct {
 func (TimeMixin) Fields() []ent.Field {
 	return []ent.Field{
 		field.Time("created_at").
-			Default(time.Now).
+			Default(now).
 			Immutable().
 			Comment("When the record was created.").
 			Annotations(
@@ -32,8 +32,8 @@ func (TimeMixin) Fields() []ent.Field {
 				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
 			),
 		field.Time("updated_at").
-			Default(time.Now).
-			UpdateDefault(time.Now).
+			Default(now).
+			UpdateDefault(now).
 			Comment("When the record was last changed.").
 			Annotations(
 				entgql.OrderField("UPDATED_AT"),
@@ -69,3 +69,7 @@ func (VersionMixin) Fields() []ent.Field {
 func (VersionMixin) Hooks() []ent.Hook {
 	return []ent.Hook{versioned()}
 }
+
+// now is the current time in UTC: every stored time is UTC, so SQLite, which
+// compares times as text, orders and filters them correctly.
+func now() time.Time { return time.Now().UTC() }

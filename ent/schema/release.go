@@ -85,12 +85,14 @@ func (Release) Indexes() []ent.Index {
 // Hooks of the Release.
 func (Release) Hooks() []ent.Hook {
 	return []ent.Hook{
+		cleanInput(),
 		audited(),
 		trimField("name"),
 		requireWindowOrder(),
 		normalizeStages(),
 		statusOnlyByTransition(),
 		refuseReleaseDeleteWithDeployments(),
+		scheduleChangesFromTheChangeSide(),
 	}
 }
 

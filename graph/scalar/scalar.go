@@ -1,5 +1,6 @@
 // Package scalar holds relgraph's GraphQL scalar marshalers. IDs are Ent's
-// global integer ids, exchanged as strings so clients treat them as opaque.
+// global integer ids, exchanged as strings so clients treat them as opaque;
+// times are RFC 3339 and always UTC inside relgraph.
 package scalar
 
 import (
@@ -7,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 )
@@ -44,4 +46,26 @@ func UnmarshalID(v any) (int, error) {
 	default:
 		return 0, &InputError{Msg: fmt.Sprintf("%v is not a valid id", v)}
 	}
+}
+
+// MarshalTime writes a time as RFC 3339 in UTC, with sub-second digits only
+// when it has them.
+func MarshalTime(t time.Time) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		_, _ = io.WriteString(w, strconv.Quote(t.UTC().Format(time.RFC3339Nano)))
+	})
+}
+
+// UnmarshalTime reads an RFC 3339 time with any offset and returns it in UTC,
+// so that stored times and filter arguments compare correctly everywhere.
+func UnmarshalTime(v any) (time.Time, error) {
+	s, ok := v.(string)
+	if !ok {
+		return time.Time{}, &InputError{Msg: fmt.Sprintf("%v is not a time: use an RFC 3339 string such as 2026-12-01T09:00:00Z", v)}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, &InputError{Msg: fmt.Sprintf("%q is not a time: use an RFC 3339 string such as 2026-12-01T09:00:00Z", s)}
+	}
+	return t.UTC(), nil
 }
