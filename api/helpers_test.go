@@ -3,22 +3,18 @@ package api_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/relgraph/relgraph/api"
+	"github.com/relgraph/relgraph/internal/testdb"
 	"github.com/relgraph/relgraph/store"
 )
 
@@ -33,7 +29,7 @@ type testServer struct {
 func newTestServer(t *testing.T, configure ...func(*api.Config)) *testServer {
 	t.Helper()
 	ts := &testServer{logs: &bytes.Buffer{}}
-	db, err := store.Open(context.Background(), testDatabase(t), store.WithStatementHook(func(context.Context, string) {
+	db, err := store.Open(context.Background(), testdb.New(t), store.WithStatementHook(func(context.Context, string) {
 		ts.statements.Add(1)
 	}))
 	if err != nil {
@@ -54,40 +50,6 @@ func newTestServer(t *testing.T, configure ...func(*api.Config)) *testServer {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
-
-// testDatabase names a fresh database for one test: an SQLite file in a
-// temporary directory, or, when RELGRAPH_TEST_POSTGRES holds a PostgreSQL URL
-// (of a role that may create databases), a new PostgreSQL database dropped
-// when the test ends.
-func testDatabase(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("RELGRAPH_TEST_POSTGRES")
-	if base == "" {
-		return filepath.Join(t.TempDir(), "relgraph.db")
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("RELGRAPH_TEST_POSTGRES: %v", err)
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := fmt.Sprintf("relgraph_test_%d_%d", os.Getpid(), testDatabases.Add(1))
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("create test database: %v", err)
-	}
-	t.Cleanup(func() {
-		defer admin.Close()
-		if _, err := admin.Exec("DROP DATABASE " + name + " WITH (FORCE)"); err != nil {
-			t.Errorf("drop test database: %v", err)
-		}
-	})
-	u.Path = "/" + name
-	return u.String()
-}
-
-var testDatabases atomic.Int64
 
 // newReplica serves a second, independent handler (its own graph cache) over
 // the same database file as s, as a second replica would.

@@ -26,6 +26,10 @@ import (
 	_ "github.com/relgraph/relgraph/ent/runtime" // schema hooks and defaults
 )
 
+// migrationLock is the PostgreSQL advisory lock key that serializes
+// migrations ("relgraph" in ASCII).
+const migrationLock = 0x72656c6772617068
+
 // BusyTimeout is how long an SQLite connection waits for the write lock.
 const BusyTimeout = 30 * time.Second
 
@@ -71,7 +75,15 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if err := db.PingContext(pingCtx); err != nil {
+	// A new SQLite file switching to WAL while another process does the same
+	// can fail at once with "database is locked" (the busy handler does not
+	// apply to a journal-mode change): try again shortly.
+	err = db.PingContext(pingCtx)
+	for attempt := 1; err != nil && strings.Contains(err.Error(), "database is locked") && attempt < 20; attempt++ {
+		time.Sleep(time.Duration(attempt) * 20 * time.Millisecond)
+		err = db.PingContext(pingCtx)
+	}
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
@@ -129,7 +141,31 @@ func SQLiteDSN(dsn string) string {
 // Migrate brings the schema up to date. It is safe to run on every start and
 // from several processes.
 func (d *DB) Migrate(ctx context.Context) error {
-	if err := d.Client.Schema.Create(ctx); err != nil {
+	if d.Dialect == dialect.Postgres {
+		// Replicas starting together take turns: a session-level advisory
+		// lock held on one connection while the migration runs on others.
+		conn, err := d.sql.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("migrate schema: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLock); err != nil {
+			return fmt.Errorf("migrate schema: lock: %w", err)
+		}
+		defer func() {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLock)
+		}()
+	}
+	// SQLite has no advisory lock: a process that loses the race to create
+	// a table sees "already exists" and inspects the schema again.
+	var err error
+	for attempt := 0; attempt < 10; attempt++ {
+		if err = d.Client.Schema.Create(ctx); err == nil || !strings.Contains(err.Error(), "already exists") {
+			break
+		}
+		time.Sleep(time.Duration(attempt+1) * 50 * time.Millisecond)
+	}
+	if err != nil {
 		return fmt.Errorf("migrate schema: %w", err)
 	}
 	// Ent's many-to-many join table is keyed (change_id, application_id);

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/relgraph/relgraph/internal/testdb"
 	"github.com/relgraph/relgraph/store"
 )
 
@@ -63,5 +64,29 @@ func TestRedact(t *testing.T) {
 	}
 	if got := store.Redact("relgraph.db"); got != "relgraph.db" {
 		t.Fatalf("path changed: %s", got)
+	}
+}
+
+// TestConcurrentMigrations starts several servers' migrations on one fresh
+// database at once, as replicas starting together do: all must succeed.
+func TestConcurrentMigrations(t *testing.T) {
+	ctx := context.Background()
+	dsn := testdb.New(t)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			db, err := store.Open(ctx, dsn)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer db.Close()
+			errs <- db.Migrate(ctx)
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
 	}
 }
