@@ -22,26 +22,6 @@ import (
 // through presentError and leaves with an extensions.code. Messages of
 // unexpected errors never reach the client; they are logged instead.
 
-// resolverError marks an error returned by a resolver, as opposed to one
-// raised while reading the request's arguments. An unexpected resolver error
-// is INTERNAL; an unexpected argument error is the client's (BAD_USER_INPUT).
-type resolverError struct{ err error }
-
-func (e *resolverError) Error() string { return e.err.Error() }
-func (e *resolverError) Unwrap() error { return e.err }
-
-// markResolverError tags an error returned by a resolver.
-func markResolverError(err error) error {
-	if err == nil {
-		return nil
-	}
-	var gqlErr *gqlerror.Error
-	if !errors.As(err, &gqlErr) || gqlErr.Extensions["code"] == nil {
-		return &resolverError{err: err}
-	}
-	return err
-}
-
 // presentError returns the error presenter: it classifies err and logs what
 // the client must not see.
 func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
@@ -83,7 +63,6 @@ func classify(err error) (fault.Code, string, map[string]any) {
 		notFndE *ent.NotFoundError
 		constrE *ent.ConstraintError
 		gqlErr  *gqlerror.Error
-		resE    *resolverError
 	)
 	switch {
 	case errors.As(err, &fe):
@@ -126,7 +105,6 @@ func classify(err error) (fault.Code, string, map[string]any) {
 		msg = gqlErr.Message
 	}
 	switch {
-	case errors.As(err, &resE):
 	case strings.HasPrefix(msg, "json request body could not be decoded"):
 		return fault.BadUserInput, "the request body is not a GraphQL request: a JSON object with a string query and object variables", nil
 	case strings.Contains(msg, "cannot decode cursor"):

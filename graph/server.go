@@ -72,9 +72,8 @@ func NewServer(client *ent.Client, graph *store.GraphCache, opts Options) *handl
 
 // guardFields is the one field middleware. On every connection it refuses
 // first/last above limit or both at once, and pages by limit when neither is
-// given, so no request reads a whole large table; it tags errors returned by
-// resolvers (see resolverError). Plain struct fields, the bulk of any large
-// response, pass straight through.
+// given, so no request reads a whole large table. Plain struct fields, the
+// bulk of any large response, pass straight through.
 func guardFields(limit int) graphql.FieldMiddleware {
 	return func(ctx context.Context, next graphql.Resolver) (any, error) {
 		fc := graphql.GetFieldContext(ctx)
@@ -96,8 +95,7 @@ func guardFields(limit int) graphql.FieldMiddleware {
 				}
 			}
 		}
-		res, err := next(ctx)
-		return res, markResolverError(err)
+		return next(ctx)
 	}
 }
 

@@ -78,7 +78,7 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 
 // failed answers a request whose transaction could not begin or commit.
 func (t transactioner) failed(ctx context.Context, err error) *graphql.Response {
-	return &graphql.Response{Errors: gqlerror.List{t.present(ctx, &resolverError{err: err})}}
+	return &graphql.Response{Errors: gqlerror.List{t.present(ctx, err)}}
 }
 
 func isMutation(op *ast.OperationDefinition) bool {
