@@ -23,4 +23,6 @@ su postgres -c "psql -qAtc \"DO \\\$\\\$ BEGIN
     CREATE ROLE relgraph LOGIN CREATEDB PASSWORD 'relgraph';
   END IF;
 END \\\$\\\$;\"" >&2
+# Test cleanup drops databases WITH (FORCE), which signals their backends.
+su postgres -c "psql -qAtc 'GRANT pg_signal_backend TO relgraph'" >&2
 echo "postgres://relgraph:relgraph@127.0.0.1:5432/postgres?sslmode=disable"
