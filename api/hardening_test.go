@@ -116,6 +116,9 @@ func TestHostileInput(t *testing.T) {
 	cases := []struct{ name, code, query string }{
 		{"deeply nested lists", "COMPLEXITY_LIMIT", `{ applications(first:3) { edges { node { ` + nested + ` } } } }`},
 		{"first and last", "BAD_USER_INPUT", `{ applications(first:1, last:1) { totalCount } }`},
+		{"nested page too large, in a fragment", "BAD_USER_INPUT",
+			`{ applications(first:1) { edges { node { ...F } } } } fragment F on Application { changes(first:4) { totalCount } }`},
+		{"nested first and last", "BAD_USER_INPUT", `{ releases(first:1) { edges { node { changes(first:1, last:1) { totalCount } } } } }`},
 		{"too many ids", "BAD_USER_INPUT", `{ nodes(ids:["1","2","3","4"]) { id } }`},
 		{"NUL in a name", "BAD_USER_INPUT", `mutation { createApplication(input:{name:"a\u0000b"}) { id } }`},
 		{"foreign cursor", "BAD_USER_INPUT", `{ applications(after:"bm90IGEgY3Vyc29y") { totalCount } }`},
@@ -192,4 +195,10 @@ func TestFreshnessIsCheckedOncePerRequest(t *testing.T) {
 	if small, large := count(2), count(21); small != large {
 		t.Fatalf("statements grow with the page: %d for 2 applications, %d for 21", small, large)
 	}
+}
+
+func TestPageLimitFromVariables(t *testing.T) {
+	s := newTestServer(t, func(c *api.Config) { c.GraphQL.MaxPageSize = 3 })
+	s.fails(t, "BAD_USER_INPUT", `query($n:Int) { applications(last:$n) { totalCount } }`, vars("n", 4))
+	s.ok(t, `query($n:Int) { applications(last:$n) { totalCount } }`, vars("n", 3), nil)
 }

@@ -40,49 +40,49 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 
 // Applications is the resolver for the applications field.
 func (r *queryResolver) Applications(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ApplicationOrder, where *ent.ApplicationWhereInput) (*ent.ApplicationConnection, error) {
-	return r.client.Application.Query().Paginate(ctx, after, first, before, last,
+	return r.client.Application.Query().Paginate(ctx, after, r.page(first, last), before, last,
 		ent.WithApplicationOrder(orderBy), ent.WithApplicationFilter(where.Filter))
 }
 
 // AuditEvents is the resolver for the auditEvents field.
 func (r *queryResolver) AuditEvents(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.AuditEventOrder, where *ent.AuditEventWhereInput) (*ent.AuditEventConnection, error) {
-	return r.client.AuditEvent.Query().Paginate(ctx, after, first, before, last,
+	return r.client.AuditEvent.Query().Paginate(ctx, after, r.page(first, last), before, last,
 		ent.WithAuditEventOrder(orderBy), ent.WithAuditEventFilter(where.Filter))
 }
 
 // Changes is the resolver for the changes field.
 func (r *queryResolver) Changes(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ChangeOrder, where *ent.ChangeWhereInput) (*ent.ChangeConnection, error) {
-	return r.client.Change.Query().Paginate(ctx, after, first, before, last,
+	return r.client.Change.Query().Paginate(ctx, after, r.page(first, last), before, last,
 		ent.WithChangeOrder(orderBy), ent.WithChangeFilter(where.Filter))
 }
 
 // Dependencies is the resolver for the dependencies field.
 func (r *queryResolver) Dependencies(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.DependencyOrder, where *ent.DependencyWhereInput) (*ent.DependencyConnection, error) {
-	return r.client.Dependency.Query().Paginate(ctx, after, first, before, last,
+	return r.client.Dependency.Query().Paginate(ctx, after, r.page(first, last), before, last,
 		ent.WithDependencyOrder(orderBy), ent.WithDependencyFilter(where.Filter))
 }
 
 // Deployments is the resolver for the deployments field.
 func (r *queryResolver) Deployments(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.DeploymentOrder, where *ent.DeploymentWhereInput) (*ent.DeploymentConnection, error) {
-	return r.client.Deployment.Query().Paginate(ctx, after, first, before, last,
+	return r.client.Deployment.Query().Paginate(ctx, after, r.page(first, last), before, last,
 		ent.WithDeploymentOrder(orderBy), ent.WithDeploymentFilter(where.Filter))
 }
 
 // Environments is the resolver for the environments field.
 func (r *queryResolver) Environments(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.EnvironmentOrder, where *ent.EnvironmentWhereInput) (*ent.EnvironmentConnection, error) {
-	return r.client.Environment.Query().Paginate(ctx, after, first, before, last,
+	return r.client.Environment.Query().Paginate(ctx, after, r.page(first, last), before, last,
 		ent.WithEnvironmentOrder(orderBy), ent.WithEnvironmentFilter(where.Filter))
 }
 
 // FreezeWindows is the resolver for the freezeWindows field.
 func (r *queryResolver) FreezeWindows(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.FreezeWindowOrder, where *ent.FreezeWindowWhereInput) (*ent.FreezeWindowConnection, error) {
-	return r.client.FreezeWindow.Query().Paginate(ctx, after, first, before, last,
+	return r.client.FreezeWindow.Query().Paginate(ctx, after, r.page(first, last), before, last,
 		ent.WithFreezeWindowOrder(orderBy), ent.WithFreezeWindowFilter(where.Filter))
 }
 
 // Releases is the resolver for the releases field.
 func (r *queryResolver) Releases(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ReleaseOrder, where *ent.ReleaseWhereInput) (*ent.ReleaseConnection, error) {
-	return r.client.Release.Query().Paginate(ctx, after, first, before, last,
+	return r.client.Release.Query().Paginate(ctx, after, r.page(first, last), before, last,
 		ent.WithReleaseOrder(orderBy), ent.WithReleaseFilter(where.Filter))
 }
 

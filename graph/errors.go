@@ -95,7 +95,13 @@ func classify(err error) (fault.Code, string, map[string]any) {
 			case "INVALID_PAGINATION":
 				code = string(fault.BadUserInput)
 			}
-			return fault.Code(code), gqlErr.Message, nil
+			ext := map[string]any{}
+			for k, v := range gqlErr.Extensions {
+				if k != "code" {
+					ext[k] = v
+				}
+			}
+			return fault.Code(code), gqlErr.Message, ext
 		}
 	}
 	// What is left is the client's only when it is a request gqlgen could

@@ -16,6 +16,7 @@ import (
 type Resolver struct {
 	client *ent.Client
 	graph  *store.GraphCache
-	// maxIDs bounds the ids one nodes(ids:) call may ask for.
+	// maxIDs bounds the ids one nodes(ids:) call may ask for, and is the
+	// page size of a top-level connection given neither first nor last.
 	maxIDs int
 }
