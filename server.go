@@ -18,9 +18,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/relgraph/relgraph/api"
-	"github.com/relgraph/relgraph/config"
-	"github.com/relgraph/relgraph/demo"
+	"github.com/relgraph/relgraph/internal/config"
+	"github.com/relgraph/relgraph/internal/demo"
+	"github.com/relgraph/relgraph/internal/httpapi"
 	"github.com/relgraph/relgraph/store"
 )
 
@@ -80,7 +80,7 @@ func run(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 
 	srv := &http.Server{
-		Handler: api.New(api.Config{
+		Handler: httpapi.New(httpapi.Config{
 			DB:          db,
 			Logger:      logger,
 			CORSOrigins: cfg.CORSOrigins,

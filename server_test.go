@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/relgraph/relgraph/config"
+	"github.com/relgraph/relgraph/internal/config"
 )
 
 type syncBuffer struct {

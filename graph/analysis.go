@@ -15,9 +15,9 @@ import (
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/predicate"
 	"github.com/relgraph/relgraph/ent/release"
-	"github.com/relgraph/relgraph/fault"
 	"github.com/relgraph/relgraph/graph/model"
 	"github.com/relgraph/relgraph/impact"
+	"github.com/relgraph/relgraph/internal/fault"
 	"github.com/relgraph/relgraph/store"
 )
 

@@ -13,9 +13,9 @@ import (
 
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/ent/release"
-	"github.com/relgraph/relgraph/fault"
 	"github.com/relgraph/relgraph/graph/model"
 	"github.com/relgraph/relgraph/impact"
+	"github.com/relgraph/relgraph/internal/fault"
 )
 
 // DependsOn is the resolver for the dependsOn field.

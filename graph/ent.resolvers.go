@@ -11,7 +11,7 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"github.com/relgraph/relgraph/ent"
-	"github.com/relgraph/relgraph/fault"
+	"github.com/relgraph/relgraph/internal/fault"
 )
 
 // Node is the resolver for the node field.

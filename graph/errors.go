@@ -14,8 +14,8 @@ import (
 
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/ent/schema"
-	"github.com/relgraph/relgraph/fault"
 	"github.com/relgraph/relgraph/graph/scalar"
+	"github.com/relgraph/relgraph/internal/fault"
 )
 
 // This file is relgraph's one error mapping: every error a client sees passes

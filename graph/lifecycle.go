@@ -11,9 +11,9 @@ import (
 	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/predicate"
 	"github.com/relgraph/relgraph/ent/release"
-	"github.com/relgraph/relgraph/fault"
 	"github.com/relgraph/relgraph/graph/model"
-	"github.com/relgraph/relgraph/intent"
+	"github.com/relgraph/relgraph/internal/fault"
+	"github.com/relgraph/relgraph/internal/viewer"
 	"github.com/relgraph/relgraph/lifecycle"
 )
 
@@ -25,7 +25,7 @@ func expect(ctx context.Context, id int, expectedVersion *int) context.Context {
 	if expectedVersion == nil {
 		return ctx
 	}
-	return intent.ExpectVersion(ctx, id, *expectedVersion)
+	return viewer.ExpectVersion(ctx, id, *expectedVersion)
 }
 
 // freezeViolations lists the freeze windows overlapping rel's window that
@@ -100,12 +100,12 @@ func (r *Resolver) transition(ctx context.Context, id int, to release.Status, ex
 	o := lifecycle.Override{Override: override != nil && *override}
 	if reason != nil {
 		o.Reason = *reason
-		ctx = intent.WithReason(ctx, *reason)
+		ctx = viewer.WithReason(ctx, *reason)
 	}
 	if err := lifecycle.CheckTransition(facts, string(to), o); err != nil {
 		return nil, err
 	}
-	ctx = intent.AsTransition(expect(ctx, id, expectedVersion))
+	ctx = viewer.AsTransition(expect(ctx, id, expectedVersion))
 	return db.Release.UpdateOneID(id).SetStatus(to).Save(ctx)
 }
 

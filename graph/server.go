@@ -15,7 +15,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/relgraph/relgraph/ent"
-	"github.com/relgraph/relgraph/fault"
+	"github.com/relgraph/relgraph/internal/fault"
 	"github.com/relgraph/relgraph/store"
 )
 

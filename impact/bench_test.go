@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/relgraph/relgraph/impact"
+	"github.com/relgraph/relgraph/impact/impacttest"
 )
 
 // benchSizes are the portfolio sizes benchmarked, each with 5 deps per app.
@@ -31,9 +32,9 @@ func getFixture(n int) *fixture {
 	if f, ok := fixtures[n]; ok {
 		return f
 	}
-	ids, deps := impact.Synthetic(n, 5, int64(n))
+	ids, deps := impacttest.Portfolio(n, 5, int64(n))
 	f := &fixture{ids: ids, deps: deps, snap: impact.NewSnapshot(ids, deps, 1)}
-	f.rels = impact.SyntheticReleases(ids, 1000, int64(n)+1, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	f.rels = impacttest.Releases(ids, 1000, int64(n)+1, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 	fixtures[n] = f
 	return f
 }

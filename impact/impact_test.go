@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/relgraph/relgraph/impact"
+	"github.com/relgraph/relgraph/impact/impacttest"
 )
 
 // big is a large, sparse id as real ones are.
@@ -402,9 +403,9 @@ func TestDeepGraphs(t *testing.T) {
 
 // TestConcurrentUse shares one snapshot between goroutines (run with -race).
 func TestConcurrentUse(t *testing.T) {
-	ids, deps := impact.Synthetic(3000, 5, 3)
+	ids, deps := impacttest.Portfolio(3000, 5, 3)
 	s := impact.NewSnapshot(ids, deps, 1)
-	rels := impact.SyntheticReleases(ids, 150, 4, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	rels := impacttest.Releases(ids, 150, 4, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 	wantConf := s.Conflicts(rels)
 	wantImp := make([][]impact.Impacted, len(rels))
 	wantWaves := make([][][]int, len(rels))
@@ -440,8 +441,8 @@ func TestConcurrentUse(t *testing.T) {
 }
 
 func TestSyntheticShape(t *testing.T) {
-	ids, deps := impact.Synthetic(5000, 5, 1)
-	ids2, deps2 := impact.Synthetic(5000, 5, 1)
+	ids, deps := impacttest.Portfolio(5000, 5, 1)
+	ids2, deps2 := impacttest.Portfolio(5000, 5, 1)
 	if !slices.Equal(ids, ids2) || !slices.Equal(deps, deps2) {
 		t.Fatal("Synthetic is not deterministic")
 	}
@@ -469,7 +470,7 @@ func TestSyntheticShape(t *testing.T) {
 	if len(s.Cycles()) == 0 {
 		t.Error("no cycles")
 	}
-	rels := impact.SyntheticReleases(ids, 300, 2, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	rels := impacttest.Releases(ids, 300, 2, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 	for _, r := range rels {
 		if len(r.Changed) < 5 || len(r.Changed) > 50 || !r.Window.Start.Before(r.Window.End) {
 			t.Fatalf("release %+v", r)
@@ -482,8 +483,8 @@ func TestSyntheticShape(t *testing.T) {
 
 func TestSyntheticTiny(t *testing.T) {
 	for n := range 6 {
-		ids, deps := impact.Synthetic(n, 5, int64(n))
-		rels := impact.SyntheticReleases(ids, 3, 1, time.Now())
+		ids, deps := impacttest.Portfolio(n, 5, int64(n))
+		rels := impacttest.Releases(ids, 3, 1, time.Now())
 		if err := checkAll(ids, deps, [][]int{ids}, rels); err != nil {
 			t.Fatalf("n=%d: %v", n, err)
 		}

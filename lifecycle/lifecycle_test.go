@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/relgraph/relgraph/fault"
+	"github.com/relgraph/relgraph/internal/fault"
 	"github.com/relgraph/relgraph/lifecycle"
 )
 

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/relgraph/relgraph/fault"
+	"github.com/relgraph/relgraph/internal/fault"
 )
 
 // Release statuses, as the schema's ReleaseStatus enum spells them.

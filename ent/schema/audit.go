@@ -11,12 +11,12 @@ import (
 
 	gen "github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/ent/auditevent"
-	"github.com/relgraph/relgraph/fault"
-	"github.com/relgraph/relgraph/intent"
+	"github.com/relgraph/relgraph/internal/fault"
+	"github.com/relgraph/relgraph/internal/viewer"
 )
 
 // audited writes an AuditEvent for every successful write of the entity, in
-// the write's own transaction: who (intent.Actor), why (intent.Reason),
+// the write's own transaction: who (viewer.Actor), why (viewer.Reason),
 // which record, and each changed field's old and new value, in GraphQL
 // spelling. Being a schema hook, no resolver can forget it.
 func audited() ent.Hook {
@@ -60,7 +60,7 @@ func audited() ent.Hook {
 				action = auditevent.ActionCREATE
 			case m.Op().Is(ent.OpDelete | ent.OpDeleteOne):
 				action = auditevent.ActionDELETE
-			case intent.IsTransition(ctx):
+			case viewer.IsTransition(ctx):
 				action = auditevent.ActionTRANSITION
 			}
 			events := make([]*gen.AuditEventCreate, 0, len(ids))
@@ -78,12 +78,12 @@ func audited() ent.Hook {
 				changes := diff(before[id], after)
 				addEdgeChanges(changes, m)
 				e := client.AuditEvent.Create().
-					SetActor(intent.Actor(ctx)).
+					SetActor(viewer.Actor(ctx)).
 					SetAction(action).
 					SetEntityType(m.Type()).
 					SetEntityID(id).
 					SetChanges(changes)
-				if r, ok := intent.Reason(ctx); ok {
+				if r, ok := viewer.Reason(ctx); ok {
 					e.SetReason(r)
 				}
 				events = append(events, e)

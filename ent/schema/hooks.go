@@ -16,7 +16,7 @@ import (
 	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/generation"
 	"github.com/relgraph/relgraph/ent/hook"
-	"github.com/relgraph/relgraph/fault"
+	"github.com/relgraph/relgraph/internal/fault"
 )
 
 // cleanInput refuses strings no database should store (NUL bytes, invalid

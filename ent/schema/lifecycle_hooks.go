@@ -14,13 +14,13 @@ import (
 	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/ent/environment"
 	"github.com/relgraph/relgraph/ent/hook"
-	"github.com/relgraph/relgraph/fault"
-	"github.com/relgraph/relgraph/intent"
+	"github.com/relgraph/relgraph/internal/fault"
+	"github.com/relgraph/relgraph/internal/viewer"
 	"github.com/relgraph/relgraph/lifecycle"
 )
 
 // versioned bumps the version of every updated record, and, when the caller
-// said which version it last saw (intent.ExpectVersion), applies the update
+// said which version it last saw (viewer.ExpectVersion), applies the update
 // only if the record is still at that version: the check and the write are
 // one conditional UPDATE, so two writers can never both win.
 func versioned() ent.Hook {
@@ -30,7 +30,7 @@ func versioned() ent.Hook {
 				return nil, err
 			}
 			id, hasID := mutationID(m)
-			expected, guarded := intent.ExpectedVersion(ctx, id)
+			expected, guarded := viewer.ExpectedVersion(ctx, id)
 			if !hasID || !guarded {
 				return next.Mutate(ctx, m)
 			}
@@ -120,7 +120,7 @@ func normalizeStages() ent.Hook {
 func statusOnlyByTransition() ent.Hook {
 	return hook.On(func(next ent.Mutator) ent.Mutator {
 		return hook.ReleaseFunc(func(ctx context.Context, m *gen.ReleaseMutation) (ent.Value, error) {
-			if _, ok := m.Status(); ok && !intent.IsTransition(ctx) {
+			if _, ok := m.Status(); ok && !viewer.IsTransition(ctx) {
 				return nil, fault.Precondition("a release's status changes only through transitionRelease")
 			}
 			return next.Mutate(ctx, m)

@@ -10,12 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/relgraph/relgraph/demo"
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/ent/auditevent"
 	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/ent/release"
 	"github.com/relgraph/relgraph/impact"
+	"github.com/relgraph/relgraph/internal/demo"
 	"github.com/relgraph/relgraph/lifecycle"
 	"github.com/relgraph/relgraph/store"
 )

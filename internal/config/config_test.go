@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/relgraph/relgraph/config"
+	"github.com/relgraph/relgraph/internal/config"
 )
 
 func TestLoad(t *testing.T) {

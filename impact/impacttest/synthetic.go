@@ -1,11 +1,16 @@
-package impact
+// Package impacttest generates synthetic portfolios shaped like real ones,
+// for the engine's and the server's benchmarks and randomized tests (as
+// net/http/httptest serves net/http's tests). Production code never imports it.
+package impacttest
 
 import (
 	"math/rand/v2"
 	"time"
+
+	"github.com/relgraph/relgraph/impact"
 )
 
-// Synthetic generates a portfolio of n applications with about avgDeps
+// Portfolio generates a portfolio of n applications with about avgDeps
 // dependencies per application, shaped like real ones, deterministically from
 // seed. It is meant for benchmarks and load tests, here and in other
 // packages.
@@ -20,7 +25,7 @@ import (
 // application depends only on applications created before it. The back
 // edges (about 0.3% of the applications) close small cycles among services.
 // Ids are sparse and large (some above 1<<32); both slices come out shuffled.
-func Synthetic(n int, avgDeps float64, seed int64) ([]int, []Dependency) {
+func Portfolio(n int, avgDeps float64, seed int64) ([]int, []impact.Dependency) {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15))
 	ids := make([]int, n)
 	for i, p := range rng.Perm(n) {
@@ -29,7 +34,7 @@ func Synthetic(n int, avgDeps float64, seed int64) ([]int, []Dependency) {
 	nPlat := max(1, n/100)
 	nSvc := n / 4
 
-	deps := make([]Dependency, 0, int(float64(n)*avgDeps)+n/100+16)
+	deps := make([]impact.Dependency, 0, int(float64(n)*avgDeps)+n/100+16)
 	urn := make([]int32, 0, int(float64(n)*avgDeps)+n)
 	provs := make([][]int32, n) // kept for the back edges
 	var picked []int32
@@ -60,7 +65,7 @@ func Synthetic(n int, avgDeps float64, seed int64) ([]int, []Dependency) {
 			picked = append(picked, p)
 		}
 		for _, p := range picked {
-			deps = append(deps, Dependency{Consumer: ids[i], Provider: ids[p]})
+			deps = append(deps, impact.Dependency{Consumer: ids[i], Provider: ids[p]})
 			urn = append(urn, p)
 		}
 		if i < nPlat+nSvc {
@@ -96,7 +101,7 @@ func Synthetic(n int, avgDeps float64, seed int64) ([]int, []Dependency) {
 				y = z
 			}
 		}
-		deps = append(deps, Dependency{Consumer: ids[y], Provider: ids[x]})
+		deps = append(deps, impact.Dependency{Consumer: ids[y], Provider: ids[x]})
 	}
 
 	rng.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
@@ -104,15 +109,15 @@ func Synthetic(n int, avgDeps float64, seed int64) ([]int, []Dependency) {
 	return ids, deps
 }
 
-// SyntheticReleases generates count releases over appIDs, deterministically
+// Releases generates count releases over appIDs, deterministically
 // from seed: each changes 5 to 50 distinct applications (fewer if appIDs is
 // smaller) and has a window starting at a uniformly random time within a
 // year after base and lasting from two hours to two weeks (exponentially
 // distributed, mean about a day and a half), so windows overlap often.
 // Release ids are 1..count.
-func SyntheticReleases(appIDs []int, count int, seed int64, base time.Time) []Release {
+func Releases(appIDs []int, count int, seed int64, base time.Time) []impact.Release {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x6a09e667f3bcc909))
-	out := make([]Release, count)
+	out := make([]impact.Release, count)
 	const year = 365 * 24 * time.Hour
 	for r := range out {
 		k := min(5+rng.IntN(46), len(appIDs))
@@ -130,7 +135,7 @@ func SyntheticReleases(appIDs []int, count int, seed int64, base time.Time) []Re
 		start := base.Add(time.Duration(rng.Int64N(int64(year)))).Truncate(time.Minute)
 		d := 2*time.Hour + time.Duration(rng.ExpFloat64()*float64(34*time.Hour))
 		d = min(d, 14*24*time.Hour).Truncate(time.Minute)
-		out[r] = Release{ID: r + 1, Window: Window{Start: start, End: start.Add(d)}, Changed: changed}
+		out[r] = impact.Release{ID: r + 1, Window: impact.Window{Start: start, End: start.Add(d)}, Changed: changed}
 	}
 	return out
 }

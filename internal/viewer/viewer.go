@@ -1,9 +1,9 @@
-// Package intent carries what a caller means by a write through the
+// Package viewer carries what a caller means by a write through the
 // request context down to the schema hooks that record and guard it: who is
 // writing (the actor), why (a reason), what kind of step it is (a release
 // transition rather than a plain update), and which version of a record the
 // caller last saw.
-package intent
+package viewer
 
 import "context"
 

@@ -1,4 +1,4 @@
-package api_test
+package httpapi_test
 
 import (
 	"fmt"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/relgraph/relgraph/api"
+	"github.com/relgraph/relgraph/internal/httpapi"
 )
 
 // TestTimesAreUTC: times given with any offset are stored and compared as
@@ -96,7 +96,7 @@ func TestSchedulingFromTheReleaseSideIsVersionedAndAudited(t *testing.T) {
 }
 
 func TestHostileInput(t *testing.T) {
-	s := newTestServer(t, func(c *api.Config) { c.GraphQL.MaxPageSize = 3 })
+	s := newTestServer(t, func(c *httpapi.Config) { c.GraphQL.MaxPageSize = 3 })
 	ids := []string{}
 	for i := range 5 {
 		ids = append(ids, s.createApp(t, fmt.Sprintf("app-%d", i)))
@@ -198,7 +198,7 @@ func TestFreshnessIsCheckedOncePerRequest(t *testing.T) {
 }
 
 func TestPageLimitFromVariables(t *testing.T) {
-	s := newTestServer(t, func(c *api.Config) { c.GraphQL.MaxPageSize = 3 })
+	s := newTestServer(t, func(c *httpapi.Config) { c.GraphQL.MaxPageSize = 3 })
 	s.fails(t, "BAD_USER_INPUT", `query($n:Int) { applications(last:$n) { totalCount } }`, vars("n", 4))
 	s.ok(t, `query($n:Int) { applications(last:$n) { totalCount } }`, vars("n", 3), nil)
 }

@@ -1,4 +1,4 @@
-package api_test
+package httpapi_test
 
 import (
 	"bytes"
@@ -14,9 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/relgraph/relgraph/api"
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/impact"
+	"github.com/relgraph/relgraph/impact/impacttest"
+	"github.com/relgraph/relgraph/internal/httpapi"
 	"github.com/relgraph/relgraph/store"
 )
 
@@ -42,7 +43,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// loadBenchPortfolio stores impact.Synthetic(n, 5) and one release whose
+// loadBenchPortfolio stores impacttest.Portfolio(n, 5) and one release whose
 // changes are those of impact.SyntheticReleases' first release.
 func loadBenchPortfolio(b *testing.B, n int) *benchPortfolio {
 	once, _ := benchOnce.LoadOrStore(n, &sync.Once{})
@@ -62,7 +63,7 @@ func loadBenchPortfolio(b *testing.B, n int) *benchPortfolio {
 		if err := db.Migrate(ctx); err != nil {
 			b.Fatal(err)
 		}
-		ids, all := impact.Synthetic(n, 5, 1)
+		ids, all := impacttest.Portfolio(n, 5, 1)
 		// The engine collapses repeated pairs; the database refuses them.
 		var deps []impact.Dependency
 		seen := make(map[impact.Dependency]bool, len(all))
@@ -72,7 +73,7 @@ func loadBenchPortfolio(b *testing.B, n int) *benchPortfolio {
 				deps = append(deps, d)
 			}
 		}
-		rel := impact.SyntheticReleases(ids, 1, 1, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))[0]
+		rel := impacttest.Releases(ids, 1, 1, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))[0]
 		tx, err := db.Client.Tx(ctx)
 		if err != nil {
 			b.Fatal(err)
@@ -133,7 +134,7 @@ func BenchmarkReleaseImpactHTTP(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("apps=%d", n), func(b *testing.B) {
 			p := loadBenchPortfolio(b, n)
-			srv := httptest.NewServer(api.New(api.Config{DB: p.db, Logger: discardLogger()}))
+			srv := httptest.NewServer(httpapi.New(httpapi.Config{DB: p.db, Logger: discardLogger()}))
 			defer srv.Close()
 			body, _ := json.Marshal(map[string]any{
 				"query":     `query($id:ID!) { node(id:$id) { ... on Release { impact { impacted { application { name } distance } } } } }`,

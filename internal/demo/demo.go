@@ -47,7 +47,7 @@ import (
 	"github.com/relgraph/relgraph/ent/dependency"
 	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/ent/release"
-	"github.com/relgraph/relgraph/intent"
+	"github.com/relgraph/relgraph/internal/viewer"
 	"github.com/relgraph/relgraph/lifecycle"
 )
 
@@ -68,7 +68,7 @@ var ErrNotEmpty = errors.New("demo: database is not empty; the demo portfolio is
 // nothing is written. client must not be bound to a transaction already.
 // The audit trail records every insert with the actor "demo" (Actor).
 func Load(ctx context.Context, client *ent.Client) (err error) {
-	ctx = intent.WithActor(ctx, Actor)
+	ctx = viewer.WithActor(ctx, Actor)
 	tx, err := client.Tx(ctx)
 	if err != nil {
 		return fmt.Errorf("demo: begin transaction: %w", err)

@@ -1,4 +1,4 @@
-package api_test
+package httpapi_test
 
 import (
 	"encoding/json"
@@ -9,11 +9,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/relgraph/relgraph/api"
+	"github.com/relgraph/relgraph/internal/httpapi"
 )
 
 func TestCORSPreflight(t *testing.T) {
-	s := newTestServer(t, func(c *api.Config) { c.CORSOrigins = []string{"https://releases.example.com"} })
+	s := newTestServer(t, func(c *httpapi.Config) { c.CORSOrigins = []string{"https://releases.example.com"} })
 	cases := []struct {
 		name, origin string
 		allowed      bool

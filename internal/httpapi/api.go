@@ -1,8 +1,8 @@
-// Package api assembles relgraph's HTTP surface in one place: the GraphQL
+// Package httpapi assembles relgraph's HTTP surface in one place: the GraphQL
 // endpoint, the offline GraphiQL page, health and readiness probes, and the
 // middleware around them (CORS, body limit, request log). server.go and the
 // end-to-end tests both serve exactly what New returns.
-package api
+package httpapi
 
 import (
 	"context"
@@ -16,8 +16,8 @@ import (
 	"github.com/rs/cors"
 
 	"github.com/relgraph/relgraph/graph"
-	"github.com/relgraph/relgraph/graphiql"
-	"github.com/relgraph/relgraph/intent"
+	"github.com/relgraph/relgraph/internal/graphiql"
+	"github.com/relgraph/relgraph/internal/viewer"
 	"github.com/relgraph/relgraph/store"
 )
 
@@ -97,7 +97,7 @@ func corsPolicy(origins []string) *cors.Cors {
 
 // ActorHeader names who is calling, for the audit trail. Until relgraph
 // authenticates callers it is taken on trust; without it writes are recorded
-// as intent.Anonymous.
+// as viewer.Anonymous.
 const ActorHeader = "X-Actor"
 
 func identifyActor(next http.Handler) http.Handler {
@@ -107,7 +107,7 @@ func identifyActor(next http.Handler) http.Handler {
 			actor = string(runes[:200])
 		}
 		if actor != "" {
-			r = r.WithContext(intent.WithActor(r.Context(), actor))
+			r = r.WithContext(viewer.WithActor(r.Context(), actor))
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -1,4 +1,4 @@
-package api_test
+package httpapi_test
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/relgraph/relgraph/api"
+	"github.com/relgraph/relgraph/internal/httpapi"
 	"github.com/relgraph/relgraph/internal/testdb"
 	"github.com/relgraph/relgraph/store"
 )
@@ -26,7 +26,7 @@ type testServer struct {
 	logs       *bytes.Buffer
 }
 
-func newTestServer(t *testing.T, configure ...func(*api.Config)) *testServer {
+func newTestServer(t *testing.T, configure ...func(*httpapi.Config)) *testServer {
 	t.Helper()
 	ts := &testServer{logs: &bytes.Buffer{}}
 	db, err := store.Open(context.Background(), testdb.New(t), store.WithStatementHook(func(context.Context, string) {
@@ -40,11 +40,11 @@ func newTestServer(t *testing.T, configure ...func(*api.Config)) *testServer {
 		t.Fatal(err)
 	}
 	ts.DB = db
-	cfg := api.Config{DB: db, Logger: slog.New(slog.NewTextHandler(&lockedWriter{w: ts.logs}, nil))}
+	cfg := httpapi.Config{DB: db, Logger: slog.New(slog.NewTextHandler(&lockedWriter{w: ts.logs}, nil))}
 	for _, c := range configure {
 		c(&cfg)
 	}
-	ts.Server = httptest.NewServer(api.New(cfg))
+	ts.Server = httptest.NewServer(httpapi.New(cfg))
 	t.Cleanup(ts.Close)
 	return ts
 }
@@ -56,8 +56,8 @@ func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 func newReplica(t *testing.T, s *testServer) *testServer {
 	t.Helper()
 	r := &testServer{logs: &bytes.Buffer{}, DB: s.DB}
-	cfg := api.Config{DB: s.DB, Logger: slog.New(slog.NewTextHandler(&lockedWriter{w: r.logs}, nil))}
-	r.Server = httptest.NewServer(api.New(cfg))
+	cfg := httpapi.Config{DB: s.DB, Logger: slog.New(slog.NewTextHandler(&lockedWriter{w: r.logs}, nil))}
+	r.Server = httptest.NewServer(httpapi.New(cfg))
 	t.Cleanup(r.Close)
 	return r
 }
@@ -107,7 +107,7 @@ func (s *testServer) queryAs(t *testing.T, actor, query string, vars map[string]
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	if actor != "" {
-		req.Header.Set(api.ActorHeader, actor)
+		req.Header.Set(httpapi.ActorHeader, actor)
 	}
 	res, err := s.Client().Do(req)
 	if err != nil {
