@@ -47,9 +47,11 @@ type ApplicationEdges struct {
 	UpstreamDependencies []*Dependency `json:"upstream_dependencies,omitempty"`
 	// Dependency records in which this application is the provider: what depends on it.
 	DownstreamDependencies []*Dependency `json:"downstream_dependencies,omitempty"`
+	// ChangeApplications holds the value of the change_applications edge.
+	ChangeApplications []*ChangeApplication `json:"change_applications,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [4]bool
+	loadedTypes [5]bool
 	// totalCount holds the count of the edges above.
 	totalCount [4]map[string]int
 
@@ -57,6 +59,7 @@ type ApplicationEdges struct {
 	namedFreezeWindows          map[string][]*FreezeWindow
 	namedUpstreamDependencies   map[string][]*Dependency
 	namedDownstreamDependencies map[string][]*Dependency
+	namedChangeApplications     map[string][]*ChangeApplication
 }
 
 // ChangesOrErr returns the Changes value or an error if the edge
@@ -93,6 +96,15 @@ func (e ApplicationEdges) DownstreamDependenciesOrErr() ([]*Dependency, error) {
 		return e.DownstreamDependencies, nil
 	}
 	return nil, &NotLoadedError{edge: "downstream_dependencies"}
+}
+
+// ChangeApplicationsOrErr returns the ChangeApplications value or an error if the edge
+// was not loaded in eager-loading.
+func (e ApplicationEdges) ChangeApplicationsOrErr() ([]*ChangeApplication, error) {
+	if e.loadedTypes[4] {
+		return e.ChangeApplications, nil
+	}
+	return nil, &NotLoadedError{edge: "change_applications"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -200,6 +212,11 @@ func (_m *Application) QueryUpstreamDependencies() *DependencyQuery {
 // QueryDownstreamDependencies queries the "downstream_dependencies" edge of the Application entity.
 func (_m *Application) QueryDownstreamDependencies() *DependencyQuery {
 	return NewApplicationClient(_m.config).QueryDownstreamDependencies(_m)
+}
+
+// QueryChangeApplications queries the "change_applications" edge of the Application entity.
+func (_m *Application) QueryChangeApplications() *ChangeApplicationQuery {
+	return NewApplicationClient(_m.config).QueryChangeApplications(_m)
 }
 
 // Update returns a builder for updating this Application.
@@ -342,6 +359,30 @@ func (_m *Application) appendNamedDownstreamDependencies(name string, edges ...*
 		_m.Edges.namedDownstreamDependencies[name] = []*Dependency{}
 	} else {
 		_m.Edges.namedDownstreamDependencies[name] = append(_m.Edges.namedDownstreamDependencies[name], edges...)
+	}
+}
+
+// NamedChangeApplications returns the ChangeApplications named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Application) NamedChangeApplications(name string) ([]*ChangeApplication, error) {
+	if _m.Edges.namedChangeApplications == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedChangeApplications[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Application) appendNamedChangeApplications(name string, edges ...*ChangeApplication) {
+	if _m.Edges.namedChangeApplications == nil {
+		_m.Edges.namedChangeApplications = make(map[string][]*ChangeApplication)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedChangeApplications[name] = []*ChangeApplication{}
+	} else {
+		_m.Edges.namedChangeApplications[name] = append(_m.Edges.namedChangeApplications[name], edges...)
 	}
 }
 

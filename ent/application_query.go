@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/change"
+	"github.com/relgraph/relgraph/ent/changeapplication"
 	"github.com/relgraph/relgraph/ent/dependency"
 	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/predicate"
@@ -30,12 +31,14 @@ type ApplicationQuery struct {
 	withFreezeWindows               *FreezeWindowQuery
 	withUpstreamDependencies        *DependencyQuery
 	withDownstreamDependencies      *DependencyQuery
+	withChangeApplications          *ChangeApplicationQuery
 	loadTotal                       []func(context.Context, []*Application) error
 	modifiers                       []func(*sql.Selector)
 	withNamedChanges                map[string]*ChangeQuery
 	withNamedFreezeWindows          map[string]*FreezeWindowQuery
 	withNamedUpstreamDependencies   map[string]*DependencyQuery
 	withNamedDownstreamDependencies map[string]*DependencyQuery
+	withNamedChangeApplications     map[string]*ChangeApplicationQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -153,6 +156,28 @@ func (_q *ApplicationQuery) QueryDownstreamDependencies() *DependencyQuery {
 			sqlgraph.From(application.Table, application.FieldID, selector),
 			sqlgraph.To(dependency.Table, dependency.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, application.DownstreamDependenciesTable, application.DownstreamDependenciesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryChangeApplications chains the current query on the "change_applications" edge.
+func (_q *ApplicationQuery) QueryChangeApplications() *ChangeApplicationQuery {
+	query := (&ChangeApplicationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(application.Table, application.FieldID, selector),
+			sqlgraph.To(changeapplication.Table, changeapplication.ApplicationColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, application.ChangeApplicationsTable, application.ChangeApplicationsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -356,6 +381,7 @@ func (_q *ApplicationQuery) Clone() *ApplicationQuery {
 		withFreezeWindows:          _q.withFreezeWindows.Clone(),
 		withUpstreamDependencies:   _q.withUpstreamDependencies.Clone(),
 		withDownstreamDependencies: _q.withDownstreamDependencies.Clone(),
+		withChangeApplications:     _q.withChangeApplications.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -404,6 +430,17 @@ func (_q *ApplicationQuery) WithDownstreamDependencies(opts ...func(*DependencyQ
 		opt(query)
 	}
 	_q.withDownstreamDependencies = query
+	return _q
+}
+
+// WithChangeApplications tells the query-builder to eager-load the nodes that are connected to
+// the "change_applications" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ApplicationQuery) WithChangeApplications(opts ...func(*ChangeApplicationQuery)) *ApplicationQuery {
+	query := (&ChangeApplicationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withChangeApplications = query
 	return _q
 }
 
@@ -485,11 +522,12 @@ func (_q *ApplicationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 	var (
 		nodes       = []*Application{}
 		_spec       = _q.querySpec()
-		loadedTypes = [4]bool{
+		loadedTypes = [5]bool{
 			_q.withChanges != nil,
 			_q.withFreezeWindows != nil,
 			_q.withUpstreamDependencies != nil,
 			_q.withDownstreamDependencies != nil,
+			_q.withChangeApplications != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -545,6 +583,15 @@ func (_q *ApplicationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 			return nil, err
 		}
 	}
+	if query := _q.withChangeApplications; query != nil {
+		if err := _q.loadChangeApplications(ctx, query, nodes,
+			func(n *Application) { n.Edges.ChangeApplications = []*ChangeApplication{} },
+			func(n *Application, e *ChangeApplication) {
+				n.Edges.ChangeApplications = append(n.Edges.ChangeApplications, e)
+			}); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedChanges {
 		if err := _q.loadChanges(ctx, query, nodes,
 			func(n *Application) { n.appendNamedChanges(name) },
@@ -570,6 +617,13 @@ func (_q *ApplicationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 		if err := _q.loadDownstreamDependencies(ctx, query, nodes,
 			func(n *Application) { n.appendNamedDownstreamDependencies(name) },
 			func(n *Application, e *Dependency) { n.appendNamedDownstreamDependencies(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedChangeApplications {
+		if err := _q.loadChangeApplications(ctx, query, nodes,
+			func(n *Application) { n.appendNamedChangeApplications(name) },
+			func(n *Application, e *ChangeApplication) { n.appendNamedChangeApplications(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -763,6 +817,36 @@ func (_q *ApplicationQuery) loadDownstreamDependencies(ctx context.Context, quer
 	}
 	return nil
 }
+func (_q *ApplicationQuery) loadChangeApplications(ctx context.Context, query *ChangeApplicationQuery, nodes []*Application, init func(*Application), assign func(*Application, *ChangeApplication)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Application)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(changeapplication.FieldApplicationID)
+	}
+	query.Where(predicate.ChangeApplication(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(application.ChangeApplicationsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ApplicationID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "application_id" returned %v for node %v`, fk, n)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *ApplicationQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -910,6 +994,20 @@ func (_q *ApplicationQuery) WithNamedDownstreamDependencies(name string, opts ..
 		_q.withNamedDownstreamDependencies = make(map[string]*DependencyQuery)
 	}
 	_q.withNamedDownstreamDependencies[name] = query
+	return _q
+}
+
+// WithNamedChangeApplications tells the query-builder to eager-load the nodes that are connected to the "change_applications"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *ApplicationQuery) WithNamedChangeApplications(name string, opts ...func(*ChangeApplicationQuery)) *ApplicationQuery {
+	query := (&ChangeApplicationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedChangeApplications == nil {
+		_q.withNamedChangeApplications = make(map[string]*ChangeApplicationQuery)
+	}
+	_q.withNamedChangeApplications[name] = query
 	return _q
 }
 

@@ -48,13 +48,16 @@ type ChangeEdges struct {
 	Applications []*Application `json:"applications,omitempty"`
 	// The release the change is scheduled in, if any.
 	Release *Release `json:"release,omitempty"`
+	// ChangeApplications holds the value of the change_applications edge.
+	ChangeApplications []*ChangeApplication `json:"change_applications,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 	// totalCount holds the count of the edges above.
 	totalCount [2]map[string]int
 
-	namedApplications map[string][]*Application
+	namedApplications       map[string][]*Application
+	namedChangeApplications map[string][]*ChangeApplication
 }
 
 // ApplicationsOrErr returns the Applications value or an error if the edge
@@ -75,6 +78,15 @@ func (e ChangeEdges) ReleaseOrErr() (*Release, error) {
 		return nil, &NotFoundError{label: release.Label}
 	}
 	return nil, &NotLoadedError{edge: "release"}
+}
+
+// ChangeApplicationsOrErr returns the ChangeApplications value or an error if the edge
+// was not loaded in eager-loading.
+func (e ChangeEdges) ChangeApplicationsOrErr() ([]*ChangeApplication, error) {
+	if e.loadedTypes[2] {
+		return e.ChangeApplications, nil
+	}
+	return nil, &NotLoadedError{edge: "change_applications"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -188,6 +200,11 @@ func (_m *Change) QueryRelease() *ReleaseQuery {
 	return NewChangeClient(_m.config).QueryRelease(_m)
 }
 
+// QueryChangeApplications queries the "change_applications" edge of the Change entity.
+func (_m *Change) QueryChangeApplications() *ChangeApplicationQuery {
+	return NewChangeClient(_m.config).QueryChangeApplications(_m)
+}
+
 // Update returns a builder for updating this Change.
 // Note that you need to call Change.Unwrap() before calling this method if this Change
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -266,6 +283,30 @@ func (_m *Change) appendNamedApplications(name string, edges ...*Application) {
 		_m.Edges.namedApplications[name] = []*Application{}
 	} else {
 		_m.Edges.namedApplications[name] = append(_m.Edges.namedApplications[name], edges...)
+	}
+}
+
+// NamedChangeApplications returns the ChangeApplications named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Change) NamedChangeApplications(name string) ([]*ChangeApplication, error) {
+	if _m.Edges.namedChangeApplications == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedChangeApplications[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Change) appendNamedChangeApplications(name string, edges ...*ChangeApplication) {
+	if _m.Edges.namedChangeApplications == nil {
+		_m.Edges.namedChangeApplications = make(map[string][]*ChangeApplication)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedChangeApplications[name] = []*ChangeApplication{}
+	} else {
+		_m.Edges.namedChangeApplications[name] = append(_m.Edges.namedChangeApplications[name], edges...)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/change"
+	"github.com/relgraph/relgraph/ent/changeapplication"
 	"github.com/relgraph/relgraph/ent/predicate"
 	"github.com/relgraph/relgraph/ent/release"
 )
@@ -21,15 +22,17 @@ import (
 // ChangeQuery is the builder for querying Change entities.
 type ChangeQuery struct {
 	config
-	ctx                   *QueryContext
-	order                 []change.OrderOption
-	inters                []Interceptor
-	predicates            []predicate.Change
-	withApplications      *ApplicationQuery
-	withRelease           *ReleaseQuery
-	loadTotal             []func(context.Context, []*Change) error
-	modifiers             []func(*sql.Selector)
-	withNamedApplications map[string]*ApplicationQuery
+	ctx                         *QueryContext
+	order                       []change.OrderOption
+	inters                      []Interceptor
+	predicates                  []predicate.Change
+	withApplications            *ApplicationQuery
+	withRelease                 *ReleaseQuery
+	withChangeApplications      *ChangeApplicationQuery
+	loadTotal                   []func(context.Context, []*Change) error
+	modifiers                   []func(*sql.Selector)
+	withNamedApplications       map[string]*ApplicationQuery
+	withNamedChangeApplications map[string]*ChangeApplicationQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -103,6 +106,28 @@ func (_q *ChangeQuery) QueryRelease() *ReleaseQuery {
 			sqlgraph.From(change.Table, change.FieldID, selector),
 			sqlgraph.To(release.Table, release.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, change.ReleaseTable, change.ReleaseColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryChangeApplications chains the current query on the "change_applications" edge.
+func (_q *ChangeQuery) QueryChangeApplications() *ChangeApplicationQuery {
+	query := (&ChangeApplicationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(change.Table, change.FieldID, selector),
+			sqlgraph.To(changeapplication.Table, changeapplication.ChangeColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, change.ChangeApplicationsTable, change.ChangeApplicationsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -297,13 +322,14 @@ func (_q *ChangeQuery) Clone() *ChangeQuery {
 		return nil
 	}
 	return &ChangeQuery{
-		config:           _q.config,
-		ctx:              _q.ctx.Clone(),
-		order:            append([]change.OrderOption{}, _q.order...),
-		inters:           append([]Interceptor{}, _q.inters...),
-		predicates:       append([]predicate.Change{}, _q.predicates...),
-		withApplications: _q.withApplications.Clone(),
-		withRelease:      _q.withRelease.Clone(),
+		config:                 _q.config,
+		ctx:                    _q.ctx.Clone(),
+		order:                  append([]change.OrderOption{}, _q.order...),
+		inters:                 append([]Interceptor{}, _q.inters...),
+		predicates:             append([]predicate.Change{}, _q.predicates...),
+		withApplications:       _q.withApplications.Clone(),
+		withRelease:            _q.withRelease.Clone(),
+		withChangeApplications: _q.withChangeApplications.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -330,6 +356,17 @@ func (_q *ChangeQuery) WithRelease(opts ...func(*ReleaseQuery)) *ChangeQuery {
 		opt(query)
 	}
 	_q.withRelease = query
+	return _q
+}
+
+// WithChangeApplications tells the query-builder to eager-load the nodes that are connected to
+// the "change_applications" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ChangeQuery) WithChangeApplications(opts ...func(*ChangeApplicationQuery)) *ChangeQuery {
+	query := (&ChangeApplicationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withChangeApplications = query
 	return _q
 }
 
@@ -411,9 +448,10 @@ func (_q *ChangeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Chang
 	var (
 		nodes       = []*Change{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [3]bool{
 			_q.withApplications != nil,
 			_q.withRelease != nil,
+			_q.withChangeApplications != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -450,10 +488,26 @@ func (_q *ChangeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Chang
 			return nil, err
 		}
 	}
+	if query := _q.withChangeApplications; query != nil {
+		if err := _q.loadChangeApplications(ctx, query, nodes,
+			func(n *Change) { n.Edges.ChangeApplications = []*ChangeApplication{} },
+			func(n *Change, e *ChangeApplication) {
+				n.Edges.ChangeApplications = append(n.Edges.ChangeApplications, e)
+			}); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedApplications {
 		if err := _q.loadApplications(ctx, query, nodes,
 			func(n *Change) { n.appendNamedApplications(name) },
 			func(n *Change, e *Application) { n.appendNamedApplications(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedChangeApplications {
+		if err := _q.loadChangeApplications(ctx, query, nodes,
+			func(n *Change) { n.appendNamedChangeApplications(name) },
+			func(n *Change, e *ChangeApplication) { n.appendNamedChangeApplications(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -555,6 +609,36 @@ func (_q *ChangeQuery) loadRelease(ctx context.Context, query *ReleaseQuery, nod
 		for i := range nodes {
 			assign(nodes[i], n)
 		}
+	}
+	return nil
+}
+func (_q *ChangeQuery) loadChangeApplications(ctx context.Context, query *ChangeApplicationQuery, nodes []*Change, init func(*Change), assign func(*Change, *ChangeApplication)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Change)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(changeapplication.FieldChangeID)
+	}
+	query.Where(predicate.ChangeApplication(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(change.ChangeApplicationsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ChangeID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "change_id" returned %v for node %v`, fk, n)
+		}
+		assign(node, n)
 	}
 	return nil
 }
@@ -666,6 +750,20 @@ func (_q *ChangeQuery) WithNamedApplications(name string, opts ...func(*Applicat
 		_q.withNamedApplications = make(map[string]*ApplicationQuery)
 	}
 	_q.withNamedApplications[name] = query
+	return _q
+}
+
+// WithNamedChangeApplications tells the query-builder to eager-load the nodes that are connected to the "change_applications"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *ChangeQuery) WithNamedChangeApplications(name string, opts ...func(*ChangeApplicationQuery)) *ChangeQuery {
+	query := (&ChangeApplicationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedChangeApplications == nil {
+		_q.withNamedChangeApplications = make(map[string]*ChangeApplicationQuery)
+	}
+	_q.withNamedChangeApplications[name] = query
 	return _q
 }
 

@@ -18,12 +18,14 @@ import (
 	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/auditevent"
 	"github.com/relgraph/relgraph/ent/change"
+	"github.com/relgraph/relgraph/ent/changeapplication"
 	"github.com/relgraph/relgraph/ent/dependency"
 	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/ent/environment"
 	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/generation"
 	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/lifecycle"
 
 	stdsql "database/sql"
 )
@@ -39,6 +41,8 @@ type Client struct {
 	AuditEvent *AuditEventClient
 	// Change is the client for interacting with the Change builders.
 	Change *ChangeClient
+	// ChangeApplication is the client for interacting with the ChangeApplication builders.
+	ChangeApplication *ChangeApplicationClient
 	// Dependency is the client for interacting with the Dependency builders.
 	Dependency *DependencyClient
 	// Deployment is the client for interacting with the Deployment builders.
@@ -65,6 +69,7 @@ func (c *Client) init() {
 	c.Application = NewApplicationClient(c.config)
 	c.AuditEvent = NewAuditEventClient(c.config)
 	c.Change = NewChangeClient(c.config)
+	c.ChangeApplication = NewChangeApplicationClient(c.config)
 	c.Dependency = NewDependencyClient(c.config)
 	c.Deployment = NewDeploymentClient(c.config)
 	c.Environment = NewEnvironmentClient(c.config)
@@ -85,7 +90,8 @@ type (
 		// hooks to execute on mutations.
 		hooks *hooks
 		// interceptors to execute on queries.
-		inters *inters
+		inters  *inters
+		Freezes lifecycle.FreezeFinder
 	}
 	// Option function to configure the client.
 	Option func(*config)
@@ -129,6 +135,13 @@ func Driver(driver dialect.Driver) Option {
 	}
 }
 
+// Freezes configures the Freezes.
+func Freezes(v lifecycle.FreezeFinder) Option {
+	return func(c *config) {
+		c.Freezes = v
+	}
+}
+
 // Open opens a database/sql.DB specified by the driver name and
 // the data source name, and returns a new client attached to it.
 // Optional parameters can be added for configuring the client.
@@ -161,17 +174,18 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:          ctx,
-		config:       cfg,
-		Application:  NewApplicationClient(cfg),
-		AuditEvent:   NewAuditEventClient(cfg),
-		Change:       NewChangeClient(cfg),
-		Dependency:   NewDependencyClient(cfg),
-		Deployment:   NewDeploymentClient(cfg),
-		Environment:  NewEnvironmentClient(cfg),
-		FreezeWindow: NewFreezeWindowClient(cfg),
-		Generation:   NewGenerationClient(cfg),
-		Release:      NewReleaseClient(cfg),
+		ctx:               ctx,
+		config:            cfg,
+		Application:       NewApplicationClient(cfg),
+		AuditEvent:        NewAuditEventClient(cfg),
+		Change:            NewChangeClient(cfg),
+		ChangeApplication: NewChangeApplicationClient(cfg),
+		Dependency:        NewDependencyClient(cfg),
+		Deployment:        NewDeploymentClient(cfg),
+		Environment:       NewEnvironmentClient(cfg),
+		FreezeWindow:      NewFreezeWindowClient(cfg),
+		Generation:        NewGenerationClient(cfg),
+		Release:           NewReleaseClient(cfg),
 	}, nil
 }
 
@@ -189,17 +203,18 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:          ctx,
-		config:       cfg,
-		Application:  NewApplicationClient(cfg),
-		AuditEvent:   NewAuditEventClient(cfg),
-		Change:       NewChangeClient(cfg),
-		Dependency:   NewDependencyClient(cfg),
-		Deployment:   NewDeploymentClient(cfg),
-		Environment:  NewEnvironmentClient(cfg),
-		FreezeWindow: NewFreezeWindowClient(cfg),
-		Generation:   NewGenerationClient(cfg),
-		Release:      NewReleaseClient(cfg),
+		ctx:               ctx,
+		config:            cfg,
+		Application:       NewApplicationClient(cfg),
+		AuditEvent:        NewAuditEventClient(cfg),
+		Change:            NewChangeClient(cfg),
+		ChangeApplication: NewChangeApplicationClient(cfg),
+		Dependency:        NewDependencyClient(cfg),
+		Deployment:        NewDeploymentClient(cfg),
+		Environment:       NewEnvironmentClient(cfg),
+		FreezeWindow:      NewFreezeWindowClient(cfg),
+		Generation:        NewGenerationClient(cfg),
+		Release:           NewReleaseClient(cfg),
 	}, nil
 }
 
@@ -229,8 +244,8 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Application, c.AuditEvent, c.Change, c.Dependency, c.Deployment,
-		c.Environment, c.FreezeWindow, c.Generation, c.Release,
+		c.Application, c.AuditEvent, c.Change, c.ChangeApplication, c.Dependency,
+		c.Deployment, c.Environment, c.FreezeWindow, c.Generation, c.Release,
 	} {
 		n.Use(hooks...)
 	}
@@ -240,8 +255,8 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Application, c.AuditEvent, c.Change, c.Dependency, c.Deployment,
-		c.Environment, c.FreezeWindow, c.Generation, c.Release,
+		c.Application, c.AuditEvent, c.Change, c.ChangeApplication, c.Dependency,
+		c.Deployment, c.Environment, c.FreezeWindow, c.Generation, c.Release,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -256,6 +271,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.AuditEvent.mutate(ctx, m)
 	case *ChangeMutation:
 		return c.Change.mutate(ctx, m)
+	case *ChangeApplicationMutation:
+		return c.ChangeApplication.mutate(ctx, m)
 	case *DependencyMutation:
 		return c.Dependency.mutate(ctx, m)
 	case *DeploymentMutation:
@@ -438,6 +455,22 @@ func (c *ApplicationClient) QueryDownstreamDependencies(_m *Application) *Depend
 			sqlgraph.From(application.Table, application.FieldID, id),
 			sqlgraph.To(dependency.Table, dependency.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, application.DownstreamDependenciesTable, application.DownstreamDependenciesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryChangeApplications queries the change_applications edge of a Application.
+func (c *ApplicationClient) QueryChangeApplications(_m *Application) *ChangeApplicationQuery {
+	query := (&ChangeApplicationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(application.Table, application.FieldID, id),
+			sqlgraph.To(changeapplication.Table, changeapplication.ApplicationColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, application.ChangeApplicationsTable, application.ChangeApplicationsColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -745,6 +778,22 @@ func (c *ChangeClient) QueryRelease(_m *Change) *ReleaseQuery {
 	return query
 }
 
+// QueryChangeApplications queries the change_applications edge of a Change.
+func (c *ChangeClient) QueryChangeApplications(_m *Change) *ChangeApplicationQuery {
+	query := (&ChangeApplicationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(change.Table, change.FieldID, id),
+			sqlgraph.To(changeapplication.Table, changeapplication.ChangeColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, change.ChangeApplicationsTable, change.ChangeApplicationsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *ChangeClient) Hooks() []Hook {
 	hooks := c.hooks.Change
@@ -768,6 +817,122 @@ func (c *ChangeClient) mutate(ctx context.Context, m *ChangeMutation) (Value, er
 		return (&ChangeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Change mutation op: %q", m.Op())
+	}
+}
+
+// ChangeApplicationClient is a client for the ChangeApplication schema.
+type ChangeApplicationClient struct {
+	config
+}
+
+// NewChangeApplicationClient returns a client for the ChangeApplication from the given config.
+func NewChangeApplicationClient(c config) *ChangeApplicationClient {
+	return &ChangeApplicationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `changeapplication.Hooks(f(g(h())))`.
+func (c *ChangeApplicationClient) Use(hooks ...Hook) {
+	c.hooks.ChangeApplication = append(c.hooks.ChangeApplication, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `changeapplication.Intercept(f(g(h())))`.
+func (c *ChangeApplicationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ChangeApplication = append(c.inters.ChangeApplication, interceptors...)
+}
+
+// Create returns a builder for creating a ChangeApplication entity.
+func (c *ChangeApplicationClient) Create() *ChangeApplicationCreate {
+	mutation := newChangeApplicationMutation(c.config, OpCreate)
+	return &ChangeApplicationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ChangeApplication entities.
+func (c *ChangeApplicationClient) CreateBulk(builders ...*ChangeApplicationCreate) *ChangeApplicationCreateBulk {
+	return &ChangeApplicationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ChangeApplicationClient) MapCreateBulk(slice any, setFunc func(*ChangeApplicationCreate, int)) *ChangeApplicationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ChangeApplicationCreateBulk{err: fmt.Errorf("calling to ChangeApplicationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ChangeApplicationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ChangeApplicationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ChangeApplication.
+func (c *ChangeApplicationClient) Update() *ChangeApplicationUpdate {
+	mutation := newChangeApplicationMutation(c.config, OpUpdate)
+	return &ChangeApplicationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ChangeApplicationClient) UpdateOne(_m *ChangeApplication) *ChangeApplicationUpdateOne {
+	mutation := newChangeApplicationMutation(c.config, OpUpdateOne)
+	mutation.change = &_m.ChangeID
+	mutation.application = &_m.ApplicationID
+	return &ChangeApplicationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ChangeApplication.
+func (c *ChangeApplicationClient) Delete() *ChangeApplicationDelete {
+	mutation := newChangeApplicationMutation(c.config, OpDelete)
+	return &ChangeApplicationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Query returns a query builder for ChangeApplication.
+func (c *ChangeApplicationClient) Query() *ChangeApplicationQuery {
+	return &ChangeApplicationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeChangeApplication},
+		inters: c.Interceptors(),
+	}
+}
+
+// QueryChange queries the change edge of a ChangeApplication.
+func (c *ChangeApplicationClient) QueryChange(_m *ChangeApplication) *ChangeQuery {
+	return c.Query().
+		Where(changeapplication.ChangeID(_m.ChangeID), changeapplication.ApplicationID(_m.ApplicationID)).
+		QueryChange()
+}
+
+// QueryApplication queries the application edge of a ChangeApplication.
+func (c *ChangeApplicationClient) QueryApplication(_m *ChangeApplication) *ApplicationQuery {
+	return c.Query().
+		Where(changeapplication.ChangeID(_m.ChangeID), changeapplication.ApplicationID(_m.ApplicationID)).
+		QueryApplication()
+}
+
+// Hooks returns the client hooks.
+func (c *ChangeApplicationClient) Hooks() []Hook {
+	return c.hooks.ChangeApplication
+}
+
+// Interceptors returns the client interceptors.
+func (c *ChangeApplicationClient) Interceptors() []Interceptor {
+	return c.inters.ChangeApplication
+}
+
+func (c *ChangeApplicationClient) mutate(ctx context.Context, m *ChangeApplicationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ChangeApplicationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ChangeApplicationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ChangeApplicationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ChangeApplicationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ChangeApplication mutation op: %q", m.Op())
 	}
 }
 
@@ -1705,12 +1870,12 @@ func (c *ReleaseClient) mutate(ctx context.Context, m *ReleaseMutation) (Value, 
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Application, AuditEvent, Change, Dependency, Deployment, Environment,
-		FreezeWindow, Generation, Release []ent.Hook
+		Application, AuditEvent, Change, ChangeApplication, Dependency, Deployment,
+		Environment, FreezeWindow, Generation, Release []ent.Hook
 	}
 	inters struct {
-		Application, AuditEvent, Change, Dependency, Deployment, Environment,
-		FreezeWindow, Generation, Release []ent.Interceptor
+		Application, AuditEvent, Change, ChangeApplication, Dependency, Deployment,
+		Environment, FreezeWindow, Generation, Release []ent.Interceptor
 	}
 )
 

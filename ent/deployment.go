@@ -23,16 +23,16 @@ type Deployment struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When the record was last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Start of the deployment window (the environment is booked from then).
+	StartsAt *time.Time `json:"starts_at,omitempty"`
+	// End of the deployment window; after startsAt when both are set.
+	EndsAt *time.Time `json:"ends_at,omitempty"`
 	// The release being deployed.
 	ReleaseID int `json:"release_id,omitempty"`
 	// The environment deployed to.
 	EnvironmentID int `json:"environment_id,omitempty"`
 	// Where the deployment stands. It may become IN_PROGRESS or SUCCEEDED only once the release has succeeded in every earlier stage it must pass.
 	Status deployment.Status `json:"status,omitempty"`
-	// Start of the deployment window (the environment is booked from then).
-	StartsAt *time.Time `json:"starts_at,omitempty"`
-	// End of the deployment window; after startsAt when both are set.
-	EndsAt *time.Time `json:"ends_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the DeploymentQuery when eager-loading is set.
 	Edges        DeploymentEdges `json:"edges"`
@@ -118,6 +118,20 @@ func (_m *Deployment) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
 			}
+		case deployment.FieldStartsAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field starts_at", values[i])
+			} else if value.Valid {
+				_m.StartsAt = new(time.Time)
+				*_m.StartsAt = value.Time
+			}
+		case deployment.FieldEndsAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field ends_at", values[i])
+			} else if value.Valid {
+				_m.EndsAt = new(time.Time)
+				*_m.EndsAt = value.Time
+			}
 		case deployment.FieldReleaseID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field release_id", values[i])
@@ -135,20 +149,6 @@ func (_m *Deployment) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field status", values[i])
 			} else if value.Valid {
 				_m.Status = deployment.Status(value.String)
-			}
-		case deployment.FieldStartsAt:
-			if value, ok := values[i].(*sql.NullTime); !ok {
-				return fmt.Errorf("unexpected type %T for field starts_at", values[i])
-			} else if value.Valid {
-				_m.StartsAt = new(time.Time)
-				*_m.StartsAt = value.Time
-			}
-		case deployment.FieldEndsAt:
-			if value, ok := values[i].(*sql.NullTime); !ok {
-				return fmt.Errorf("unexpected type %T for field ends_at", values[i])
-			} else if value.Valid {
-				_m.EndsAt = new(time.Time)
-				*_m.EndsAt = value.Time
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -202,15 +202,6 @@ func (_m *Deployment) String() string {
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
 	builder.WriteString(", ")
-	builder.WriteString("release_id=")
-	builder.WriteString(fmt.Sprintf("%v", _m.ReleaseID))
-	builder.WriteString(", ")
-	builder.WriteString("environment_id=")
-	builder.WriteString(fmt.Sprintf("%v", _m.EnvironmentID))
-	builder.WriteString(", ")
-	builder.WriteString("status=")
-	builder.WriteString(fmt.Sprintf("%v", _m.Status))
-	builder.WriteString(", ")
 	if v := _m.StartsAt; v != nil {
 		builder.WriteString("starts_at=")
 		builder.WriteString(v.Format(time.ANSIC))
@@ -220,6 +211,15 @@ func (_m *Deployment) String() string {
 		builder.WriteString("ends_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("release_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ReleaseID))
+	builder.WriteString(", ")
+	builder.WriteString("environment_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.EnvironmentID))
+	builder.WriteString(", ")
+	builder.WriteString("status=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Status))
 	builder.WriteByte(')')
 	return builder.String()
 }

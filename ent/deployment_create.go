@@ -50,32 +50,6 @@ func (_c *DeploymentCreate) SetNillableUpdatedAt(v *time.Time) *DeploymentCreate
 	return _c
 }
 
-// SetReleaseID sets the "release_id" field.
-func (_c *DeploymentCreate) SetReleaseID(v int) *DeploymentCreate {
-	_c.mutation.SetReleaseID(v)
-	return _c
-}
-
-// SetEnvironmentID sets the "environment_id" field.
-func (_c *DeploymentCreate) SetEnvironmentID(v int) *DeploymentCreate {
-	_c.mutation.SetEnvironmentID(v)
-	return _c
-}
-
-// SetStatus sets the "status" field.
-func (_c *DeploymentCreate) SetStatus(v deployment.Status) *DeploymentCreate {
-	_c.mutation.SetStatus(v)
-	return _c
-}
-
-// SetNillableStatus sets the "status" field if the given value is not nil.
-func (_c *DeploymentCreate) SetNillableStatus(v *deployment.Status) *DeploymentCreate {
-	if v != nil {
-		_c.SetStatus(*v)
-	}
-	return _c
-}
-
 // SetStartsAt sets the "starts_at" field.
 func (_c *DeploymentCreate) SetStartsAt(v time.Time) *DeploymentCreate {
 	_c.mutation.SetStartsAt(v)
@@ -100,6 +74,32 @@ func (_c *DeploymentCreate) SetEndsAt(v time.Time) *DeploymentCreate {
 func (_c *DeploymentCreate) SetNillableEndsAt(v *time.Time) *DeploymentCreate {
 	if v != nil {
 		_c.SetEndsAt(*v)
+	}
+	return _c
+}
+
+// SetReleaseID sets the "release_id" field.
+func (_c *DeploymentCreate) SetReleaseID(v int) *DeploymentCreate {
+	_c.mutation.SetReleaseID(v)
+	return _c
+}
+
+// SetEnvironmentID sets the "environment_id" field.
+func (_c *DeploymentCreate) SetEnvironmentID(v int) *DeploymentCreate {
+	_c.mutation.SetEnvironmentID(v)
+	return _c
+}
+
+// SetStatus sets the "status" field.
+func (_c *DeploymentCreate) SetStatus(v deployment.Status) *DeploymentCreate {
+	_c.mutation.SetStatus(v)
+	return _c
+}
+
+// SetNillableStatus sets the "status" field if the given value is not nil.
+func (_c *DeploymentCreate) SetNillableStatus(v *deployment.Status) *DeploymentCreate {
+	if v != nil {
+		_c.SetStatus(*v)
 	}
 	return _c
 }
@@ -234,10 +234,6 @@ func (_c *DeploymentCreate) createSpec() (*Deployment, *sqlgraph.CreateSpec) {
 		_spec.SetField(deployment.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
 	}
-	if value, ok := _c.mutation.Status(); ok {
-		_spec.SetField(deployment.FieldStatus, field.TypeEnum, value)
-		_node.Status = value
-	}
 	if value, ok := _c.mutation.StartsAt(); ok {
 		_spec.SetField(deployment.FieldStartsAt, field.TypeTime, value)
 		_node.StartsAt = &value
@@ -245,6 +241,10 @@ func (_c *DeploymentCreate) createSpec() (*Deployment, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.EndsAt(); ok {
 		_spec.SetField(deployment.FieldEndsAt, field.TypeTime, value)
 		_node.EndsAt = &value
+	}
+	if value, ok := _c.mutation.Status(); ok {
+		_spec.SetField(deployment.FieldStatus, field.TypeEnum, value)
+		_node.Status = value
 	}
 	if nodes := _c.mutation.ReleaseIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{

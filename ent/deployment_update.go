@@ -35,20 +35,6 @@ func (_u *DeploymentUpdate) SetUpdatedAt(v time.Time) *DeploymentUpdate {
 	return _u
 }
 
-// SetStatus sets the "status" field.
-func (_u *DeploymentUpdate) SetStatus(v deployment.Status) *DeploymentUpdate {
-	_u.mutation.SetStatus(v)
-	return _u
-}
-
-// SetNillableStatus sets the "status" field if the given value is not nil.
-func (_u *DeploymentUpdate) SetNillableStatus(v *deployment.Status) *DeploymentUpdate {
-	if v != nil {
-		_u.SetStatus(*v)
-	}
-	return _u
-}
-
 // SetStartsAt sets the "starts_at" field.
 func (_u *DeploymentUpdate) SetStartsAt(v time.Time) *DeploymentUpdate {
 	_u.mutation.SetStartsAt(v)
@@ -86,6 +72,20 @@ func (_u *DeploymentUpdate) SetNillableEndsAt(v *time.Time) *DeploymentUpdate {
 // ClearEndsAt clears the value of the "ends_at" field.
 func (_u *DeploymentUpdate) ClearEndsAt() *DeploymentUpdate {
 	_u.mutation.ClearEndsAt()
+	return _u
+}
+
+// SetStatus sets the "status" field.
+func (_u *DeploymentUpdate) SetStatus(v deployment.Status) *DeploymentUpdate {
+	_u.mutation.SetStatus(v)
+	return _u
+}
+
+// SetNillableStatus sets the "status" field if the given value is not nil.
+func (_u *DeploymentUpdate) SetNillableStatus(v *deployment.Status) *DeploymentUpdate {
+	if v != nil {
+		_u.SetStatus(*v)
+	}
 	return _u
 }
 
@@ -173,9 +173,6 @@ func (_u *DeploymentUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(deployment.FieldUpdatedAt, field.TypeTime, value)
 	}
-	if value, ok := _u.mutation.Status(); ok {
-		_spec.SetField(deployment.FieldStatus, field.TypeEnum, value)
-	}
 	if value, ok := _u.mutation.StartsAt(); ok {
 		_spec.SetField(deployment.FieldStartsAt, field.TypeTime, value)
 	}
@@ -187,6 +184,9 @@ func (_u *DeploymentUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if _u.mutation.EndsAtCleared() {
 		_spec.ClearField(deployment.FieldEndsAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Status(); ok {
+		_spec.SetField(deployment.FieldStatus, field.TypeEnum, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -213,20 +213,6 @@ type DeploymentUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *DeploymentUpdateOne) SetUpdatedAt(v time.Time) *DeploymentUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
-	return _u
-}
-
-// SetStatus sets the "status" field.
-func (_u *DeploymentUpdateOne) SetStatus(v deployment.Status) *DeploymentUpdateOne {
-	_u.mutation.SetStatus(v)
-	return _u
-}
-
-// SetNillableStatus sets the "status" field if the given value is not nil.
-func (_u *DeploymentUpdateOne) SetNillableStatus(v *deployment.Status) *DeploymentUpdateOne {
-	if v != nil {
-		_u.SetStatus(*v)
-	}
 	return _u
 }
 
@@ -267,6 +253,20 @@ func (_u *DeploymentUpdateOne) SetNillableEndsAt(v *time.Time) *DeploymentUpdate
 // ClearEndsAt clears the value of the "ends_at" field.
 func (_u *DeploymentUpdateOne) ClearEndsAt() *DeploymentUpdateOne {
 	_u.mutation.ClearEndsAt()
+	return _u
+}
+
+// SetStatus sets the "status" field.
+func (_u *DeploymentUpdateOne) SetStatus(v deployment.Status) *DeploymentUpdateOne {
+	_u.mutation.SetStatus(v)
+	return _u
+}
+
+// SetNillableStatus sets the "status" field if the given value is not nil.
+func (_u *DeploymentUpdateOne) SetNillableStatus(v *deployment.Status) *DeploymentUpdateOne {
+	if v != nil {
+		_u.SetStatus(*v)
+	}
 	return _u
 }
 
@@ -384,9 +384,6 @@ func (_u *DeploymentUpdateOne) sqlSave(ctx context.Context) (_node *Deployment, 
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(deployment.FieldUpdatedAt, field.TypeTime, value)
 	}
-	if value, ok := _u.mutation.Status(); ok {
-		_spec.SetField(deployment.FieldStatus, field.TypeEnum, value)
-	}
 	if value, ok := _u.mutation.StartsAt(); ok {
 		_spec.SetField(deployment.FieldStartsAt, field.TypeTime, value)
 	}
@@ -398,6 +395,9 @@ func (_u *DeploymentUpdateOne) sqlSave(ctx context.Context) (_node *Deployment, 
 	}
 	if _u.mutation.EndsAtCleared() {
 		_spec.ClearField(deployment.FieldEndsAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Status(); ok {
+		_spec.SetField(deployment.FieldStatus, field.TypeEnum, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Deployment{config: _u.config}

@@ -15,6 +15,7 @@ import (
 	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/auditevent"
 	"github.com/relgraph/relgraph/ent/change"
+	"github.com/relgraph/relgraph/ent/changeapplication"
 	"github.com/relgraph/relgraph/ent/dependency"
 	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/ent/environment"
@@ -81,15 +82,16 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			application.Table:  application.ValidColumn,
-			auditevent.Table:   auditevent.ValidColumn,
-			change.Table:       change.ValidColumn,
-			dependency.Table:   dependency.ValidColumn,
-			deployment.Table:   deployment.ValidColumn,
-			environment.Table:  environment.ValidColumn,
-			freezewindow.Table: freezewindow.ValidColumn,
-			generation.Table:   generation.ValidColumn,
-			release.Table:      release.ValidColumn,
+			application.Table:       application.ValidColumn,
+			auditevent.Table:        auditevent.ValidColumn,
+			change.Table:            change.ValidColumn,
+			changeapplication.Table: changeapplication.ValidColumn,
+			dependency.Table:        dependency.ValidColumn,
+			deployment.Table:        deployment.ValidColumn,
+			environment.Table:       environment.ValidColumn,
+			freezewindow.Table:      freezewindow.ValidColumn,
+			generation.Table:        generation.ValidColumn,
+			release.Table:           release.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

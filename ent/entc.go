@@ -15,6 +15,7 @@ import (
 	"entgo.io/ent/entc"
 	"entgo.io/ent/entc/gen"
 	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/field"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -38,7 +39,18 @@ func main() {
 			gen.FeatureExecQuery,
 			gen.FeatureModifier,
 		},
-	}, entc.Extensions(ex))
+	}, entc.Extensions(ex),
+		// The release state machine (a Release hook) must know which freeze
+		// windows a release violates, which takes the dependency graph: the
+		// client carries a lifecycle.FreezeFinder, set by store.Open.
+		entc.Dependency(
+			entc.DependencyName("Freezes"),
+			entc.DependencyTypeInfo(&field.TypeInfo{
+				Ident:   "lifecycle.FreezeFinder",
+				PkgPath: "github.com/relgraph/relgraph/lifecycle",
+			}),
+		),
+	)
 	if err != nil {
 		log.Fatalf("running ent codegen: %v", err)
 	}

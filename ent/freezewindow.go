@@ -21,14 +21,14 @@ type FreezeWindow struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When the record was last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Name of the freeze, e.g. "Year-end freeze"; surrounding whitespace is trimmed.
-	Name string `json:"name,omitempty"`
-	// Why nothing may change.
-	Reason string `json:"reason,omitempty"`
 	// Start of the freeze.
 	StartsAt time.Time `json:"starts_at,omitempty"`
 	// End of the freeze; after startsAt.
 	EndsAt time.Time `json:"ends_at,omitempty"`
+	// Name of the freeze, e.g. "Year-end freeze"; surrounding whitespace is trimmed.
+	Name string `json:"name,omitempty"`
+	// Why nothing may change.
+	Reason string `json:"reason,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the FreezeWindowQuery when eager-loading is set.
 	Edges        FreezeWindowEdges `json:"edges"`
@@ -101,18 +101,6 @@ func (_m *FreezeWindow) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
 			}
-		case freezewindow.FieldName:
-			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field name", values[i])
-			} else if value.Valid {
-				_m.Name = value.String
-			}
-		case freezewindow.FieldReason:
-			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field reason", values[i])
-			} else if value.Valid {
-				_m.Reason = value.String
-			}
 		case freezewindow.FieldStartsAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
 				return fmt.Errorf("unexpected type %T for field starts_at", values[i])
@@ -124,6 +112,18 @@ func (_m *FreezeWindow) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field ends_at", values[i])
 			} else if value.Valid {
 				_m.EndsAt = value.Time
+			}
+		case freezewindow.FieldName:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field name", values[i])
+			} else if value.Valid {
+				_m.Name = value.String
+			}
+		case freezewindow.FieldReason:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field reason", values[i])
+			} else if value.Valid {
+				_m.Reason = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -172,17 +172,17 @@ func (_m *FreezeWindow) String() string {
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
 	builder.WriteString(", ")
-	builder.WriteString("name=")
-	builder.WriteString(_m.Name)
-	builder.WriteString(", ")
-	builder.WriteString("reason=")
-	builder.WriteString(_m.Reason)
-	builder.WriteString(", ")
 	builder.WriteString("starts_at=")
 	builder.WriteString(_m.StartsAt.Format(time.ANSIC))
 	builder.WriteString(", ")
 	builder.WriteString("ends_at=")
 	builder.WriteString(_m.EndsAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("name=")
+	builder.WriteString(_m.Name)
+	builder.WriteString(", ")
+	builder.WriteString("reason=")
+	builder.WriteString(_m.Reason)
 	builder.WriteByte(')')
 	return builder.String()
 }

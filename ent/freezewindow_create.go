@@ -49,6 +49,18 @@ func (_c *FreezeWindowCreate) SetNillableUpdatedAt(v *time.Time) *FreezeWindowCr
 	return _c
 }
 
+// SetStartsAt sets the "starts_at" field.
+func (_c *FreezeWindowCreate) SetStartsAt(v time.Time) *FreezeWindowCreate {
+	_c.mutation.SetStartsAt(v)
+	return _c
+}
+
+// SetEndsAt sets the "ends_at" field.
+func (_c *FreezeWindowCreate) SetEndsAt(v time.Time) *FreezeWindowCreate {
+	_c.mutation.SetEndsAt(v)
+	return _c
+}
+
 // SetName sets the "name" field.
 func (_c *FreezeWindowCreate) SetName(v string) *FreezeWindowCreate {
 	_c.mutation.SetName(v)
@@ -66,18 +78,6 @@ func (_c *FreezeWindowCreate) SetNillableReason(v *string) *FreezeWindowCreate {
 	if v != nil {
 		_c.SetReason(*v)
 	}
-	return _c
-}
-
-// SetStartsAt sets the "starts_at" field.
-func (_c *FreezeWindowCreate) SetStartsAt(v time.Time) *FreezeWindowCreate {
-	_c.mutation.SetStartsAt(v)
-	return _c
-}
-
-// SetEndsAt sets the "ends_at" field.
-func (_c *FreezeWindowCreate) SetEndsAt(v time.Time) *FreezeWindowCreate {
-	_c.mutation.SetEndsAt(v)
 	return _c
 }
 
@@ -162,6 +162,12 @@ func (_c *FreezeWindowCreate) check() error {
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
 		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "FreezeWindow.updated_at"`)}
 	}
+	if _, ok := _c.mutation.StartsAt(); !ok {
+		return &ValidationError{Name: "starts_at", err: errors.New(`ent: missing required field "FreezeWindow.starts_at"`)}
+	}
+	if _, ok := _c.mutation.EndsAt(); !ok {
+		return &ValidationError{Name: "ends_at", err: errors.New(`ent: missing required field "FreezeWindow.ends_at"`)}
+	}
 	if _, ok := _c.mutation.Name(); !ok {
 		return &ValidationError{Name: "name", err: errors.New(`ent: missing required field "FreezeWindow.name"`)}
 	}
@@ -177,12 +183,6 @@ func (_c *FreezeWindowCreate) check() error {
 		if err := freezewindow.ReasonValidator(v); err != nil {
 			return &ValidationError{Name: "reason", err: fmt.Errorf(`ent: validator failed for field "FreezeWindow.reason": %w`, err)}
 		}
-	}
-	if _, ok := _c.mutation.StartsAt(); !ok {
-		return &ValidationError{Name: "starts_at", err: errors.New(`ent: missing required field "FreezeWindow.starts_at"`)}
-	}
-	if _, ok := _c.mutation.EndsAt(); !ok {
-		return &ValidationError{Name: "ends_at", err: errors.New(`ent: missing required field "FreezeWindow.ends_at"`)}
 	}
 	return nil
 }
@@ -218,14 +218,6 @@ func (_c *FreezeWindowCreate) createSpec() (*FreezeWindow, *sqlgraph.CreateSpec)
 		_spec.SetField(freezewindow.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
 	}
-	if value, ok := _c.mutation.Name(); ok {
-		_spec.SetField(freezewindow.FieldName, field.TypeString, value)
-		_node.Name = value
-	}
-	if value, ok := _c.mutation.Reason(); ok {
-		_spec.SetField(freezewindow.FieldReason, field.TypeString, value)
-		_node.Reason = value
-	}
 	if value, ok := _c.mutation.StartsAt(); ok {
 		_spec.SetField(freezewindow.FieldStartsAt, field.TypeTime, value)
 		_node.StartsAt = value
@@ -233,6 +225,14 @@ func (_c *FreezeWindowCreate) createSpec() (*FreezeWindow, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.EndsAt(); ok {
 		_spec.SetField(freezewindow.FieldEndsAt, field.TypeTime, value)
 		_node.EndsAt = value
+	}
+	if value, ok := _c.mutation.Name(); ok {
+		_spec.SetField(freezewindow.FieldName, field.TypeString, value)
+		_node.Name = value
+	}
+	if value, ok := _c.mutation.Reason(); ok {
+		_spec.SetField(freezewindow.FieldReason, field.TypeString, value)
+		_node.Reason = value
 	}
 	if nodes := _c.mutation.ApplicationsIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{

@@ -36,34 +36,6 @@ func (_u *FreezeWindowUpdate) SetUpdatedAt(v time.Time) *FreezeWindowUpdate {
 	return _u
 }
 
-// SetName sets the "name" field.
-func (_u *FreezeWindowUpdate) SetName(v string) *FreezeWindowUpdate {
-	_u.mutation.SetName(v)
-	return _u
-}
-
-// SetNillableName sets the "name" field if the given value is not nil.
-func (_u *FreezeWindowUpdate) SetNillableName(v *string) *FreezeWindowUpdate {
-	if v != nil {
-		_u.SetName(*v)
-	}
-	return _u
-}
-
-// SetReason sets the "reason" field.
-func (_u *FreezeWindowUpdate) SetReason(v string) *FreezeWindowUpdate {
-	_u.mutation.SetReason(v)
-	return _u
-}
-
-// SetNillableReason sets the "reason" field if the given value is not nil.
-func (_u *FreezeWindowUpdate) SetNillableReason(v *string) *FreezeWindowUpdate {
-	if v != nil {
-		_u.SetReason(*v)
-	}
-	return _u
-}
-
 // SetStartsAt sets the "starts_at" field.
 func (_u *FreezeWindowUpdate) SetStartsAt(v time.Time) *FreezeWindowUpdate {
 	_u.mutation.SetStartsAt(v)
@@ -88,6 +60,34 @@ func (_u *FreezeWindowUpdate) SetEndsAt(v time.Time) *FreezeWindowUpdate {
 func (_u *FreezeWindowUpdate) SetNillableEndsAt(v *time.Time) *FreezeWindowUpdate {
 	if v != nil {
 		_u.SetEndsAt(*v)
+	}
+	return _u
+}
+
+// SetName sets the "name" field.
+func (_u *FreezeWindowUpdate) SetName(v string) *FreezeWindowUpdate {
+	_u.mutation.SetName(v)
+	return _u
+}
+
+// SetNillableName sets the "name" field if the given value is not nil.
+func (_u *FreezeWindowUpdate) SetNillableName(v *string) *FreezeWindowUpdate {
+	if v != nil {
+		_u.SetName(*v)
+	}
+	return _u
+}
+
+// SetReason sets the "reason" field.
+func (_u *FreezeWindowUpdate) SetReason(v string) *FreezeWindowUpdate {
+	_u.mutation.SetReason(v)
+	return _u
+}
+
+// SetNillableReason sets the "reason" field if the given value is not nil.
+func (_u *FreezeWindowUpdate) SetNillableReason(v *string) *FreezeWindowUpdate {
+	if v != nil {
+		_u.SetReason(*v)
 	}
 	return _u
 }
@@ -211,17 +211,17 @@ func (_u *FreezeWindowUpdate) sqlSave(ctx context.Context) (_node int, err error
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(freezewindow.FieldUpdatedAt, field.TypeTime, value)
 	}
-	if value, ok := _u.mutation.Name(); ok {
-		_spec.SetField(freezewindow.FieldName, field.TypeString, value)
-	}
-	if value, ok := _u.mutation.Reason(); ok {
-		_spec.SetField(freezewindow.FieldReason, field.TypeString, value)
-	}
 	if value, ok := _u.mutation.StartsAt(); ok {
 		_spec.SetField(freezewindow.FieldStartsAt, field.TypeTime, value)
 	}
 	if value, ok := _u.mutation.EndsAt(); ok {
 		_spec.SetField(freezewindow.FieldEndsAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Name(); ok {
+		_spec.SetField(freezewindow.FieldName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Reason(); ok {
+		_spec.SetField(freezewindow.FieldReason, field.TypeString, value)
 	}
 	if _u.mutation.ApplicationsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -296,34 +296,6 @@ func (_u *FreezeWindowUpdateOne) SetUpdatedAt(v time.Time) *FreezeWindowUpdateOn
 	return _u
 }
 
-// SetName sets the "name" field.
-func (_u *FreezeWindowUpdateOne) SetName(v string) *FreezeWindowUpdateOne {
-	_u.mutation.SetName(v)
-	return _u
-}
-
-// SetNillableName sets the "name" field if the given value is not nil.
-func (_u *FreezeWindowUpdateOne) SetNillableName(v *string) *FreezeWindowUpdateOne {
-	if v != nil {
-		_u.SetName(*v)
-	}
-	return _u
-}
-
-// SetReason sets the "reason" field.
-func (_u *FreezeWindowUpdateOne) SetReason(v string) *FreezeWindowUpdateOne {
-	_u.mutation.SetReason(v)
-	return _u
-}
-
-// SetNillableReason sets the "reason" field if the given value is not nil.
-func (_u *FreezeWindowUpdateOne) SetNillableReason(v *string) *FreezeWindowUpdateOne {
-	if v != nil {
-		_u.SetReason(*v)
-	}
-	return _u
-}
-
 // SetStartsAt sets the "starts_at" field.
 func (_u *FreezeWindowUpdateOne) SetStartsAt(v time.Time) *FreezeWindowUpdateOne {
 	_u.mutation.SetStartsAt(v)
@@ -348,6 +320,34 @@ func (_u *FreezeWindowUpdateOne) SetEndsAt(v time.Time) *FreezeWindowUpdateOne {
 func (_u *FreezeWindowUpdateOne) SetNillableEndsAt(v *time.Time) *FreezeWindowUpdateOne {
 	if v != nil {
 		_u.SetEndsAt(*v)
+	}
+	return _u
+}
+
+// SetName sets the "name" field.
+func (_u *FreezeWindowUpdateOne) SetName(v string) *FreezeWindowUpdateOne {
+	_u.mutation.SetName(v)
+	return _u
+}
+
+// SetNillableName sets the "name" field if the given value is not nil.
+func (_u *FreezeWindowUpdateOne) SetNillableName(v *string) *FreezeWindowUpdateOne {
+	if v != nil {
+		_u.SetName(*v)
+	}
+	return _u
+}
+
+// SetReason sets the "reason" field.
+func (_u *FreezeWindowUpdateOne) SetReason(v string) *FreezeWindowUpdateOne {
+	_u.mutation.SetReason(v)
+	return _u
+}
+
+// SetNillableReason sets the "reason" field if the given value is not nil.
+func (_u *FreezeWindowUpdateOne) SetNillableReason(v *string) *FreezeWindowUpdateOne {
+	if v != nil {
+		_u.SetReason(*v)
 	}
 	return _u
 }
@@ -501,17 +501,17 @@ func (_u *FreezeWindowUpdateOne) sqlSave(ctx context.Context) (_node *FreezeWind
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(freezewindow.FieldUpdatedAt, field.TypeTime, value)
 	}
-	if value, ok := _u.mutation.Name(); ok {
-		_spec.SetField(freezewindow.FieldName, field.TypeString, value)
-	}
-	if value, ok := _u.mutation.Reason(); ok {
-		_spec.SetField(freezewindow.FieldReason, field.TypeString, value)
-	}
 	if value, ok := _u.mutation.StartsAt(); ok {
 		_spec.SetField(freezewindow.FieldStartsAt, field.TypeTime, value)
 	}
 	if value, ok := _u.mutation.EndsAt(); ok {
 		_spec.SetField(freezewindow.FieldEndsAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Name(); ok {
+		_spec.SetField(freezewindow.FieldName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Reason(); ok {
+		_spec.SetField(freezewindow.FieldReason, field.TypeString, value)
 	}
 	if _u.mutation.ApplicationsCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -1088,6 +1088,16 @@ func (_q *DeploymentQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				selectedFields = append(selectedFields, deployment.FieldUpdatedAt)
 				fieldSeen[deployment.FieldUpdatedAt] = struct{}{}
 			}
+		case "startsAt":
+			if _, ok := fieldSeen[deployment.FieldStartsAt]; !ok {
+				selectedFields = append(selectedFields, deployment.FieldStartsAt)
+				fieldSeen[deployment.FieldStartsAt] = struct{}{}
+			}
+		case "endsAt":
+			if _, ok := fieldSeen[deployment.FieldEndsAt]; !ok {
+				selectedFields = append(selectedFields, deployment.FieldEndsAt)
+				fieldSeen[deployment.FieldEndsAt] = struct{}{}
+			}
 		case "releaseID":
 			if _, ok := fieldSeen[deployment.FieldReleaseID]; !ok {
 				selectedFields = append(selectedFields, deployment.FieldReleaseID)
@@ -1102,16 +1112,6 @@ func (_q *DeploymentQuery) collectField(ctx context.Context, oneNode bool, opCtx
 			if _, ok := fieldSeen[deployment.FieldStatus]; !ok {
 				selectedFields = append(selectedFields, deployment.FieldStatus)
 				fieldSeen[deployment.FieldStatus] = struct{}{}
-			}
-		case "startsAt":
-			if _, ok := fieldSeen[deployment.FieldStartsAt]; !ok {
-				selectedFields = append(selectedFields, deployment.FieldStartsAt)
-				fieldSeen[deployment.FieldStartsAt] = struct{}{}
-			}
-		case "endsAt":
-			if _, ok := fieldSeen[deployment.FieldEndsAt]; !ok {
-				selectedFields = append(selectedFields, deployment.FieldEndsAt)
-				fieldSeen[deployment.FieldEndsAt] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -1510,16 +1510,6 @@ func (_q *FreezeWindowQuery) collectField(ctx context.Context, oneNode bool, opC
 				selectedFields = append(selectedFields, freezewindow.FieldUpdatedAt)
 				fieldSeen[freezewindow.FieldUpdatedAt] = struct{}{}
 			}
-		case "name":
-			if _, ok := fieldSeen[freezewindow.FieldName]; !ok {
-				selectedFields = append(selectedFields, freezewindow.FieldName)
-				fieldSeen[freezewindow.FieldName] = struct{}{}
-			}
-		case "reason":
-			if _, ok := fieldSeen[freezewindow.FieldReason]; !ok {
-				selectedFields = append(selectedFields, freezewindow.FieldReason)
-				fieldSeen[freezewindow.FieldReason] = struct{}{}
-			}
 		case "startsAt":
 			if _, ok := fieldSeen[freezewindow.FieldStartsAt]; !ok {
 				selectedFields = append(selectedFields, freezewindow.FieldStartsAt)
@@ -1529,6 +1519,16 @@ func (_q *FreezeWindowQuery) collectField(ctx context.Context, oneNode bool, opC
 			if _, ok := fieldSeen[freezewindow.FieldEndsAt]; !ok {
 				selectedFields = append(selectedFields, freezewindow.FieldEndsAt)
 				fieldSeen[freezewindow.FieldEndsAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[freezewindow.FieldName]; !ok {
+				selectedFields = append(selectedFields, freezewindow.FieldName)
+				fieldSeen[freezewindow.FieldName] = struct{}{}
+			}
+		case "reason":
+			if _, ok := fieldSeen[freezewindow.FieldReason]; !ok {
+				selectedFields = append(selectedFields, freezewindow.FieldReason)
+				fieldSeen[freezewindow.FieldReason] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -1813,6 +1813,16 @@ func (_q *ReleaseQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, release.FieldVersion)
 				fieldSeen[release.FieldVersion] = struct{}{}
 			}
+		case "startsAt":
+			if _, ok := fieldSeen[release.FieldStartsAt]; !ok {
+				selectedFields = append(selectedFields, release.FieldStartsAt)
+				fieldSeen[release.FieldStartsAt] = struct{}{}
+			}
+		case "endsAt":
+			if _, ok := fieldSeen[release.FieldEndsAt]; !ok {
+				selectedFields = append(selectedFields, release.FieldEndsAt)
+				fieldSeen[release.FieldEndsAt] = struct{}{}
+			}
 		case "name":
 			if _, ok := fieldSeen[release.FieldName]; !ok {
 				selectedFields = append(selectedFields, release.FieldName)
@@ -1832,16 +1842,6 @@ func (_q *ReleaseQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if _, ok := fieldSeen[release.FieldStages]; !ok {
 				selectedFields = append(selectedFields, release.FieldStages)
 				fieldSeen[release.FieldStages] = struct{}{}
-			}
-		case "startsAt":
-			if _, ok := fieldSeen[release.FieldStartsAt]; !ok {
-				selectedFields = append(selectedFields, release.FieldStartsAt)
-				fieldSeen[release.FieldStartsAt] = struct{}{}
-			}
-		case "endsAt":
-			if _, ok := fieldSeen[release.FieldEndsAt]; !ok {
-				selectedFields = append(selectedFields, release.FieldEndsAt)
-				fieldSeen[release.FieldEndsAt] = struct{}{}
 			}
 		case "id":
 		case "__typename":

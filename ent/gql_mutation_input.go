@@ -232,23 +232,23 @@ func (c *DependencyUpdateOne) SetInput(i UpdateDependencyInput) *DependencyUpdat
 
 // CreateDeploymentInput represents a mutation input for creating deployments.
 type CreateDeploymentInput struct {
-	Status        *deployment.Status
 	StartsAt      *time.Time
 	EndsAt        *time.Time
+	Status        *deployment.Status
 	ReleaseID     int
 	EnvironmentID int
 }
 
 // Mutate applies the CreateDeploymentInput on the DeploymentMutation builder.
 func (i *CreateDeploymentInput) Mutate(m *DeploymentMutation) {
-	if v := i.Status; v != nil {
-		m.SetStatus(*v)
-	}
 	if v := i.StartsAt; v != nil {
 		m.SetStartsAt(*v)
 	}
 	if v := i.EndsAt; v != nil {
 		m.SetEndsAt(*v)
+	}
+	if v := i.Status; v != nil {
+		m.SetStatus(*v)
 	}
 	m.SetReleaseID(i.ReleaseID)
 	m.SetEnvironmentID(i.EnvironmentID)
@@ -262,18 +262,15 @@ func (c *DeploymentCreate) SetInput(i CreateDeploymentInput) *DeploymentCreate {
 
 // UpdateDeploymentInput represents a mutation input for updating deployments.
 type UpdateDeploymentInput struct {
-	Status        *deployment.Status
 	ClearStartsAt bool
 	StartsAt      *time.Time
 	ClearEndsAt   bool
 	EndsAt        *time.Time
+	Status        *deployment.Status
 }
 
 // Mutate applies the UpdateDeploymentInput on the DeploymentMutation builder.
 func (i *UpdateDeploymentInput) Mutate(m *DeploymentMutation) {
-	if v := i.Status; v != nil {
-		m.SetStatus(*v)
-	}
 	if i.ClearStartsAt {
 		m.ClearStartsAt()
 	}
@@ -285,6 +282,9 @@ func (i *UpdateDeploymentInput) Mutate(m *DeploymentMutation) {
 	}
 	if v := i.EndsAt; v != nil {
 		m.SetEndsAt(*v)
+	}
+	if v := i.Status; v != nil {
+		m.SetStatus(*v)
 	}
 }
 
@@ -352,21 +352,21 @@ func (c *EnvironmentUpdateOne) SetInput(i UpdateEnvironmentInput) *EnvironmentUp
 
 // CreateFreezeWindowInput represents a mutation input for creating freezewindows.
 type CreateFreezeWindowInput struct {
-	Name           string
-	Reason         *string
 	StartsAt       time.Time
 	EndsAt         time.Time
+	Name           string
+	Reason         *string
 	ApplicationIDs []int
 }
 
 // Mutate applies the CreateFreezeWindowInput on the FreezeWindowMutation builder.
 func (i *CreateFreezeWindowInput) Mutate(m *FreezeWindowMutation) {
+	m.SetStartsAt(i.StartsAt)
+	m.SetEndsAt(i.EndsAt)
 	m.SetName(i.Name)
 	if v := i.Reason; v != nil {
 		m.SetReason(*v)
 	}
-	m.SetStartsAt(i.StartsAt)
-	m.SetEndsAt(i.EndsAt)
 	if v := i.ApplicationIDs; len(v) > 0 {
 		m.AddApplicationIDs(v...)
 	}
@@ -380,10 +380,10 @@ func (c *FreezeWindowCreate) SetInput(i CreateFreezeWindowInput) *FreezeWindowCr
 
 // UpdateFreezeWindowInput represents a mutation input for updating freezewindows.
 type UpdateFreezeWindowInput struct {
-	Name                 *string
-	Reason               *string
 	StartsAt             *time.Time
 	EndsAt               *time.Time
+	Name                 *string
+	Reason               *string
 	ClearApplications    bool
 	AddApplicationIDs    []int
 	RemoveApplicationIDs []int
@@ -391,17 +391,17 @@ type UpdateFreezeWindowInput struct {
 
 // Mutate applies the UpdateFreezeWindowInput on the FreezeWindowMutation builder.
 func (i *UpdateFreezeWindowInput) Mutate(m *FreezeWindowMutation) {
-	if v := i.Name; v != nil {
-		m.SetName(*v)
-	}
-	if v := i.Reason; v != nil {
-		m.SetReason(*v)
-	}
 	if v := i.StartsAt; v != nil {
 		m.SetStartsAt(*v)
 	}
 	if v := i.EndsAt; v != nil {
 		m.SetEndsAt(*v)
+	}
+	if v := i.Name; v != nil {
+		m.SetName(*v)
+	}
+	if v := i.Reason; v != nil {
+		m.SetReason(*v)
 	}
 	if i.ClearApplications {
 		m.ClearApplications()
@@ -428,28 +428,28 @@ func (c *FreezeWindowUpdateOne) SetInput(i UpdateFreezeWindowInput) *FreezeWindo
 
 // CreateReleaseInput represents a mutation input for creating releases.
 type CreateReleaseInput struct {
+	StartsAt    *time.Time
+	EndsAt      *time.Time
 	Name        string
 	Description *string
 	Stages      []lifecycle.Stage
-	StartsAt    *time.Time
-	EndsAt      *time.Time
 	ChangeIDs   []int
 }
 
 // Mutate applies the CreateReleaseInput on the ReleaseMutation builder.
 func (i *CreateReleaseInput) Mutate(m *ReleaseMutation) {
+	if v := i.StartsAt; v != nil {
+		m.SetStartsAt(*v)
+	}
+	if v := i.EndsAt; v != nil {
+		m.SetEndsAt(*v)
+	}
 	m.SetName(i.Name)
 	if v := i.Description; v != nil {
 		m.SetDescription(*v)
 	}
 	if v := i.Stages; v != nil {
 		m.SetStages(v)
-	}
-	if v := i.StartsAt; v != nil {
-		m.SetStartsAt(*v)
-	}
-	if v := i.EndsAt; v != nil {
-		m.SetEndsAt(*v)
 	}
 	if v := i.ChangeIDs; len(v) > 0 {
 		m.AddChangeIDs(v...)
@@ -464,14 +464,14 @@ func (c *ReleaseCreate) SetInput(i CreateReleaseInput) *ReleaseCreate {
 
 // UpdateReleaseInput represents a mutation input for updating releases.
 type UpdateReleaseInput struct {
-	Name            *string
-	Description     *string
-	Stages          []lifecycle.Stage
-	AppendStages    []lifecycle.Stage
 	ClearStartsAt   bool
 	StartsAt        *time.Time
 	ClearEndsAt     bool
 	EndsAt          *time.Time
+	Name            *string
+	Description     *string
+	Stages          []lifecycle.Stage
+	AppendStages    []lifecycle.Stage
 	ClearChanges    bool
 	AddChangeIDs    []int
 	RemoveChangeIDs []int
@@ -479,18 +479,6 @@ type UpdateReleaseInput struct {
 
 // Mutate applies the UpdateReleaseInput on the ReleaseMutation builder.
 func (i *UpdateReleaseInput) Mutate(m *ReleaseMutation) {
-	if v := i.Name; v != nil {
-		m.SetName(*v)
-	}
-	if v := i.Description; v != nil {
-		m.SetDescription(*v)
-	}
-	if v := i.Stages; v != nil {
-		m.SetStages(v)
-	}
-	if i.AppendStages != nil {
-		m.AppendStages(i.Stages)
-	}
 	if i.ClearStartsAt {
 		m.ClearStartsAt()
 	}
@@ -502,6 +490,18 @@ func (i *UpdateReleaseInput) Mutate(m *ReleaseMutation) {
 	}
 	if v := i.EndsAt; v != nil {
 		m.SetEndsAt(*v)
+	}
+	if v := i.Name; v != nil {
+		m.SetName(*v)
+	}
+	if v := i.Description; v != nil {
+		m.SetDescription(*v)
+	}
+	if v := i.Stages; v != nil {
+		m.SetStages(v)
+	}
+	if i.AppendStages != nil {
+		m.AppendStages(i.Stages)
 	}
 	if i.ClearChanges {
 		m.ClearChanges()

@@ -1796,20 +1796,6 @@ var (
 			}
 		},
 	}
-	// DeploymentOrderFieldStatus orders Deployment by status.
-	DeploymentOrderFieldStatus = &DeploymentOrderField{
-		Value: func(_m *Deployment) (ent.Value, error) {
-			return _m.Status, nil
-		},
-		column: deployment.FieldStatus,
-		toTerm: deployment.ByStatus,
-		toCursor: func(_m *Deployment) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.Status,
-			}
-		},
-	}
 	// DeploymentOrderFieldStartsAt orders Deployment by starts_at.
 	DeploymentOrderFieldStartsAt = &DeploymentOrderField{
 		Value: func(_m *Deployment) (ent.Value, error) {
@@ -1838,6 +1824,20 @@ var (
 			}
 		},
 	}
+	// DeploymentOrderFieldStatus orders Deployment by status.
+	DeploymentOrderFieldStatus = &DeploymentOrderField{
+		Value: func(_m *Deployment) (ent.Value, error) {
+			return _m.Status, nil
+		},
+		column: deployment.FieldStatus,
+		toTerm: deployment.ByStatus,
+		toCursor: func(_m *Deployment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Status,
+			}
+		},
+	}
 )
 
 // String implement fmt.Stringer interface.
@@ -1848,12 +1848,12 @@ func (f DeploymentOrderField) String() string {
 		str = "CREATED_AT"
 	case DeploymentOrderFieldUpdatedAt.column:
 		str = "UPDATED_AT"
-	case DeploymentOrderFieldStatus.column:
-		str = "STATUS"
 	case DeploymentOrderFieldStartsAt.column:
 		str = "STARTS_AT"
 	case DeploymentOrderFieldEndsAt.column:
 		str = "ENDS_AT"
+	case DeploymentOrderFieldStatus.column:
+		str = "STATUS"
 	}
 	return str
 }
@@ -1874,12 +1874,12 @@ func (f *DeploymentOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *DeploymentOrderFieldCreatedAt
 	case "UPDATED_AT":
 		*f = *DeploymentOrderFieldUpdatedAt
-	case "STATUS":
-		*f = *DeploymentOrderFieldStatus
 	case "STARTS_AT":
 		*f = *DeploymentOrderFieldStartsAt
 	case "ENDS_AT":
 		*f = *DeploymentOrderFieldEndsAt
+	case "STATUS":
+		*f = *DeploymentOrderFieldStatus
 	default:
 		return fmt.Errorf("%s is not a valid DeploymentOrderField", str)
 	}
@@ -2568,20 +2568,6 @@ var (
 			}
 		},
 	}
-	// FreezeWindowOrderFieldName orders FreezeWindow by name.
-	FreezeWindowOrderFieldName = &FreezeWindowOrderField{
-		Value: func(_m *FreezeWindow) (ent.Value, error) {
-			return _m.Name, nil
-		},
-		column: freezewindow.FieldName,
-		toTerm: freezewindow.ByName,
-		toCursor: func(_m *FreezeWindow) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.Name,
-			}
-		},
-	}
 	// FreezeWindowOrderFieldStartsAt orders FreezeWindow by starts_at.
 	FreezeWindowOrderFieldStartsAt = &FreezeWindowOrderField{
 		Value: func(_m *FreezeWindow) (ent.Value, error) {
@@ -2610,6 +2596,20 @@ var (
 			}
 		},
 	}
+	// FreezeWindowOrderFieldName orders FreezeWindow by name.
+	FreezeWindowOrderFieldName = &FreezeWindowOrderField{
+		Value: func(_m *FreezeWindow) (ent.Value, error) {
+			return _m.Name, nil
+		},
+		column: freezewindow.FieldName,
+		toTerm: freezewindow.ByName,
+		toCursor: func(_m *FreezeWindow) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Name,
+			}
+		},
+	}
 )
 
 // String implement fmt.Stringer interface.
@@ -2620,12 +2620,12 @@ func (f FreezeWindowOrderField) String() string {
 		str = "CREATED_AT"
 	case FreezeWindowOrderFieldUpdatedAt.column:
 		str = "UPDATED_AT"
-	case FreezeWindowOrderFieldName.column:
-		str = "NAME"
 	case FreezeWindowOrderFieldStartsAt.column:
 		str = "STARTS_AT"
 	case FreezeWindowOrderFieldEndsAt.column:
 		str = "ENDS_AT"
+	case FreezeWindowOrderFieldName.column:
+		str = "NAME"
 	}
 	return str
 }
@@ -2646,12 +2646,12 @@ func (f *FreezeWindowOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *FreezeWindowOrderFieldCreatedAt
 	case "UPDATED_AT":
 		*f = *FreezeWindowOrderFieldUpdatedAt
-	case "NAME":
-		*f = *FreezeWindowOrderFieldName
 	case "STARTS_AT":
 		*f = *FreezeWindowOrderFieldStartsAt
 	case "ENDS_AT":
 		*f = *FreezeWindowOrderFieldEndsAt
+	case "NAME":
+		*f = *FreezeWindowOrderFieldName
 	default:
 		return fmt.Errorf("%s is not a valid FreezeWindowOrderField", str)
 	}
@@ -2972,34 +2972,6 @@ var (
 			}
 		},
 	}
-	// ReleaseOrderFieldName orders Release by name.
-	ReleaseOrderFieldName = &ReleaseOrderField{
-		Value: func(_m *Release) (ent.Value, error) {
-			return _m.Name, nil
-		},
-		column: release.FieldName,
-		toTerm: release.ByName,
-		toCursor: func(_m *Release) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.Name,
-			}
-		},
-	}
-	// ReleaseOrderFieldStatus orders Release by status.
-	ReleaseOrderFieldStatus = &ReleaseOrderField{
-		Value: func(_m *Release) (ent.Value, error) {
-			return _m.Status, nil
-		},
-		column: release.FieldStatus,
-		toTerm: release.ByStatus,
-		toCursor: func(_m *Release) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.Status,
-			}
-		},
-	}
 	// ReleaseOrderFieldStartsAt orders Release by starts_at.
 	ReleaseOrderFieldStartsAt = &ReleaseOrderField{
 		Value: func(_m *Release) (ent.Value, error) {
@@ -3028,6 +3000,34 @@ var (
 			}
 		},
 	}
+	// ReleaseOrderFieldName orders Release by name.
+	ReleaseOrderFieldName = &ReleaseOrderField{
+		Value: func(_m *Release) (ent.Value, error) {
+			return _m.Name, nil
+		},
+		column: release.FieldName,
+		toTerm: release.ByName,
+		toCursor: func(_m *Release) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Name,
+			}
+		},
+	}
+	// ReleaseOrderFieldStatus orders Release by status.
+	ReleaseOrderFieldStatus = &ReleaseOrderField{
+		Value: func(_m *Release) (ent.Value, error) {
+			return _m.Status, nil
+		},
+		column: release.FieldStatus,
+		toTerm: release.ByStatus,
+		toCursor: func(_m *Release) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Status,
+			}
+		},
+	}
 )
 
 // String implement fmt.Stringer interface.
@@ -3038,14 +3038,14 @@ func (f ReleaseOrderField) String() string {
 		str = "CREATED_AT"
 	case ReleaseOrderFieldUpdatedAt.column:
 		str = "UPDATED_AT"
-	case ReleaseOrderFieldName.column:
-		str = "NAME"
-	case ReleaseOrderFieldStatus.column:
-		str = "STATUS"
 	case ReleaseOrderFieldStartsAt.column:
 		str = "STARTS_AT"
 	case ReleaseOrderFieldEndsAt.column:
 		str = "ENDS_AT"
+	case ReleaseOrderFieldName.column:
+		str = "NAME"
+	case ReleaseOrderFieldStatus.column:
+		str = "STATUS"
 	}
 	return str
 }
@@ -3066,14 +3066,14 @@ func (f *ReleaseOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *ReleaseOrderFieldCreatedAt
 	case "UPDATED_AT":
 		*f = *ReleaseOrderFieldUpdatedAt
-	case "NAME":
-		*f = *ReleaseOrderFieldName
-	case "STATUS":
-		*f = *ReleaseOrderFieldStatus
 	case "STARTS_AT":
 		*f = *ReleaseOrderFieldStartsAt
 	case "ENDS_AT":
 		*f = *ReleaseOrderFieldEndsAt
+	case "NAME":
+		*f = *ReleaseOrderFieldName
+	case "STATUS":
+		*f = *ReleaseOrderFieldStatus
 	default:
 		return fmt.Errorf("%s is not a valid ReleaseOrderField", str)
 	}

@@ -1776,24 +1776,6 @@ type DeploymentWhereInput struct {
 	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
 	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
 
-	// "release_id" field predicates.
-	ReleaseID      *int  `json:"releaseID,omitempty"`
-	ReleaseIDNEQ   *int  `json:"releaseIDNEQ,omitempty"`
-	ReleaseIDIn    []int `json:"releaseIDIn,omitempty"`
-	ReleaseIDNotIn []int `json:"releaseIDNotIn,omitempty"`
-
-	// "environment_id" field predicates.
-	EnvironmentID      *int  `json:"environmentID,omitempty"`
-	EnvironmentIDNEQ   *int  `json:"environmentIDNEQ,omitempty"`
-	EnvironmentIDIn    []int `json:"environmentIDIn,omitempty"`
-	EnvironmentIDNotIn []int `json:"environmentIDNotIn,omitempty"`
-
-	// "status" field predicates.
-	Status      *deployment.Status  `json:"status,omitempty"`
-	StatusNEQ   *deployment.Status  `json:"statusNEQ,omitempty"`
-	StatusIn    []deployment.Status `json:"statusIn,omitempty"`
-	StatusNotIn []deployment.Status `json:"statusNotIn,omitempty"`
-
 	// "starts_at" field predicates.
 	StartsAt       *time.Time  `json:"startsAt,omitempty"`
 	StartsAtNEQ    *time.Time  `json:"startsAtNEQ,omitempty"`
@@ -1817,6 +1799,24 @@ type DeploymentWhereInput struct {
 	EndsAtLTE    *time.Time  `json:"endsAtLTE,omitempty"`
 	EndsAtIsNil  bool        `json:"endsAtIsNil,omitempty"`
 	EndsAtNotNil bool        `json:"endsAtNotNil,omitempty"`
+
+	// "release_id" field predicates.
+	ReleaseID      *int  `json:"releaseID,omitempty"`
+	ReleaseIDNEQ   *int  `json:"releaseIDNEQ,omitempty"`
+	ReleaseIDIn    []int `json:"releaseIDIn,omitempty"`
+	ReleaseIDNotIn []int `json:"releaseIDNotIn,omitempty"`
+
+	// "environment_id" field predicates.
+	EnvironmentID      *int  `json:"environmentID,omitempty"`
+	EnvironmentIDNEQ   *int  `json:"environmentIDNEQ,omitempty"`
+	EnvironmentIDIn    []int `json:"environmentIDIn,omitempty"`
+	EnvironmentIDNotIn []int `json:"environmentIDNotIn,omitempty"`
+
+	// "status" field predicates.
+	Status      *deployment.Status  `json:"status,omitempty"`
+	StatusNEQ   *deployment.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []deployment.Status `json:"statusIn,omitempty"`
+	StatusNotIn []deployment.Status `json:"statusNotIn,omitempty"`
 
 	// "release" edge predicates.
 	HasRelease     *bool                `json:"hasRelease,omitempty"`
@@ -1970,42 +1970,6 @@ func (i *DeploymentWhereInput) P() (predicate.Deployment, error) {
 	if i.UpdatedAtLTE != nil {
 		predicates = append(predicates, deployment.UpdatedAtLTE(*i.UpdatedAtLTE))
 	}
-	if i.ReleaseID != nil {
-		predicates = append(predicates, deployment.ReleaseIDEQ(*i.ReleaseID))
-	}
-	if i.ReleaseIDNEQ != nil {
-		predicates = append(predicates, deployment.ReleaseIDNEQ(*i.ReleaseIDNEQ))
-	}
-	if len(i.ReleaseIDIn) > 0 {
-		predicates = append(predicates, deployment.ReleaseIDIn(i.ReleaseIDIn...))
-	}
-	if len(i.ReleaseIDNotIn) > 0 {
-		predicates = append(predicates, deployment.ReleaseIDNotIn(i.ReleaseIDNotIn...))
-	}
-	if i.EnvironmentID != nil {
-		predicates = append(predicates, deployment.EnvironmentIDEQ(*i.EnvironmentID))
-	}
-	if i.EnvironmentIDNEQ != nil {
-		predicates = append(predicates, deployment.EnvironmentIDNEQ(*i.EnvironmentIDNEQ))
-	}
-	if len(i.EnvironmentIDIn) > 0 {
-		predicates = append(predicates, deployment.EnvironmentIDIn(i.EnvironmentIDIn...))
-	}
-	if len(i.EnvironmentIDNotIn) > 0 {
-		predicates = append(predicates, deployment.EnvironmentIDNotIn(i.EnvironmentIDNotIn...))
-	}
-	if i.Status != nil {
-		predicates = append(predicates, deployment.StatusEQ(*i.Status))
-	}
-	if i.StatusNEQ != nil {
-		predicates = append(predicates, deployment.StatusNEQ(*i.StatusNEQ))
-	}
-	if len(i.StatusIn) > 0 {
-		predicates = append(predicates, deployment.StatusIn(i.StatusIn...))
-	}
-	if len(i.StatusNotIn) > 0 {
-		predicates = append(predicates, deployment.StatusNotIn(i.StatusNotIn...))
-	}
 	if i.StartsAt != nil {
 		predicates = append(predicates, deployment.StartsAtEQ(*i.StartsAt))
 	}
@@ -2065,6 +2029,42 @@ func (i *DeploymentWhereInput) P() (predicate.Deployment, error) {
 	}
 	if i.EndsAtNotNil {
 		predicates = append(predicates, deployment.EndsAtNotNil())
+	}
+	if i.ReleaseID != nil {
+		predicates = append(predicates, deployment.ReleaseIDEQ(*i.ReleaseID))
+	}
+	if i.ReleaseIDNEQ != nil {
+		predicates = append(predicates, deployment.ReleaseIDNEQ(*i.ReleaseIDNEQ))
+	}
+	if len(i.ReleaseIDIn) > 0 {
+		predicates = append(predicates, deployment.ReleaseIDIn(i.ReleaseIDIn...))
+	}
+	if len(i.ReleaseIDNotIn) > 0 {
+		predicates = append(predicates, deployment.ReleaseIDNotIn(i.ReleaseIDNotIn...))
+	}
+	if i.EnvironmentID != nil {
+		predicates = append(predicates, deployment.EnvironmentIDEQ(*i.EnvironmentID))
+	}
+	if i.EnvironmentIDNEQ != nil {
+		predicates = append(predicates, deployment.EnvironmentIDNEQ(*i.EnvironmentIDNEQ))
+	}
+	if len(i.EnvironmentIDIn) > 0 {
+		predicates = append(predicates, deployment.EnvironmentIDIn(i.EnvironmentIDIn...))
+	}
+	if len(i.EnvironmentIDNotIn) > 0 {
+		predicates = append(predicates, deployment.EnvironmentIDNotIn(i.EnvironmentIDNotIn...))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, deployment.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, deployment.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, deployment.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, deployment.StatusNotIn(i.StatusNotIn...))
 	}
 
 	if i.HasRelease != nil {
@@ -2490,6 +2490,26 @@ type FreezeWindowWhereInput struct {
 	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
 	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
 
+	// "starts_at" field predicates.
+	StartsAt      *time.Time  `json:"startsAt,omitempty"`
+	StartsAtNEQ   *time.Time  `json:"startsAtNEQ,omitempty"`
+	StartsAtIn    []time.Time `json:"startsAtIn,omitempty"`
+	StartsAtNotIn []time.Time `json:"startsAtNotIn,omitempty"`
+	StartsAtGT    *time.Time  `json:"startsAtGT,omitempty"`
+	StartsAtGTE   *time.Time  `json:"startsAtGTE,omitempty"`
+	StartsAtLT    *time.Time  `json:"startsAtLT,omitempty"`
+	StartsAtLTE   *time.Time  `json:"startsAtLTE,omitempty"`
+
+	// "ends_at" field predicates.
+	EndsAt      *time.Time  `json:"endsAt,omitempty"`
+	EndsAtNEQ   *time.Time  `json:"endsAtNEQ,omitempty"`
+	EndsAtIn    []time.Time `json:"endsAtIn,omitempty"`
+	EndsAtNotIn []time.Time `json:"endsAtNotIn,omitempty"`
+	EndsAtGT    *time.Time  `json:"endsAtGT,omitempty"`
+	EndsAtGTE   *time.Time  `json:"endsAtGTE,omitempty"`
+	EndsAtLT    *time.Time  `json:"endsAtLT,omitempty"`
+	EndsAtLTE   *time.Time  `json:"endsAtLTE,omitempty"`
+
 	// "name" field predicates.
 	Name             *string  `json:"name,omitempty"`
 	NameNEQ          *string  `json:"nameNEQ,omitempty"`
@@ -2519,26 +2539,6 @@ type FreezeWindowWhereInput struct {
 	ReasonHasSuffix    *string  `json:"reasonHasSuffix,omitempty"`
 	ReasonEqualFold    *string  `json:"reasonEqualFold,omitempty"`
 	ReasonContainsFold *string  `json:"reasonContainsFold,omitempty"`
-
-	// "starts_at" field predicates.
-	StartsAt      *time.Time  `json:"startsAt,omitempty"`
-	StartsAtNEQ   *time.Time  `json:"startsAtNEQ,omitempty"`
-	StartsAtIn    []time.Time `json:"startsAtIn,omitempty"`
-	StartsAtNotIn []time.Time `json:"startsAtNotIn,omitempty"`
-	StartsAtGT    *time.Time  `json:"startsAtGT,omitempty"`
-	StartsAtGTE   *time.Time  `json:"startsAtGTE,omitempty"`
-	StartsAtLT    *time.Time  `json:"startsAtLT,omitempty"`
-	StartsAtLTE   *time.Time  `json:"startsAtLTE,omitempty"`
-
-	// "ends_at" field predicates.
-	EndsAt      *time.Time  `json:"endsAt,omitempty"`
-	EndsAtNEQ   *time.Time  `json:"endsAtNEQ,omitempty"`
-	EndsAtIn    []time.Time `json:"endsAtIn,omitempty"`
-	EndsAtNotIn []time.Time `json:"endsAtNotIn,omitempty"`
-	EndsAtGT    *time.Time  `json:"endsAtGT,omitempty"`
-	EndsAtGTE   *time.Time  `json:"endsAtGTE,omitempty"`
-	EndsAtLT    *time.Time  `json:"endsAtLT,omitempty"`
-	EndsAtLTE   *time.Time  `json:"endsAtLTE,omitempty"`
 
 	// "applications" edge predicates.
 	HasApplications     *bool                    `json:"hasApplications,omitempty"`
@@ -2688,6 +2688,54 @@ func (i *FreezeWindowWhereInput) P() (predicate.FreezeWindow, error) {
 	if i.UpdatedAtLTE != nil {
 		predicates = append(predicates, freezewindow.UpdatedAtLTE(*i.UpdatedAtLTE))
 	}
+	if i.StartsAt != nil {
+		predicates = append(predicates, freezewindow.StartsAtEQ(*i.StartsAt))
+	}
+	if i.StartsAtNEQ != nil {
+		predicates = append(predicates, freezewindow.StartsAtNEQ(*i.StartsAtNEQ))
+	}
+	if len(i.StartsAtIn) > 0 {
+		predicates = append(predicates, freezewindow.StartsAtIn(i.StartsAtIn...))
+	}
+	if len(i.StartsAtNotIn) > 0 {
+		predicates = append(predicates, freezewindow.StartsAtNotIn(i.StartsAtNotIn...))
+	}
+	if i.StartsAtGT != nil {
+		predicates = append(predicates, freezewindow.StartsAtGT(*i.StartsAtGT))
+	}
+	if i.StartsAtGTE != nil {
+		predicates = append(predicates, freezewindow.StartsAtGTE(*i.StartsAtGTE))
+	}
+	if i.StartsAtLT != nil {
+		predicates = append(predicates, freezewindow.StartsAtLT(*i.StartsAtLT))
+	}
+	if i.StartsAtLTE != nil {
+		predicates = append(predicates, freezewindow.StartsAtLTE(*i.StartsAtLTE))
+	}
+	if i.EndsAt != nil {
+		predicates = append(predicates, freezewindow.EndsAtEQ(*i.EndsAt))
+	}
+	if i.EndsAtNEQ != nil {
+		predicates = append(predicates, freezewindow.EndsAtNEQ(*i.EndsAtNEQ))
+	}
+	if len(i.EndsAtIn) > 0 {
+		predicates = append(predicates, freezewindow.EndsAtIn(i.EndsAtIn...))
+	}
+	if len(i.EndsAtNotIn) > 0 {
+		predicates = append(predicates, freezewindow.EndsAtNotIn(i.EndsAtNotIn...))
+	}
+	if i.EndsAtGT != nil {
+		predicates = append(predicates, freezewindow.EndsAtGT(*i.EndsAtGT))
+	}
+	if i.EndsAtGTE != nil {
+		predicates = append(predicates, freezewindow.EndsAtGTE(*i.EndsAtGTE))
+	}
+	if i.EndsAtLT != nil {
+		predicates = append(predicates, freezewindow.EndsAtLT(*i.EndsAtLT))
+	}
+	if i.EndsAtLTE != nil {
+		predicates = append(predicates, freezewindow.EndsAtLTE(*i.EndsAtLTE))
+	}
 	if i.Name != nil {
 		predicates = append(predicates, freezewindow.NameEQ(*i.Name))
 	}
@@ -2766,54 +2814,6 @@ func (i *FreezeWindowWhereInput) P() (predicate.FreezeWindow, error) {
 	if i.ReasonContainsFold != nil {
 		predicates = append(predicates, freezewindow.ReasonContainsFold(*i.ReasonContainsFold))
 	}
-	if i.StartsAt != nil {
-		predicates = append(predicates, freezewindow.StartsAtEQ(*i.StartsAt))
-	}
-	if i.StartsAtNEQ != nil {
-		predicates = append(predicates, freezewindow.StartsAtNEQ(*i.StartsAtNEQ))
-	}
-	if len(i.StartsAtIn) > 0 {
-		predicates = append(predicates, freezewindow.StartsAtIn(i.StartsAtIn...))
-	}
-	if len(i.StartsAtNotIn) > 0 {
-		predicates = append(predicates, freezewindow.StartsAtNotIn(i.StartsAtNotIn...))
-	}
-	if i.StartsAtGT != nil {
-		predicates = append(predicates, freezewindow.StartsAtGT(*i.StartsAtGT))
-	}
-	if i.StartsAtGTE != nil {
-		predicates = append(predicates, freezewindow.StartsAtGTE(*i.StartsAtGTE))
-	}
-	if i.StartsAtLT != nil {
-		predicates = append(predicates, freezewindow.StartsAtLT(*i.StartsAtLT))
-	}
-	if i.StartsAtLTE != nil {
-		predicates = append(predicates, freezewindow.StartsAtLTE(*i.StartsAtLTE))
-	}
-	if i.EndsAt != nil {
-		predicates = append(predicates, freezewindow.EndsAtEQ(*i.EndsAt))
-	}
-	if i.EndsAtNEQ != nil {
-		predicates = append(predicates, freezewindow.EndsAtNEQ(*i.EndsAtNEQ))
-	}
-	if len(i.EndsAtIn) > 0 {
-		predicates = append(predicates, freezewindow.EndsAtIn(i.EndsAtIn...))
-	}
-	if len(i.EndsAtNotIn) > 0 {
-		predicates = append(predicates, freezewindow.EndsAtNotIn(i.EndsAtNotIn...))
-	}
-	if i.EndsAtGT != nil {
-		predicates = append(predicates, freezewindow.EndsAtGT(*i.EndsAtGT))
-	}
-	if i.EndsAtGTE != nil {
-		predicates = append(predicates, freezewindow.EndsAtGTE(*i.EndsAtGTE))
-	}
-	if i.EndsAtLT != nil {
-		predicates = append(predicates, freezewindow.EndsAtLT(*i.EndsAtLT))
-	}
-	if i.EndsAtLTE != nil {
-		predicates = append(predicates, freezewindow.EndsAtLTE(*i.EndsAtLTE))
-	}
 
 	if i.HasApplications != nil {
 		p := freezewindow.HasApplications()
@@ -2890,6 +2890,30 @@ type ReleaseWhereInput struct {
 	VersionLT    *int  `json:"versionLT,omitempty"`
 	VersionLTE   *int  `json:"versionLTE,omitempty"`
 
+	// "starts_at" field predicates.
+	StartsAt       *time.Time  `json:"startsAt,omitempty"`
+	StartsAtNEQ    *time.Time  `json:"startsAtNEQ,omitempty"`
+	StartsAtIn     []time.Time `json:"startsAtIn,omitempty"`
+	StartsAtNotIn  []time.Time `json:"startsAtNotIn,omitempty"`
+	StartsAtGT     *time.Time  `json:"startsAtGT,omitempty"`
+	StartsAtGTE    *time.Time  `json:"startsAtGTE,omitempty"`
+	StartsAtLT     *time.Time  `json:"startsAtLT,omitempty"`
+	StartsAtLTE    *time.Time  `json:"startsAtLTE,omitempty"`
+	StartsAtIsNil  bool        `json:"startsAtIsNil,omitempty"`
+	StartsAtNotNil bool        `json:"startsAtNotNil,omitempty"`
+
+	// "ends_at" field predicates.
+	EndsAt       *time.Time  `json:"endsAt,omitempty"`
+	EndsAtNEQ    *time.Time  `json:"endsAtNEQ,omitempty"`
+	EndsAtIn     []time.Time `json:"endsAtIn,omitempty"`
+	EndsAtNotIn  []time.Time `json:"endsAtNotIn,omitempty"`
+	EndsAtGT     *time.Time  `json:"endsAtGT,omitempty"`
+	EndsAtGTE    *time.Time  `json:"endsAtGTE,omitempty"`
+	EndsAtLT     *time.Time  `json:"endsAtLT,omitempty"`
+	EndsAtLTE    *time.Time  `json:"endsAtLTE,omitempty"`
+	EndsAtIsNil  bool        `json:"endsAtIsNil,omitempty"`
+	EndsAtNotNil bool        `json:"endsAtNotNil,omitempty"`
+
 	// "name" field predicates.
 	Name             *string  `json:"name,omitempty"`
 	NameNEQ          *string  `json:"nameNEQ,omitempty"`
@@ -2921,34 +2945,10 @@ type ReleaseWhereInput struct {
 	DescriptionContainsFold *string  `json:"descriptionContainsFold,omitempty"`
 
 	// "status" field predicates.
-	Status      *release.Status  `json:"status,omitempty"`
-	StatusNEQ   *release.Status  `json:"statusNEQ,omitempty"`
-	StatusIn    []release.Status `json:"statusIn,omitempty"`
-	StatusNotIn []release.Status `json:"statusNotIn,omitempty"`
-
-	// "starts_at" field predicates.
-	StartsAt       *time.Time  `json:"startsAt,omitempty"`
-	StartsAtNEQ    *time.Time  `json:"startsAtNEQ,omitempty"`
-	StartsAtIn     []time.Time `json:"startsAtIn,omitempty"`
-	StartsAtNotIn  []time.Time `json:"startsAtNotIn,omitempty"`
-	StartsAtGT     *time.Time  `json:"startsAtGT,omitempty"`
-	StartsAtGTE    *time.Time  `json:"startsAtGTE,omitempty"`
-	StartsAtLT     *time.Time  `json:"startsAtLT,omitempty"`
-	StartsAtLTE    *time.Time  `json:"startsAtLTE,omitempty"`
-	StartsAtIsNil  bool        `json:"startsAtIsNil,omitempty"`
-	StartsAtNotNil bool        `json:"startsAtNotNil,omitempty"`
-
-	// "ends_at" field predicates.
-	EndsAt       *time.Time  `json:"endsAt,omitempty"`
-	EndsAtNEQ    *time.Time  `json:"endsAtNEQ,omitempty"`
-	EndsAtIn     []time.Time `json:"endsAtIn,omitempty"`
-	EndsAtNotIn  []time.Time `json:"endsAtNotIn,omitempty"`
-	EndsAtGT     *time.Time  `json:"endsAtGT,omitempty"`
-	EndsAtGTE    *time.Time  `json:"endsAtGTE,omitempty"`
-	EndsAtLT     *time.Time  `json:"endsAtLT,omitempty"`
-	EndsAtLTE    *time.Time  `json:"endsAtLTE,omitempty"`
-	EndsAtIsNil  bool        `json:"endsAtIsNil,omitempty"`
-	EndsAtNotNil bool        `json:"endsAtNotNil,omitempty"`
+	Status      *lifecycle.Status  `json:"status,omitempty"`
+	StatusNEQ   *lifecycle.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []lifecycle.Status `json:"statusIn,omitempty"`
+	StatusNotIn []lifecycle.Status `json:"statusNotIn,omitempty"`
 
 	// "changes" edge predicates.
 	HasChanges     *bool               `json:"hasChanges,omitempty"`
@@ -3126,6 +3126,66 @@ func (i *ReleaseWhereInput) P() (predicate.Release, error) {
 	if i.VersionLTE != nil {
 		predicates = append(predicates, release.VersionLTE(*i.VersionLTE))
 	}
+	if i.StartsAt != nil {
+		predicates = append(predicates, release.StartsAtEQ(*i.StartsAt))
+	}
+	if i.StartsAtNEQ != nil {
+		predicates = append(predicates, release.StartsAtNEQ(*i.StartsAtNEQ))
+	}
+	if len(i.StartsAtIn) > 0 {
+		predicates = append(predicates, release.StartsAtIn(i.StartsAtIn...))
+	}
+	if len(i.StartsAtNotIn) > 0 {
+		predicates = append(predicates, release.StartsAtNotIn(i.StartsAtNotIn...))
+	}
+	if i.StartsAtGT != nil {
+		predicates = append(predicates, release.StartsAtGT(*i.StartsAtGT))
+	}
+	if i.StartsAtGTE != nil {
+		predicates = append(predicates, release.StartsAtGTE(*i.StartsAtGTE))
+	}
+	if i.StartsAtLT != nil {
+		predicates = append(predicates, release.StartsAtLT(*i.StartsAtLT))
+	}
+	if i.StartsAtLTE != nil {
+		predicates = append(predicates, release.StartsAtLTE(*i.StartsAtLTE))
+	}
+	if i.StartsAtIsNil {
+		predicates = append(predicates, release.StartsAtIsNil())
+	}
+	if i.StartsAtNotNil {
+		predicates = append(predicates, release.StartsAtNotNil())
+	}
+	if i.EndsAt != nil {
+		predicates = append(predicates, release.EndsAtEQ(*i.EndsAt))
+	}
+	if i.EndsAtNEQ != nil {
+		predicates = append(predicates, release.EndsAtNEQ(*i.EndsAtNEQ))
+	}
+	if len(i.EndsAtIn) > 0 {
+		predicates = append(predicates, release.EndsAtIn(i.EndsAtIn...))
+	}
+	if len(i.EndsAtNotIn) > 0 {
+		predicates = append(predicates, release.EndsAtNotIn(i.EndsAtNotIn...))
+	}
+	if i.EndsAtGT != nil {
+		predicates = append(predicates, release.EndsAtGT(*i.EndsAtGT))
+	}
+	if i.EndsAtGTE != nil {
+		predicates = append(predicates, release.EndsAtGTE(*i.EndsAtGTE))
+	}
+	if i.EndsAtLT != nil {
+		predicates = append(predicates, release.EndsAtLT(*i.EndsAtLT))
+	}
+	if i.EndsAtLTE != nil {
+		predicates = append(predicates, release.EndsAtLTE(*i.EndsAtLTE))
+	}
+	if i.EndsAtIsNil {
+		predicates = append(predicates, release.EndsAtIsNil())
+	}
+	if i.EndsAtNotNil {
+		predicates = append(predicates, release.EndsAtNotNil())
+	}
 	if i.Name != nil {
 		predicates = append(predicates, release.NameEQ(*i.Name))
 	}
@@ -3215,66 +3275,6 @@ func (i *ReleaseWhereInput) P() (predicate.Release, error) {
 	}
 	if len(i.StatusNotIn) > 0 {
 		predicates = append(predicates, release.StatusNotIn(i.StatusNotIn...))
-	}
-	if i.StartsAt != nil {
-		predicates = append(predicates, release.StartsAtEQ(*i.StartsAt))
-	}
-	if i.StartsAtNEQ != nil {
-		predicates = append(predicates, release.StartsAtNEQ(*i.StartsAtNEQ))
-	}
-	if len(i.StartsAtIn) > 0 {
-		predicates = append(predicates, release.StartsAtIn(i.StartsAtIn...))
-	}
-	if len(i.StartsAtNotIn) > 0 {
-		predicates = append(predicates, release.StartsAtNotIn(i.StartsAtNotIn...))
-	}
-	if i.StartsAtGT != nil {
-		predicates = append(predicates, release.StartsAtGT(*i.StartsAtGT))
-	}
-	if i.StartsAtGTE != nil {
-		predicates = append(predicates, release.StartsAtGTE(*i.StartsAtGTE))
-	}
-	if i.StartsAtLT != nil {
-		predicates = append(predicates, release.StartsAtLT(*i.StartsAtLT))
-	}
-	if i.StartsAtLTE != nil {
-		predicates = append(predicates, release.StartsAtLTE(*i.StartsAtLTE))
-	}
-	if i.StartsAtIsNil {
-		predicates = append(predicates, release.StartsAtIsNil())
-	}
-	if i.StartsAtNotNil {
-		predicates = append(predicates, release.StartsAtNotNil())
-	}
-	if i.EndsAt != nil {
-		predicates = append(predicates, release.EndsAtEQ(*i.EndsAt))
-	}
-	if i.EndsAtNEQ != nil {
-		predicates = append(predicates, release.EndsAtNEQ(*i.EndsAtNEQ))
-	}
-	if len(i.EndsAtIn) > 0 {
-		predicates = append(predicates, release.EndsAtIn(i.EndsAtIn...))
-	}
-	if len(i.EndsAtNotIn) > 0 {
-		predicates = append(predicates, release.EndsAtNotIn(i.EndsAtNotIn...))
-	}
-	if i.EndsAtGT != nil {
-		predicates = append(predicates, release.EndsAtGT(*i.EndsAtGT))
-	}
-	if i.EndsAtGTE != nil {
-		predicates = append(predicates, release.EndsAtGTE(*i.EndsAtGTE))
-	}
-	if i.EndsAtLT != nil {
-		predicates = append(predicates, release.EndsAtLT(*i.EndsAtLT))
-	}
-	if i.EndsAtLTE != nil {
-		predicates = append(predicates, release.EndsAtLTE(*i.EndsAtLTE))
-	}
-	if i.EndsAtIsNil {
-		predicates = append(predicates, release.EndsAtIsNil())
-	}
-	if i.EndsAtNotNil {
-		predicates = append(predicates, release.EndsAtNotNil())
 	}
 
 	if i.HasChanges != nil {

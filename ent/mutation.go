@@ -14,6 +14,7 @@ import (
 	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/auditevent"
 	"github.com/relgraph/relgraph/ent/change"
+	"github.com/relgraph/relgraph/ent/changeapplication"
 	"github.com/relgraph/relgraph/ent/dependency"
 	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/ent/environment"
@@ -33,15 +34,16 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeApplication  = "Application"
-	TypeAuditEvent   = "AuditEvent"
-	TypeChange       = "Change"
-	TypeDependency   = "Dependency"
-	TypeDeployment   = "Deployment"
-	TypeEnvironment  = "Environment"
-	TypeFreezeWindow = "FreezeWindow"
-	TypeGeneration   = "Generation"
-	TypeRelease      = "Release"
+	TypeApplication       = "Application"
+	TypeAuditEvent        = "AuditEvent"
+	TypeChange            = "Change"
+	TypeChangeApplication = "ChangeApplication"
+	TypeDependency        = "Dependency"
+	TypeDeployment        = "Deployment"
+	TypeEnvironment       = "Environment"
+	TypeFreezeWindow      = "FreezeWindow"
+	TypeGeneration        = "Generation"
+	TypeRelease           = "Release"
 )
 
 // ApplicationMutation represents an operation that mutates the Application nodes in the graph.
@@ -2754,6 +2756,388 @@ func (m *ChangeMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Change edge %s", name)
 }
 
+// ChangeApplicationMutation represents an operation that mutates the ChangeApplication nodes in the graph.
+type ChangeApplicationMutation struct {
+	config
+	op                 Op
+	typ                string
+	clearedFields      map[string]struct{}
+	change             *int
+	clearedchange      bool
+	application        *int
+	clearedapplication bool
+	done               bool
+	oldValue           func(context.Context) (*ChangeApplication, error)
+	predicates         []predicate.ChangeApplication
+}
+
+var _ ent.Mutation = (*ChangeApplicationMutation)(nil)
+
+// changeapplicationOption allows management of the mutation configuration using functional options.
+type changeapplicationOption func(*ChangeApplicationMutation)
+
+// newChangeApplicationMutation creates new mutation for the ChangeApplication entity.
+func newChangeApplicationMutation(c config, op Op, opts ...changeapplicationOption) *ChangeApplicationMutation {
+	m := &ChangeApplicationMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeChangeApplication,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ChangeApplicationMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ChangeApplicationMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetChangeID sets the "change_id" field.
+func (m *ChangeApplicationMutation) SetChangeID(i int) {
+	m.change = &i
+}
+
+// ChangeID returns the value of the "change_id" field in the mutation.
+func (m *ChangeApplicationMutation) ChangeID() (r int, exists bool) {
+	v := m.change
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetChangeID resets all changes to the "change_id" field.
+func (m *ChangeApplicationMutation) ResetChangeID() {
+	m.change = nil
+}
+
+// SetApplicationID sets the "application_id" field.
+func (m *ChangeApplicationMutation) SetApplicationID(i int) {
+	m.application = &i
+}
+
+// ApplicationID returns the value of the "application_id" field in the mutation.
+func (m *ChangeApplicationMutation) ApplicationID() (r int, exists bool) {
+	v := m.application
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetApplicationID resets all changes to the "application_id" field.
+func (m *ChangeApplicationMutation) ResetApplicationID() {
+	m.application = nil
+}
+
+// ClearChange clears the "change" edge to the Change entity.
+func (m *ChangeApplicationMutation) ClearChange() {
+	m.clearedchange = true
+	m.clearedFields[changeapplication.FieldChangeID] = struct{}{}
+}
+
+// ChangeCleared reports if the "change" edge to the Change entity was cleared.
+func (m *ChangeApplicationMutation) ChangeCleared() bool {
+	return m.clearedchange
+}
+
+// ChangeIDs returns the "change" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ChangeID instead. It exists only for internal usage by the builders.
+func (m *ChangeApplicationMutation) ChangeIDs() (ids []int) {
+	if id := m.change; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetChange resets all changes to the "change" edge.
+func (m *ChangeApplicationMutation) ResetChange() {
+	m.change = nil
+	m.clearedchange = false
+}
+
+// ClearApplication clears the "application" edge to the Application entity.
+func (m *ChangeApplicationMutation) ClearApplication() {
+	m.clearedapplication = true
+	m.clearedFields[changeapplication.FieldApplicationID] = struct{}{}
+}
+
+// ApplicationCleared reports if the "application" edge to the Application entity was cleared.
+func (m *ChangeApplicationMutation) ApplicationCleared() bool {
+	return m.clearedapplication
+}
+
+// ApplicationIDs returns the "application" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ApplicationID instead. It exists only for internal usage by the builders.
+func (m *ChangeApplicationMutation) ApplicationIDs() (ids []int) {
+	if id := m.application; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetApplication resets all changes to the "application" edge.
+func (m *ChangeApplicationMutation) ResetApplication() {
+	m.application = nil
+	m.clearedapplication = false
+}
+
+// Where appends a list predicates to the ChangeApplicationMutation builder.
+func (m *ChangeApplicationMutation) Where(ps ...predicate.ChangeApplication) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ChangeApplicationMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ChangeApplicationMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ChangeApplication, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ChangeApplicationMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ChangeApplicationMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ChangeApplication).
+func (m *ChangeApplicationMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ChangeApplicationMutation) Fields() []string {
+	fields := make([]string, 0, 2)
+	if m.change != nil {
+		fields = append(fields, changeapplication.FieldChangeID)
+	}
+	if m.application != nil {
+		fields = append(fields, changeapplication.FieldApplicationID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ChangeApplicationMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case changeapplication.FieldChangeID:
+		return m.ChangeID()
+	case changeapplication.FieldApplicationID:
+		return m.ApplicationID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ChangeApplicationMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	return nil, errors.New("edge schema ChangeApplication does not support getting old values")
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ChangeApplicationMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case changeapplication.FieldChangeID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChangeID(v)
+		return nil
+	case changeapplication.FieldApplicationID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetApplicationID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ChangeApplication field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ChangeApplicationMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ChangeApplicationMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ChangeApplicationMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown ChangeApplication numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ChangeApplicationMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ChangeApplicationMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ChangeApplicationMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown ChangeApplication nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ChangeApplicationMutation) ResetField(name string) error {
+	switch name {
+	case changeapplication.FieldChangeID:
+		m.ResetChangeID()
+		return nil
+	case changeapplication.FieldApplicationID:
+		m.ResetApplicationID()
+		return nil
+	}
+	return fmt.Errorf("unknown ChangeApplication field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ChangeApplicationMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.change != nil {
+		edges = append(edges, changeapplication.EdgeChange)
+	}
+	if m.application != nil {
+		edges = append(edges, changeapplication.EdgeApplication)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ChangeApplicationMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case changeapplication.EdgeChange:
+		if id := m.change; id != nil {
+			return []ent.Value{*id}
+		}
+	case changeapplication.EdgeApplication:
+		if id := m.application; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ChangeApplicationMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ChangeApplicationMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ChangeApplicationMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedchange {
+		edges = append(edges, changeapplication.EdgeChange)
+	}
+	if m.clearedapplication {
+		edges = append(edges, changeapplication.EdgeApplication)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ChangeApplicationMutation) EdgeCleared(name string) bool {
+	switch name {
+	case changeapplication.EdgeChange:
+		return m.clearedchange
+	case changeapplication.EdgeApplication:
+		return m.clearedapplication
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ChangeApplicationMutation) ClearEdge(name string) error {
+	switch name {
+	case changeapplication.EdgeChange:
+		m.ClearChange()
+		return nil
+	case changeapplication.EdgeApplication:
+		m.ClearApplication()
+		return nil
+	}
+	return fmt.Errorf("unknown ChangeApplication unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ChangeApplicationMutation) ResetEdge(name string) error {
+	switch name {
+	case changeapplication.EdgeChange:
+		m.ResetChange()
+		return nil
+	case changeapplication.EdgeApplication:
+		m.ResetApplication()
+		return nil
+	}
+	return fmt.Errorf("unknown ChangeApplication edge %s", name)
+}
+
 // DependencyMutation represents an operation that mutates the Dependency nodes in the graph.
 type DependencyMutation struct {
 	config
@@ -3461,9 +3845,9 @@ type DeploymentMutation struct {
 	id                 *int
 	created_at         *time.Time
 	updated_at         *time.Time
-	status             *deployment.Status
 	starts_at          *time.Time
 	ends_at            *time.Time
+	status             *deployment.Status
 	clearedFields      map[string]struct{}
 	release            *int
 	clearedrelease     bool
@@ -3644,6 +4028,104 @@ func (m *DeploymentMutation) ResetUpdatedAt() {
 	m.updated_at = nil
 }
 
+// SetStartsAt sets the "starts_at" field.
+func (m *DeploymentMutation) SetStartsAt(t time.Time) {
+	m.starts_at = &t
+}
+
+// StartsAt returns the value of the "starts_at" field in the mutation.
+func (m *DeploymentMutation) StartsAt() (r time.Time, exists bool) {
+	v := m.starts_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartsAt returns the old "starts_at" field's value of the Deployment entity.
+// If the Deployment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeploymentMutation) OldStartsAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartsAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartsAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartsAt: %w", err)
+	}
+	return oldValue.StartsAt, nil
+}
+
+// ClearStartsAt clears the value of the "starts_at" field.
+func (m *DeploymentMutation) ClearStartsAt() {
+	m.starts_at = nil
+	m.clearedFields[deployment.FieldStartsAt] = struct{}{}
+}
+
+// StartsAtCleared returns if the "starts_at" field was cleared in this mutation.
+func (m *DeploymentMutation) StartsAtCleared() bool {
+	_, ok := m.clearedFields[deployment.FieldStartsAt]
+	return ok
+}
+
+// ResetStartsAt resets all changes to the "starts_at" field.
+func (m *DeploymentMutation) ResetStartsAt() {
+	m.starts_at = nil
+	delete(m.clearedFields, deployment.FieldStartsAt)
+}
+
+// SetEndsAt sets the "ends_at" field.
+func (m *DeploymentMutation) SetEndsAt(t time.Time) {
+	m.ends_at = &t
+}
+
+// EndsAt returns the value of the "ends_at" field in the mutation.
+func (m *DeploymentMutation) EndsAt() (r time.Time, exists bool) {
+	v := m.ends_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndsAt returns the old "ends_at" field's value of the Deployment entity.
+// If the Deployment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeploymentMutation) OldEndsAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndsAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndsAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndsAt: %w", err)
+	}
+	return oldValue.EndsAt, nil
+}
+
+// ClearEndsAt clears the value of the "ends_at" field.
+func (m *DeploymentMutation) ClearEndsAt() {
+	m.ends_at = nil
+	m.clearedFields[deployment.FieldEndsAt] = struct{}{}
+}
+
+// EndsAtCleared returns if the "ends_at" field was cleared in this mutation.
+func (m *DeploymentMutation) EndsAtCleared() bool {
+	_, ok := m.clearedFields[deployment.FieldEndsAt]
+	return ok
+}
+
+// ResetEndsAt resets all changes to the "ends_at" field.
+func (m *DeploymentMutation) ResetEndsAt() {
+	m.ends_at = nil
+	delete(m.clearedFields, deployment.FieldEndsAt)
+}
+
 // SetReleaseID sets the "release_id" field.
 func (m *DeploymentMutation) SetReleaseID(i int) {
 	m.release = &i
@@ -3752,104 +4234,6 @@ func (m *DeploymentMutation) ResetStatus() {
 	m.status = nil
 }
 
-// SetStartsAt sets the "starts_at" field.
-func (m *DeploymentMutation) SetStartsAt(t time.Time) {
-	m.starts_at = &t
-}
-
-// StartsAt returns the value of the "starts_at" field in the mutation.
-func (m *DeploymentMutation) StartsAt() (r time.Time, exists bool) {
-	v := m.starts_at
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldStartsAt returns the old "starts_at" field's value of the Deployment entity.
-// If the Deployment object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *DeploymentMutation) OldStartsAt(ctx context.Context) (v *time.Time, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldStartsAt is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldStartsAt requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldStartsAt: %w", err)
-	}
-	return oldValue.StartsAt, nil
-}
-
-// ClearStartsAt clears the value of the "starts_at" field.
-func (m *DeploymentMutation) ClearStartsAt() {
-	m.starts_at = nil
-	m.clearedFields[deployment.FieldStartsAt] = struct{}{}
-}
-
-// StartsAtCleared returns if the "starts_at" field was cleared in this mutation.
-func (m *DeploymentMutation) StartsAtCleared() bool {
-	_, ok := m.clearedFields[deployment.FieldStartsAt]
-	return ok
-}
-
-// ResetStartsAt resets all changes to the "starts_at" field.
-func (m *DeploymentMutation) ResetStartsAt() {
-	m.starts_at = nil
-	delete(m.clearedFields, deployment.FieldStartsAt)
-}
-
-// SetEndsAt sets the "ends_at" field.
-func (m *DeploymentMutation) SetEndsAt(t time.Time) {
-	m.ends_at = &t
-}
-
-// EndsAt returns the value of the "ends_at" field in the mutation.
-func (m *DeploymentMutation) EndsAt() (r time.Time, exists bool) {
-	v := m.ends_at
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldEndsAt returns the old "ends_at" field's value of the Deployment entity.
-// If the Deployment object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *DeploymentMutation) OldEndsAt(ctx context.Context) (v *time.Time, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldEndsAt is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldEndsAt requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldEndsAt: %w", err)
-	}
-	return oldValue.EndsAt, nil
-}
-
-// ClearEndsAt clears the value of the "ends_at" field.
-func (m *DeploymentMutation) ClearEndsAt() {
-	m.ends_at = nil
-	m.clearedFields[deployment.FieldEndsAt] = struct{}{}
-}
-
-// EndsAtCleared returns if the "ends_at" field was cleared in this mutation.
-func (m *DeploymentMutation) EndsAtCleared() bool {
-	_, ok := m.clearedFields[deployment.FieldEndsAt]
-	return ok
-}
-
-// ResetEndsAt resets all changes to the "ends_at" field.
-func (m *DeploymentMutation) ResetEndsAt() {
-	m.ends_at = nil
-	delete(m.clearedFields, deployment.FieldEndsAt)
-}
-
 // ClearRelease clears the "release" edge to the Release entity.
 func (m *DeploymentMutation) ClearRelease() {
 	m.clearedrelease = true
@@ -3945,6 +4329,12 @@ func (m *DeploymentMutation) Fields() []string {
 	if m.updated_at != nil {
 		fields = append(fields, deployment.FieldUpdatedAt)
 	}
+	if m.starts_at != nil {
+		fields = append(fields, deployment.FieldStartsAt)
+	}
+	if m.ends_at != nil {
+		fields = append(fields, deployment.FieldEndsAt)
+	}
 	if m.release != nil {
 		fields = append(fields, deployment.FieldReleaseID)
 	}
@@ -3953,12 +4343,6 @@ func (m *DeploymentMutation) Fields() []string {
 	}
 	if m.status != nil {
 		fields = append(fields, deployment.FieldStatus)
-	}
-	if m.starts_at != nil {
-		fields = append(fields, deployment.FieldStartsAt)
-	}
-	if m.ends_at != nil {
-		fields = append(fields, deployment.FieldEndsAt)
 	}
 	return fields
 }
@@ -3972,16 +4356,16 @@ func (m *DeploymentMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case deployment.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case deployment.FieldStartsAt:
+		return m.StartsAt()
+	case deployment.FieldEndsAt:
+		return m.EndsAt()
 	case deployment.FieldReleaseID:
 		return m.ReleaseID()
 	case deployment.FieldEnvironmentID:
 		return m.EnvironmentID()
 	case deployment.FieldStatus:
 		return m.Status()
-	case deployment.FieldStartsAt:
-		return m.StartsAt()
-	case deployment.FieldEndsAt:
-		return m.EndsAt()
 	}
 	return nil, false
 }
@@ -3995,16 +4379,16 @@ func (m *DeploymentMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldCreatedAt(ctx)
 	case deployment.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case deployment.FieldStartsAt:
+		return m.OldStartsAt(ctx)
+	case deployment.FieldEndsAt:
+		return m.OldEndsAt(ctx)
 	case deployment.FieldReleaseID:
 		return m.OldReleaseID(ctx)
 	case deployment.FieldEnvironmentID:
 		return m.OldEnvironmentID(ctx)
 	case deployment.FieldStatus:
 		return m.OldStatus(ctx)
-	case deployment.FieldStartsAt:
-		return m.OldStartsAt(ctx)
-	case deployment.FieldEndsAt:
-		return m.OldEndsAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Deployment field %s", name)
 }
@@ -4028,6 +4412,20 @@ func (m *DeploymentMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetUpdatedAt(v)
 		return nil
+	case deployment.FieldStartsAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartsAt(v)
+		return nil
+	case deployment.FieldEndsAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndsAt(v)
+		return nil
 	case deployment.FieldReleaseID:
 		v, ok := value.(int)
 		if !ok {
@@ -4048,20 +4446,6 @@ func (m *DeploymentMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetStatus(v)
-		return nil
-	case deployment.FieldStartsAt:
-		v, ok := value.(time.Time)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetStartsAt(v)
-		return nil
-	case deployment.FieldEndsAt:
-		v, ok := value.(time.Time)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetEndsAt(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Deployment field %s", name)
@@ -4136,6 +4520,12 @@ func (m *DeploymentMutation) ResetField(name string) error {
 	case deployment.FieldUpdatedAt:
 		m.ResetUpdatedAt()
 		return nil
+	case deployment.FieldStartsAt:
+		m.ResetStartsAt()
+		return nil
+	case deployment.FieldEndsAt:
+		m.ResetEndsAt()
+		return nil
 	case deployment.FieldReleaseID:
 		m.ResetReleaseID()
 		return nil
@@ -4144,12 +4534,6 @@ func (m *DeploymentMutation) ResetField(name string) error {
 		return nil
 	case deployment.FieldStatus:
 		m.ResetStatus()
-		return nil
-	case deployment.FieldStartsAt:
-		m.ResetStartsAt()
-		return nil
-	case deployment.FieldEndsAt:
-		m.ResetEndsAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Deployment field %s", name)
@@ -4890,10 +5274,10 @@ type FreezeWindowMutation struct {
 	id                  *int
 	created_at          *time.Time
 	updated_at          *time.Time
-	name                *string
-	reason              *string
 	starts_at           *time.Time
 	ends_at             *time.Time
+	name                *string
+	reason              *string
 	clearedFields       map[string]struct{}
 	applications        map[int]struct{}
 	removedapplications map[int]struct{}
@@ -5073,78 +5457,6 @@ func (m *FreezeWindowMutation) ResetUpdatedAt() {
 	m.updated_at = nil
 }
 
-// SetName sets the "name" field.
-func (m *FreezeWindowMutation) SetName(s string) {
-	m.name = &s
-}
-
-// Name returns the value of the "name" field in the mutation.
-func (m *FreezeWindowMutation) Name() (r string, exists bool) {
-	v := m.name
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldName returns the old "name" field's value of the FreezeWindow entity.
-// If the FreezeWindow object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FreezeWindowMutation) OldName(ctx context.Context) (v string, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldName is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldName requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldName: %w", err)
-	}
-	return oldValue.Name, nil
-}
-
-// ResetName resets all changes to the "name" field.
-func (m *FreezeWindowMutation) ResetName() {
-	m.name = nil
-}
-
-// SetReason sets the "reason" field.
-func (m *FreezeWindowMutation) SetReason(s string) {
-	m.reason = &s
-}
-
-// Reason returns the value of the "reason" field in the mutation.
-func (m *FreezeWindowMutation) Reason() (r string, exists bool) {
-	v := m.reason
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldReason returns the old "reason" field's value of the FreezeWindow entity.
-// If the FreezeWindow object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *FreezeWindowMutation) OldReason(ctx context.Context) (v string, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldReason is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldReason requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldReason: %w", err)
-	}
-	return oldValue.Reason, nil
-}
-
-// ResetReason resets all changes to the "reason" field.
-func (m *FreezeWindowMutation) ResetReason() {
-	m.reason = nil
-}
-
 // SetStartsAt sets the "starts_at" field.
 func (m *FreezeWindowMutation) SetStartsAt(t time.Time) {
 	m.starts_at = &t
@@ -5215,6 +5527,78 @@ func (m *FreezeWindowMutation) OldEndsAt(ctx context.Context) (v time.Time, err 
 // ResetEndsAt resets all changes to the "ends_at" field.
 func (m *FreezeWindowMutation) ResetEndsAt() {
 	m.ends_at = nil
+}
+
+// SetName sets the "name" field.
+func (m *FreezeWindowMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *FreezeWindowMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the FreezeWindow entity.
+// If the FreezeWindow object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FreezeWindowMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *FreezeWindowMutation) ResetName() {
+	m.name = nil
+}
+
+// SetReason sets the "reason" field.
+func (m *FreezeWindowMutation) SetReason(s string) {
+	m.reason = &s
+}
+
+// Reason returns the value of the "reason" field in the mutation.
+func (m *FreezeWindowMutation) Reason() (r string, exists bool) {
+	v := m.reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReason returns the old "reason" field's value of the FreezeWindow entity.
+// If the FreezeWindow object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FreezeWindowMutation) OldReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReason: %w", err)
+	}
+	return oldValue.Reason, nil
+}
+
+// ResetReason resets all changes to the "reason" field.
+func (m *FreezeWindowMutation) ResetReason() {
+	m.reason = nil
 }
 
 // AddApplicationIDs adds the "applications" edge to the Application entity by ids.
@@ -5312,17 +5696,17 @@ func (m *FreezeWindowMutation) Fields() []string {
 	if m.updated_at != nil {
 		fields = append(fields, freezewindow.FieldUpdatedAt)
 	}
-	if m.name != nil {
-		fields = append(fields, freezewindow.FieldName)
-	}
-	if m.reason != nil {
-		fields = append(fields, freezewindow.FieldReason)
-	}
 	if m.starts_at != nil {
 		fields = append(fields, freezewindow.FieldStartsAt)
 	}
 	if m.ends_at != nil {
 		fields = append(fields, freezewindow.FieldEndsAt)
+	}
+	if m.name != nil {
+		fields = append(fields, freezewindow.FieldName)
+	}
+	if m.reason != nil {
+		fields = append(fields, freezewindow.FieldReason)
 	}
 	return fields
 }
@@ -5336,14 +5720,14 @@ func (m *FreezeWindowMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case freezewindow.FieldUpdatedAt:
 		return m.UpdatedAt()
-	case freezewindow.FieldName:
-		return m.Name()
-	case freezewindow.FieldReason:
-		return m.Reason()
 	case freezewindow.FieldStartsAt:
 		return m.StartsAt()
 	case freezewindow.FieldEndsAt:
 		return m.EndsAt()
+	case freezewindow.FieldName:
+		return m.Name()
+	case freezewindow.FieldReason:
+		return m.Reason()
 	}
 	return nil, false
 }
@@ -5357,14 +5741,14 @@ func (m *FreezeWindowMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldCreatedAt(ctx)
 	case freezewindow.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
-	case freezewindow.FieldName:
-		return m.OldName(ctx)
-	case freezewindow.FieldReason:
-		return m.OldReason(ctx)
 	case freezewindow.FieldStartsAt:
 		return m.OldStartsAt(ctx)
 	case freezewindow.FieldEndsAt:
 		return m.OldEndsAt(ctx)
+	case freezewindow.FieldName:
+		return m.OldName(ctx)
+	case freezewindow.FieldReason:
+		return m.OldReason(ctx)
 	}
 	return nil, fmt.Errorf("unknown FreezeWindow field %s", name)
 }
@@ -5388,20 +5772,6 @@ func (m *FreezeWindowMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetUpdatedAt(v)
 		return nil
-	case freezewindow.FieldName:
-		v, ok := value.(string)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetName(v)
-		return nil
-	case freezewindow.FieldReason:
-		v, ok := value.(string)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetReason(v)
-		return nil
 	case freezewindow.FieldStartsAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -5415,6 +5785,20 @@ func (m *FreezeWindowMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetEndsAt(v)
+		return nil
+	case freezewindow.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case freezewindow.FieldReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReason(v)
 		return nil
 	}
 	return fmt.Errorf("unknown FreezeWindow field %s", name)
@@ -5471,17 +5855,17 @@ func (m *FreezeWindowMutation) ResetField(name string) error {
 	case freezewindow.FieldUpdatedAt:
 		m.ResetUpdatedAt()
 		return nil
-	case freezewindow.FieldName:
-		m.ResetName()
-		return nil
-	case freezewindow.FieldReason:
-		m.ResetReason()
-		return nil
 	case freezewindow.FieldStartsAt:
 		m.ResetStartsAt()
 		return nil
 	case freezewindow.FieldEndsAt:
 		m.ResetEndsAt()
+		return nil
+	case freezewindow.FieldName:
+		m.ResetName()
+		return nil
+	case freezewindow.FieldReason:
+		m.ResetReason()
 		return nil
 	}
 	return fmt.Errorf("unknown FreezeWindow field %s", name)
@@ -5997,13 +6381,13 @@ type ReleaseMutation struct {
 	updated_at         *time.Time
 	version            *int
 	addversion         *int
-	name               *string
-	description        *string
-	status             *release.Status
-	stages             *[]lifecycle.Stage
-	appendstages       []lifecycle.Stage
 	starts_at          *time.Time
 	ends_at            *time.Time
+	name               *string
+	description        *string
+	status             *lifecycle.Status
+	stages             *[]lifecycle.Stage
+	appendstages       []lifecycle.Stage
 	clearedFields      map[string]struct{}
 	changes            map[int]struct{}
 	removedchanges     map[int]struct{}
@@ -6242,165 +6626,6 @@ func (m *ReleaseMutation) ResetVersion() {
 	m.addversion = nil
 }
 
-// SetName sets the "name" field.
-func (m *ReleaseMutation) SetName(s string) {
-	m.name = &s
-}
-
-// Name returns the value of the "name" field in the mutation.
-func (m *ReleaseMutation) Name() (r string, exists bool) {
-	v := m.name
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldName returns the old "name" field's value of the Release entity.
-// If the Release object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ReleaseMutation) OldName(ctx context.Context) (v string, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldName is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldName requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldName: %w", err)
-	}
-	return oldValue.Name, nil
-}
-
-// ResetName resets all changes to the "name" field.
-func (m *ReleaseMutation) ResetName() {
-	m.name = nil
-}
-
-// SetDescription sets the "description" field.
-func (m *ReleaseMutation) SetDescription(s string) {
-	m.description = &s
-}
-
-// Description returns the value of the "description" field in the mutation.
-func (m *ReleaseMutation) Description() (r string, exists bool) {
-	v := m.description
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldDescription returns the old "description" field's value of the Release entity.
-// If the Release object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ReleaseMutation) OldDescription(ctx context.Context) (v string, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldDescription is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldDescription requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldDescription: %w", err)
-	}
-	return oldValue.Description, nil
-}
-
-// ResetDescription resets all changes to the "description" field.
-func (m *ReleaseMutation) ResetDescription() {
-	m.description = nil
-}
-
-// SetStatus sets the "status" field.
-func (m *ReleaseMutation) SetStatus(r release.Status) {
-	m.status = &r
-}
-
-// Status returns the value of the "status" field in the mutation.
-func (m *ReleaseMutation) Status() (r release.Status, exists bool) {
-	v := m.status
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldStatus returns the old "status" field's value of the Release entity.
-// If the Release object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ReleaseMutation) OldStatus(ctx context.Context) (v release.Status, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldStatus requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
-	}
-	return oldValue.Status, nil
-}
-
-// ResetStatus resets all changes to the "status" field.
-func (m *ReleaseMutation) ResetStatus() {
-	m.status = nil
-}
-
-// SetStages sets the "stages" field.
-func (m *ReleaseMutation) SetStages(l []lifecycle.Stage) {
-	m.stages = &l
-	m.appendstages = nil
-}
-
-// Stages returns the value of the "stages" field in the mutation.
-func (m *ReleaseMutation) Stages() (r []lifecycle.Stage, exists bool) {
-	v := m.stages
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldStages returns the old "stages" field's value of the Release entity.
-// If the Release object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ReleaseMutation) OldStages(ctx context.Context) (v []lifecycle.Stage, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldStages is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldStages requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldStages: %w", err)
-	}
-	return oldValue.Stages, nil
-}
-
-// AppendStages adds l to the "stages" field.
-func (m *ReleaseMutation) AppendStages(l []lifecycle.Stage) {
-	m.appendstages = append(m.appendstages, l...)
-}
-
-// AppendedStages returns the list of values that were appended to the "stages" field in this mutation.
-func (m *ReleaseMutation) AppendedStages() ([]lifecycle.Stage, bool) {
-	if len(m.appendstages) == 0 {
-		return nil, false
-	}
-	return m.appendstages, true
-}
-
-// ResetStages resets all changes to the "stages" field.
-func (m *ReleaseMutation) ResetStages() {
-	m.stages = nil
-	m.appendstages = nil
-}
-
 // SetStartsAt sets the "starts_at" field.
 func (m *ReleaseMutation) SetStartsAt(t time.Time) {
 	m.starts_at = &t
@@ -6497,6 +6722,165 @@ func (m *ReleaseMutation) EndsAtCleared() bool {
 func (m *ReleaseMutation) ResetEndsAt() {
 	m.ends_at = nil
 	delete(m.clearedFields, release.FieldEndsAt)
+}
+
+// SetName sets the "name" field.
+func (m *ReleaseMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *ReleaseMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the Release entity.
+// If the Release object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReleaseMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *ReleaseMutation) ResetName() {
+	m.name = nil
+}
+
+// SetDescription sets the "description" field.
+func (m *ReleaseMutation) SetDescription(s string) {
+	m.description = &s
+}
+
+// Description returns the value of the "description" field in the mutation.
+func (m *ReleaseMutation) Description() (r string, exists bool) {
+	v := m.description
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDescription returns the old "description" field's value of the Release entity.
+// If the Release object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReleaseMutation) OldDescription(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDescription is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDescription requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDescription: %w", err)
+	}
+	return oldValue.Description, nil
+}
+
+// ResetDescription resets all changes to the "description" field.
+func (m *ReleaseMutation) ResetDescription() {
+	m.description = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *ReleaseMutation) SetStatus(l lifecycle.Status) {
+	m.status = &l
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *ReleaseMutation) Status() (r lifecycle.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Release entity.
+// If the Release object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReleaseMutation) OldStatus(ctx context.Context) (v lifecycle.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *ReleaseMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetStages sets the "stages" field.
+func (m *ReleaseMutation) SetStages(l []lifecycle.Stage) {
+	m.stages = &l
+	m.appendstages = nil
+}
+
+// Stages returns the value of the "stages" field in the mutation.
+func (m *ReleaseMutation) Stages() (r []lifecycle.Stage, exists bool) {
+	v := m.stages
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStages returns the old "stages" field's value of the Release entity.
+// If the Release object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReleaseMutation) OldStages(ctx context.Context) (v []lifecycle.Stage, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStages is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStages requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStages: %w", err)
+	}
+	return oldValue.Stages, nil
+}
+
+// AppendStages adds l to the "stages" field.
+func (m *ReleaseMutation) AppendStages(l []lifecycle.Stage) {
+	m.appendstages = append(m.appendstages, l...)
+}
+
+// AppendedStages returns the list of values that were appended to the "stages" field in this mutation.
+func (m *ReleaseMutation) AppendedStages() ([]lifecycle.Stage, bool) {
+	if len(m.appendstages) == 0 {
+		return nil, false
+	}
+	return m.appendstages, true
+}
+
+// ResetStages resets all changes to the "stages" field.
+func (m *ReleaseMutation) ResetStages() {
+	m.stages = nil
+	m.appendstages = nil
 }
 
 // AddChangeIDs adds the "changes" edge to the Change entity by ids.
@@ -6651,6 +7035,12 @@ func (m *ReleaseMutation) Fields() []string {
 	if m.version != nil {
 		fields = append(fields, release.FieldVersion)
 	}
+	if m.starts_at != nil {
+		fields = append(fields, release.FieldStartsAt)
+	}
+	if m.ends_at != nil {
+		fields = append(fields, release.FieldEndsAt)
+	}
 	if m.name != nil {
 		fields = append(fields, release.FieldName)
 	}
@@ -6662,12 +7052,6 @@ func (m *ReleaseMutation) Fields() []string {
 	}
 	if m.stages != nil {
 		fields = append(fields, release.FieldStages)
-	}
-	if m.starts_at != nil {
-		fields = append(fields, release.FieldStartsAt)
-	}
-	if m.ends_at != nil {
-		fields = append(fields, release.FieldEndsAt)
 	}
 	return fields
 }
@@ -6683,6 +7067,10 @@ func (m *ReleaseMutation) Field(name string) (ent.Value, bool) {
 		return m.UpdatedAt()
 	case release.FieldVersion:
 		return m.Version()
+	case release.FieldStartsAt:
+		return m.StartsAt()
+	case release.FieldEndsAt:
+		return m.EndsAt()
 	case release.FieldName:
 		return m.Name()
 	case release.FieldDescription:
@@ -6691,10 +7079,6 @@ func (m *ReleaseMutation) Field(name string) (ent.Value, bool) {
 		return m.Status()
 	case release.FieldStages:
 		return m.Stages()
-	case release.FieldStartsAt:
-		return m.StartsAt()
-	case release.FieldEndsAt:
-		return m.EndsAt()
 	}
 	return nil, false
 }
@@ -6710,6 +7094,10 @@ func (m *ReleaseMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldUpdatedAt(ctx)
 	case release.FieldVersion:
 		return m.OldVersion(ctx)
+	case release.FieldStartsAt:
+		return m.OldStartsAt(ctx)
+	case release.FieldEndsAt:
+		return m.OldEndsAt(ctx)
 	case release.FieldName:
 		return m.OldName(ctx)
 	case release.FieldDescription:
@@ -6718,10 +7106,6 @@ func (m *ReleaseMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldStatus(ctx)
 	case release.FieldStages:
 		return m.OldStages(ctx)
-	case release.FieldStartsAt:
-		return m.OldStartsAt(ctx)
-	case release.FieldEndsAt:
-		return m.OldEndsAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Release field %s", name)
 }
@@ -6752,6 +7136,20 @@ func (m *ReleaseMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetVersion(v)
 		return nil
+	case release.FieldStartsAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartsAt(v)
+		return nil
+	case release.FieldEndsAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndsAt(v)
+		return nil
 	case release.FieldName:
 		v, ok := value.(string)
 		if !ok {
@@ -6767,7 +7165,7 @@ func (m *ReleaseMutation) SetField(name string, value ent.Value) error {
 		m.SetDescription(v)
 		return nil
 	case release.FieldStatus:
-		v, ok := value.(release.Status)
+		v, ok := value.(lifecycle.Status)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -6779,20 +7177,6 @@ func (m *ReleaseMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetStages(v)
-		return nil
-	case release.FieldStartsAt:
-		v, ok := value.(time.Time)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetStartsAt(v)
-		return nil
-	case release.FieldEndsAt:
-		v, ok := value.(time.Time)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetEndsAt(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Release field %s", name)
@@ -6882,6 +7266,12 @@ func (m *ReleaseMutation) ResetField(name string) error {
 	case release.FieldVersion:
 		m.ResetVersion()
 		return nil
+	case release.FieldStartsAt:
+		m.ResetStartsAt()
+		return nil
+	case release.FieldEndsAt:
+		m.ResetEndsAt()
+		return nil
 	case release.FieldName:
 		m.ResetName()
 		return nil
@@ -6893,12 +7283,6 @@ func (m *ReleaseMutation) ResetField(name string) error {
 		return nil
 	case release.FieldStages:
 		m.ResetStages()
-		return nil
-	case release.FieldStartsAt:
-		m.ResetStartsAt()
-		return nil
-	case release.FieldEndsAt:
-		m.ResetEndsAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Release field %s", name)

@@ -25,18 +25,18 @@ type Release struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Bumped by every update. Pass it back as expectedVersion to refuse an update over changes you have not seen.
 	Version int `json:"version,omitempty"`
+	// Start of the deployment window.
+	StartsAt *time.Time `json:"starts_at,omitempty"`
+	// End of the deployment window; after startsAt when both are set.
+	EndsAt *time.Time `json:"ends_at,omitempty"`
 	// Unique name of the release; surrounding whitespace is trimmed.
 	Name string `json:"name,omitempty"`
 	// What the release is about.
 	Description string `json:"description,omitempty"`
 	// Where the release stands in its lifecycle; changed only by transitionRelease.
-	Status release.Status `json:"status,omitempty"`
+	Status lifecycle.Status `json:"status,omitempty"`
 	// The stages the release must pass, in flow order; all six by default. A deployment to a stage may start or succeed only after the release succeeded in every earlier one.
 	Stages []lifecycle.Stage `json:"stages,omitempty"`
-	// Start of the deployment window.
-	StartsAt *time.Time `json:"starts_at,omitempty"`
-	// End of the deployment window; after startsAt when both are set.
-	EndsAt *time.Time `json:"ends_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ReleaseQuery when eager-loading is set.
 	Edges        ReleaseEdges `json:"edges"`
@@ -129,6 +129,20 @@ func (_m *Release) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Version = int(value.Int64)
 			}
+		case release.FieldStartsAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field starts_at", values[i])
+			} else if value.Valid {
+				_m.StartsAt = new(time.Time)
+				*_m.StartsAt = value.Time
+			}
+		case release.FieldEndsAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field ends_at", values[i])
+			} else if value.Valid {
+				_m.EndsAt = new(time.Time)
+				*_m.EndsAt = value.Time
+			}
 		case release.FieldName:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field name", values[i])
@@ -145,7 +159,7 @@ func (_m *Release) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field status", values[i])
 			} else if value.Valid {
-				_m.Status = release.Status(value.String)
+				_m.Status = lifecycle.Status(value.String)
 			}
 		case release.FieldStages:
 			if value, ok := values[i].(*[]byte); !ok {
@@ -154,20 +168,6 @@ func (_m *Release) assignValues(columns []string, values []any) error {
 				if err := json.Unmarshal(*value, &_m.Stages); err != nil {
 					return fmt.Errorf("unmarshal field stages: %w", err)
 				}
-			}
-		case release.FieldStartsAt:
-			if value, ok := values[i].(*sql.NullTime); !ok {
-				return fmt.Errorf("unexpected type %T for field starts_at", values[i])
-			} else if value.Valid {
-				_m.StartsAt = new(time.Time)
-				*_m.StartsAt = value.Time
-			}
-		case release.FieldEndsAt:
-			if value, ok := values[i].(*sql.NullTime); !ok {
-				return fmt.Errorf("unexpected type %T for field ends_at", values[i])
-			} else if value.Valid {
-				_m.EndsAt = new(time.Time)
-				*_m.EndsAt = value.Time
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -224,6 +224,16 @@ func (_m *Release) String() string {
 	builder.WriteString("version=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Version))
 	builder.WriteString(", ")
+	if v := _m.StartsAt; v != nil {
+		builder.WriteString("starts_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.EndsAt; v != nil {
+		builder.WriteString("ends_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
 	builder.WriteString("name=")
 	builder.WriteString(_m.Name)
 	builder.WriteString(", ")
@@ -235,16 +245,6 @@ func (_m *Release) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("stages=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Stages))
-	builder.WriteString(", ")
-	if v := _m.StartsAt; v != nil {
-		builder.WriteString("starts_at=")
-		builder.WriteString(v.Format(time.ANSIC))
-	}
-	builder.WriteString(", ")
-	if v := _m.EndsAt; v != nil {
-		builder.WriteString("ends_at=")
-		builder.WriteString(v.Format(time.ANSIC))
-	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -65,46 +65,6 @@ func (_c *ReleaseCreate) SetNillableVersion(v *int) *ReleaseCreate {
 	return _c
 }
 
-// SetName sets the "name" field.
-func (_c *ReleaseCreate) SetName(v string) *ReleaseCreate {
-	_c.mutation.SetName(v)
-	return _c
-}
-
-// SetDescription sets the "description" field.
-func (_c *ReleaseCreate) SetDescription(v string) *ReleaseCreate {
-	_c.mutation.SetDescription(v)
-	return _c
-}
-
-// SetNillableDescription sets the "description" field if the given value is not nil.
-func (_c *ReleaseCreate) SetNillableDescription(v *string) *ReleaseCreate {
-	if v != nil {
-		_c.SetDescription(*v)
-	}
-	return _c
-}
-
-// SetStatus sets the "status" field.
-func (_c *ReleaseCreate) SetStatus(v release.Status) *ReleaseCreate {
-	_c.mutation.SetStatus(v)
-	return _c
-}
-
-// SetNillableStatus sets the "status" field if the given value is not nil.
-func (_c *ReleaseCreate) SetNillableStatus(v *release.Status) *ReleaseCreate {
-	if v != nil {
-		_c.SetStatus(*v)
-	}
-	return _c
-}
-
-// SetStages sets the "stages" field.
-func (_c *ReleaseCreate) SetStages(v []lifecycle.Stage) *ReleaseCreate {
-	_c.mutation.SetStages(v)
-	return _c
-}
-
 // SetStartsAt sets the "starts_at" field.
 func (_c *ReleaseCreate) SetStartsAt(v time.Time) *ReleaseCreate {
 	_c.mutation.SetStartsAt(v)
@@ -130,6 +90,46 @@ func (_c *ReleaseCreate) SetNillableEndsAt(v *time.Time) *ReleaseCreate {
 	if v != nil {
 		_c.SetEndsAt(*v)
 	}
+	return _c
+}
+
+// SetName sets the "name" field.
+func (_c *ReleaseCreate) SetName(v string) *ReleaseCreate {
+	_c.mutation.SetName(v)
+	return _c
+}
+
+// SetDescription sets the "description" field.
+func (_c *ReleaseCreate) SetDescription(v string) *ReleaseCreate {
+	_c.mutation.SetDescription(v)
+	return _c
+}
+
+// SetNillableDescription sets the "description" field if the given value is not nil.
+func (_c *ReleaseCreate) SetNillableDescription(v *string) *ReleaseCreate {
+	if v != nil {
+		_c.SetDescription(*v)
+	}
+	return _c
+}
+
+// SetStatus sets the "status" field.
+func (_c *ReleaseCreate) SetStatus(v lifecycle.Status) *ReleaseCreate {
+	_c.mutation.SetStatus(v)
+	return _c
+}
+
+// SetNillableStatus sets the "status" field if the given value is not nil.
+func (_c *ReleaseCreate) SetNillableStatus(v *lifecycle.Status) *ReleaseCreate {
+	if v != nil {
+		_c.SetStatus(*v)
+	}
+	return _c
+}
+
+// SetStages sets the "stages" field.
+func (_c *ReleaseCreate) SetStages(v []lifecycle.Stage) *ReleaseCreate {
+	_c.mutation.SetStages(v)
 	return _c
 }
 
@@ -309,6 +309,14 @@ func (_c *ReleaseCreate) createSpec() (*Release, *sqlgraph.CreateSpec) {
 		_spec.SetField(release.FieldVersion, field.TypeInt, value)
 		_node.Version = value
 	}
+	if value, ok := _c.mutation.StartsAt(); ok {
+		_spec.SetField(release.FieldStartsAt, field.TypeTime, value)
+		_node.StartsAt = &value
+	}
+	if value, ok := _c.mutation.EndsAt(); ok {
+		_spec.SetField(release.FieldEndsAt, field.TypeTime, value)
+		_node.EndsAt = &value
+	}
 	if value, ok := _c.mutation.Name(); ok {
 		_spec.SetField(release.FieldName, field.TypeString, value)
 		_node.Name = value
@@ -324,14 +332,6 @@ func (_c *ReleaseCreate) createSpec() (*Release, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Stages(); ok {
 		_spec.SetField(release.FieldStages, field.TypeJSON, value)
 		_node.Stages = value
-	}
-	if value, ok := _c.mutation.StartsAt(); ok {
-		_spec.SetField(release.FieldStartsAt, field.TypeTime, value)
-		_node.StartsAt = &value
-	}
-	if value, ok := _c.mutation.EndsAt(); ok {
-		_spec.SetField(release.FieldEndsAt, field.TypeTime, value)
-		_node.EndsAt = &value
 	}
 	if nodes := _c.mutation.ChangesIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{

@@ -60,60 +60,6 @@ func (_u *ReleaseUpdate) AddVersion(v int) *ReleaseUpdate {
 	return _u
 }
 
-// SetName sets the "name" field.
-func (_u *ReleaseUpdate) SetName(v string) *ReleaseUpdate {
-	_u.mutation.SetName(v)
-	return _u
-}
-
-// SetNillableName sets the "name" field if the given value is not nil.
-func (_u *ReleaseUpdate) SetNillableName(v *string) *ReleaseUpdate {
-	if v != nil {
-		_u.SetName(*v)
-	}
-	return _u
-}
-
-// SetDescription sets the "description" field.
-func (_u *ReleaseUpdate) SetDescription(v string) *ReleaseUpdate {
-	_u.mutation.SetDescription(v)
-	return _u
-}
-
-// SetNillableDescription sets the "description" field if the given value is not nil.
-func (_u *ReleaseUpdate) SetNillableDescription(v *string) *ReleaseUpdate {
-	if v != nil {
-		_u.SetDescription(*v)
-	}
-	return _u
-}
-
-// SetStatus sets the "status" field.
-func (_u *ReleaseUpdate) SetStatus(v release.Status) *ReleaseUpdate {
-	_u.mutation.SetStatus(v)
-	return _u
-}
-
-// SetNillableStatus sets the "status" field if the given value is not nil.
-func (_u *ReleaseUpdate) SetNillableStatus(v *release.Status) *ReleaseUpdate {
-	if v != nil {
-		_u.SetStatus(*v)
-	}
-	return _u
-}
-
-// SetStages sets the "stages" field.
-func (_u *ReleaseUpdate) SetStages(v []lifecycle.Stage) *ReleaseUpdate {
-	_u.mutation.SetStages(v)
-	return _u
-}
-
-// AppendStages appends value to the "stages" field.
-func (_u *ReleaseUpdate) AppendStages(v []lifecycle.Stage) *ReleaseUpdate {
-	_u.mutation.AppendStages(v)
-	return _u
-}
-
 // SetStartsAt sets the "starts_at" field.
 func (_u *ReleaseUpdate) SetStartsAt(v time.Time) *ReleaseUpdate {
 	_u.mutation.SetStartsAt(v)
@@ -151,6 +97,60 @@ func (_u *ReleaseUpdate) SetNillableEndsAt(v *time.Time) *ReleaseUpdate {
 // ClearEndsAt clears the value of the "ends_at" field.
 func (_u *ReleaseUpdate) ClearEndsAt() *ReleaseUpdate {
 	_u.mutation.ClearEndsAt()
+	return _u
+}
+
+// SetName sets the "name" field.
+func (_u *ReleaseUpdate) SetName(v string) *ReleaseUpdate {
+	_u.mutation.SetName(v)
+	return _u
+}
+
+// SetNillableName sets the "name" field if the given value is not nil.
+func (_u *ReleaseUpdate) SetNillableName(v *string) *ReleaseUpdate {
+	if v != nil {
+		_u.SetName(*v)
+	}
+	return _u
+}
+
+// SetDescription sets the "description" field.
+func (_u *ReleaseUpdate) SetDescription(v string) *ReleaseUpdate {
+	_u.mutation.SetDescription(v)
+	return _u
+}
+
+// SetNillableDescription sets the "description" field if the given value is not nil.
+func (_u *ReleaseUpdate) SetNillableDescription(v *string) *ReleaseUpdate {
+	if v != nil {
+		_u.SetDescription(*v)
+	}
+	return _u
+}
+
+// SetStatus sets the "status" field.
+func (_u *ReleaseUpdate) SetStatus(v lifecycle.Status) *ReleaseUpdate {
+	_u.mutation.SetStatus(v)
+	return _u
+}
+
+// SetNillableStatus sets the "status" field if the given value is not nil.
+func (_u *ReleaseUpdate) SetNillableStatus(v *lifecycle.Status) *ReleaseUpdate {
+	if v != nil {
+		_u.SetStatus(*v)
+	}
+	return _u
+}
+
+// SetStages sets the "stages" field.
+func (_u *ReleaseUpdate) SetStages(v []lifecycle.Stage) *ReleaseUpdate {
+	_u.mutation.SetStages(v)
+	return _u
+}
+
+// AppendStages appends value to the "stages" field.
+func (_u *ReleaseUpdate) AppendStages(v []lifecycle.Stage) *ReleaseUpdate {
+	_u.mutation.AppendStages(v)
 	return _u
 }
 
@@ -320,6 +320,18 @@ func (_u *ReleaseUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.AddedVersion(); ok {
 		_spec.AddField(release.FieldVersion, field.TypeInt, value)
 	}
+	if value, ok := _u.mutation.StartsAt(); ok {
+		_spec.SetField(release.FieldStartsAt, field.TypeTime, value)
+	}
+	if _u.mutation.StartsAtCleared() {
+		_spec.ClearField(release.FieldStartsAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.EndsAt(); ok {
+		_spec.SetField(release.FieldEndsAt, field.TypeTime, value)
+	}
+	if _u.mutation.EndsAtCleared() {
+		_spec.ClearField(release.FieldEndsAt, field.TypeTime)
+	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(release.FieldName, field.TypeString, value)
 	}
@@ -336,18 +348,6 @@ func (_u *ReleaseUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		_spec.AddModifier(func(u *sql.UpdateBuilder) {
 			sqljson.Append(u, release.FieldStages, value)
 		})
-	}
-	if value, ok := _u.mutation.StartsAt(); ok {
-		_spec.SetField(release.FieldStartsAt, field.TypeTime, value)
-	}
-	if _u.mutation.StartsAtCleared() {
-		_spec.ClearField(release.FieldStartsAt, field.TypeTime)
-	}
-	if value, ok := _u.mutation.EndsAt(); ok {
-		_spec.SetField(release.FieldEndsAt, field.TypeTime, value)
-	}
-	if _u.mutation.EndsAtCleared() {
-		_spec.ClearField(release.FieldEndsAt, field.TypeTime)
 	}
 	if _u.mutation.ChangesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -488,60 +488,6 @@ func (_u *ReleaseUpdateOne) AddVersion(v int) *ReleaseUpdateOne {
 	return _u
 }
 
-// SetName sets the "name" field.
-func (_u *ReleaseUpdateOne) SetName(v string) *ReleaseUpdateOne {
-	_u.mutation.SetName(v)
-	return _u
-}
-
-// SetNillableName sets the "name" field if the given value is not nil.
-func (_u *ReleaseUpdateOne) SetNillableName(v *string) *ReleaseUpdateOne {
-	if v != nil {
-		_u.SetName(*v)
-	}
-	return _u
-}
-
-// SetDescription sets the "description" field.
-func (_u *ReleaseUpdateOne) SetDescription(v string) *ReleaseUpdateOne {
-	_u.mutation.SetDescription(v)
-	return _u
-}
-
-// SetNillableDescription sets the "description" field if the given value is not nil.
-func (_u *ReleaseUpdateOne) SetNillableDescription(v *string) *ReleaseUpdateOne {
-	if v != nil {
-		_u.SetDescription(*v)
-	}
-	return _u
-}
-
-// SetStatus sets the "status" field.
-func (_u *ReleaseUpdateOne) SetStatus(v release.Status) *ReleaseUpdateOne {
-	_u.mutation.SetStatus(v)
-	return _u
-}
-
-// SetNillableStatus sets the "status" field if the given value is not nil.
-func (_u *ReleaseUpdateOne) SetNillableStatus(v *release.Status) *ReleaseUpdateOne {
-	if v != nil {
-		_u.SetStatus(*v)
-	}
-	return _u
-}
-
-// SetStages sets the "stages" field.
-func (_u *ReleaseUpdateOne) SetStages(v []lifecycle.Stage) *ReleaseUpdateOne {
-	_u.mutation.SetStages(v)
-	return _u
-}
-
-// AppendStages appends value to the "stages" field.
-func (_u *ReleaseUpdateOne) AppendStages(v []lifecycle.Stage) *ReleaseUpdateOne {
-	_u.mutation.AppendStages(v)
-	return _u
-}
-
 // SetStartsAt sets the "starts_at" field.
 func (_u *ReleaseUpdateOne) SetStartsAt(v time.Time) *ReleaseUpdateOne {
 	_u.mutation.SetStartsAt(v)
@@ -579,6 +525,60 @@ func (_u *ReleaseUpdateOne) SetNillableEndsAt(v *time.Time) *ReleaseUpdateOne {
 // ClearEndsAt clears the value of the "ends_at" field.
 func (_u *ReleaseUpdateOne) ClearEndsAt() *ReleaseUpdateOne {
 	_u.mutation.ClearEndsAt()
+	return _u
+}
+
+// SetName sets the "name" field.
+func (_u *ReleaseUpdateOne) SetName(v string) *ReleaseUpdateOne {
+	_u.mutation.SetName(v)
+	return _u
+}
+
+// SetNillableName sets the "name" field if the given value is not nil.
+func (_u *ReleaseUpdateOne) SetNillableName(v *string) *ReleaseUpdateOne {
+	if v != nil {
+		_u.SetName(*v)
+	}
+	return _u
+}
+
+// SetDescription sets the "description" field.
+func (_u *ReleaseUpdateOne) SetDescription(v string) *ReleaseUpdateOne {
+	_u.mutation.SetDescription(v)
+	return _u
+}
+
+// SetNillableDescription sets the "description" field if the given value is not nil.
+func (_u *ReleaseUpdateOne) SetNillableDescription(v *string) *ReleaseUpdateOne {
+	if v != nil {
+		_u.SetDescription(*v)
+	}
+	return _u
+}
+
+// SetStatus sets the "status" field.
+func (_u *ReleaseUpdateOne) SetStatus(v lifecycle.Status) *ReleaseUpdateOne {
+	_u.mutation.SetStatus(v)
+	return _u
+}
+
+// SetNillableStatus sets the "status" field if the given value is not nil.
+func (_u *ReleaseUpdateOne) SetNillableStatus(v *lifecycle.Status) *ReleaseUpdateOne {
+	if v != nil {
+		_u.SetStatus(*v)
+	}
+	return _u
+}
+
+// SetStages sets the "stages" field.
+func (_u *ReleaseUpdateOne) SetStages(v []lifecycle.Stage) *ReleaseUpdateOne {
+	_u.mutation.SetStages(v)
+	return _u
+}
+
+// AppendStages appends value to the "stages" field.
+func (_u *ReleaseUpdateOne) AppendStages(v []lifecycle.Stage) *ReleaseUpdateOne {
+	_u.mutation.AppendStages(v)
 	return _u
 }
 
@@ -778,6 +778,18 @@ func (_u *ReleaseUpdateOne) sqlSave(ctx context.Context) (_node *Release, err er
 	if value, ok := _u.mutation.AddedVersion(); ok {
 		_spec.AddField(release.FieldVersion, field.TypeInt, value)
 	}
+	if value, ok := _u.mutation.StartsAt(); ok {
+		_spec.SetField(release.FieldStartsAt, field.TypeTime, value)
+	}
+	if _u.mutation.StartsAtCleared() {
+		_spec.ClearField(release.FieldStartsAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.EndsAt(); ok {
+		_spec.SetField(release.FieldEndsAt, field.TypeTime, value)
+	}
+	if _u.mutation.EndsAtCleared() {
+		_spec.ClearField(release.FieldEndsAt, field.TypeTime)
+	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(release.FieldName, field.TypeString, value)
 	}
@@ -794,18 +806,6 @@ func (_u *ReleaseUpdateOne) sqlSave(ctx context.Context) (_node *Release, err er
 		_spec.AddModifier(func(u *sql.UpdateBuilder) {
 			sqljson.Append(u, release.FieldStages, value)
 		})
-	}
-	if value, ok := _u.mutation.StartsAt(); ok {
-		_spec.SetField(release.FieldStartsAt, field.TypeTime, value)
-	}
-	if _u.mutation.StartsAtCleared() {
-		_spec.ClearField(release.FieldStartsAt, field.TypeTime)
-	}
-	if value, ok := _u.mutation.EndsAt(); ok {
-		_spec.SetField(release.FieldEndsAt, field.TypeTime, value)
-	}
-	if _u.mutation.EndsAtCleared() {
-		_spec.ClearField(release.FieldEndsAt, field.TypeTime)
 	}
 	if _u.mutation.ChangesCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -20,6 +20,8 @@ type Tx struct {
 	AuditEvent *AuditEventClient
 	// Change is the client for interacting with the Change builders.
 	Change *ChangeClient
+	// ChangeApplication is the client for interacting with the ChangeApplication builders.
+	ChangeApplication *ChangeApplicationClient
 	// Dependency is the client for interacting with the Dependency builders.
 	Dependency *DependencyClient
 	// Deployment is the client for interacting with the Deployment builders.
@@ -166,6 +168,7 @@ func (tx *Tx) init() {
 	tx.Application = NewApplicationClient(tx.config)
 	tx.AuditEvent = NewAuditEventClient(tx.config)
 	tx.Change = NewChangeClient(tx.config)
+	tx.ChangeApplication = NewChangeApplicationClient(tx.config)
 	tx.Dependency = NewDependencyClient(tx.config)
 	tx.Deployment = NewDeploymentClient(tx.config)
 	tx.Environment = NewEnvironmentClient(tx.config)

@@ -12,37 +12,36 @@ import (
 	"time"
 
 	"github.com/relgraph/relgraph/ent"
-	"github.com/relgraph/relgraph/ent/release"
 	"github.com/relgraph/relgraph/graph/model"
-	"github.com/relgraph/relgraph/impact"
 	"github.com/relgraph/relgraph/internal/fault"
+	"github.com/relgraph/relgraph/store"
 )
 
 // DependsOn is the resolver for the dependsOn field.
 func (r *applicationResolver) DependsOn(ctx context.Context, obj *ent.Application) ([]*ent.Application, error) {
-	snap, err := r.graph.Snapshot(ctx)
+	g, err := r.graph.Current(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return named(snap, snap.DependsOn(obj.ID)), nil
+	return g.ByName(g.Snapshot.DependsOn(obj.ID)), nil
 }
 
 // Dependents is the resolver for the dependents field.
 func (r *applicationResolver) Dependents(ctx context.Context, obj *ent.Application) ([]*ent.Application, error) {
-	snap, err := r.graph.Snapshot(ctx)
+	g, err := r.graph.Current(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return named(snap, snap.Dependents(obj.ID)), nil
+	return g.ByName(g.Snapshot.Dependents(obj.ID)), nil
 }
 
 // IsShared is the resolver for the isShared field.
 func (r *applicationResolver) IsShared(ctx context.Context, obj *ent.Application) (bool, error) {
-	snap, err := r.graph.Snapshot(ctx)
+	g, err := r.graph.Current(ctx)
 	if err != nil {
 		return false, err
 	}
-	return snap.IsShared(obj.ID), nil
+	return g.Snapshot.IsShared(obj.ID), nil
 }
 
 // Impact is the resolver for the impact field.
@@ -51,37 +50,37 @@ func (r *queryResolver) Impact(ctx context.Context, applicationIDs []int, maxDep
 	if err != nil {
 		return nil, err
 	}
-	snap, err := r.graph.Snapshot(ctx)
+	g, err := r.graph.Current(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for _, id := range applicationIDs {
-		if !snap.Has(id) {
+		if !g.Snapshot.Has(id) {
 			return nil, fault.Missing("application %d does not exist", id)
 		}
 	}
-	return impactOf(ctx, snap, applicationIDs, depth), nil
+	return impactOf(ctx, g, applicationIDs, depth), nil
 }
 
 // ReleaseConflicts is the resolver for the releaseConflicts field.
-func (r *queryResolver) ReleaseConflicts(ctx context.Context, from *time.Time, to *time.Time) ([]*model.ReleaseConflict, error) {
-	w := window{from: from, to: to}
-	if err := w.check(); err != nil {
+func (r *queryResolver) ReleaseConflicts(ctx context.Context, from *time.Time, to *time.Time) ([]*store.ReleaseConflict, error) {
+	within, err := rangeOf(from, to)
+	if err != nil {
 		return nil, err
 	}
-	return r.conflicts(ctx, w, nil)
+	return r.graph.ReleaseConflicts(ctx, within, 0)
 }
 
 // DependencyCycles is the resolver for the dependencyCycles field.
 func (r *queryResolver) DependencyCycles(ctx context.Context) ([][]*ent.Application, error) {
-	snap, err := r.graph.Snapshot(ctx)
+	g, err := r.graph.Current(ctx)
 	if err != nil {
 		return nil, err
 	}
-	cycles := snap.Cycles()
+	cycles := g.Snapshot.Cycles()
 	out := make([][]*ent.Application, 0, len(cycles))
 	for _, c := range cycles {
-		if group := named(snap, c); len(group) >= 2 {
+		if group := g.ByName(c); len(group) >= 2 {
 			out = append(out, group)
 		}
 	}
@@ -95,40 +94,36 @@ func (r *releaseResolver) Impact(ctx context.Context, obj *ent.Release, maxDepth
 	if err != nil {
 		return nil, err
 	}
-	snap, err := r.graph.Snapshot(ctx)
+	g, err := r.graph.Current(ctx)
 	if err != nil {
 		return nil, err
 	}
-	changed, err := r.changedApplications(ctx, obj.ID)
+	changed, err := r.graph.ChangedApplications(ctx, obj.ID)
 	if err != nil {
 		return nil, err
 	}
-	return impactOf(ctx, snap, changed, depth), nil
+	return impactOf(ctx, g, changed, depth), nil
 }
 
 // Conflicts is the resolver for the conflicts field.
-func (r *releaseResolver) Conflicts(ctx context.Context, obj *ent.Release) ([]*model.ReleaseConflict, error) {
-	if obj.Status == release.StatusCANCELLED || obj.StartsAt == nil || obj.EndsAt == nil {
-		return []*model.ReleaseConflict{}, nil
-	}
-	w := window{from: obj.StartsAt, to: obj.EndsAt}
-	return r.conflicts(ctx, w, func(c impact.Conflict) bool { return c.A == obj.ID || c.B == obj.ID })
+func (r *releaseResolver) Conflicts(ctx context.Context, obj *ent.Release) ([]*store.ReleaseConflict, error) {
+	return r.graph.ConflictsOf(ctx, obj)
 }
 
 // DeploymentOrder is the resolver for the deploymentOrder field.
 func (r *releaseResolver) DeploymentOrder(ctx context.Context, obj *ent.Release) ([][]*ent.Application, error) {
-	snap, err := r.graph.Snapshot(ctx)
+	g, err := r.graph.Current(ctx)
 	if err != nil {
 		return nil, err
 	}
-	changed, err := r.changedApplications(ctx, obj.ID)
+	changed, err := r.graph.ChangedApplications(ctx, obj.ID)
 	if err != nil {
 		return nil, err
 	}
-	waves := snap.DeploymentWaves(changed)
+	waves := g.Snapshot.DeploymentWaves(changed)
 	out := make([][]*ent.Application, 0, len(waves))
 	for _, wave := range waves {
-		if group := named(snap, wave); len(group) > 0 {
+		if group := g.ByName(wave); len(group) > 0 {
 			out = append(out, group)
 		}
 	}

@@ -22,10 +22,11 @@ import (
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/dependency"
 	"github.com/relgraph/relgraph/ent/deployment"
-	"github.com/relgraph/relgraph/ent/release"
 	"github.com/relgraph/relgraph/graph/model"
 	"github.com/relgraph/relgraph/graph/scalar"
+	"github.com/relgraph/relgraph/impact"
 	"github.com/relgraph/relgraph/lifecycle"
+	"github.com/relgraph/relgraph/store"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -258,7 +259,7 @@ type ComplexityRoot struct {
 		DeleteEnvironment  func(childComplexity int, id int) int
 		DeleteFreezeWindow func(childComplexity int, id int) int
 		DeleteRelease      func(childComplexity int, id int) int
-		TransitionRelease  func(childComplexity int, id int, to release.Status, expectedVersion *int, override *bool, reason *string) int
+		TransitionRelease  func(childComplexity int, id int, to lifecycle.Status, expectedVersion *int, override *bool, reason *string) int
 		UpdateApplication  func(childComplexity int, id int, input ent.UpdateApplicationInput, expectedVersion *int) int
 		UpdateChange       func(childComplexity int, id int, input ent.UpdateChangeInput, expectedVersion *int) int
 		UpdateDependency   func(childComplexity int, id int, input ent.UpdateDependencyInput) int
@@ -342,9 +343,9 @@ type ApplicationResolver interface {
 	IsShared(ctx context.Context, obj *ent.Application) (bool, error)
 }
 type CalendarResolver interface {
-	Releases(ctx context.Context, obj *model.CalendarRange) ([]*ent.Release, error)
-	Deployments(ctx context.Context, obj *model.CalendarRange) ([]*ent.Deployment, error)
-	FreezeWindows(ctx context.Context, obj *model.CalendarRange) ([]*ent.FreezeWindow, error)
+	Releases(ctx context.Context, obj *impact.Window) ([]*ent.Release, error)
+	Deployments(ctx context.Context, obj *impact.Window) ([]*ent.Deployment, error)
+	FreezeWindows(ctx context.Context, obj *impact.Window) ([]*ent.FreezeWindow, error)
 }
 type MutationResolver interface {
 	CreateApplication(ctx context.Context, input ent.CreateApplicationInput) (*ent.Application, error)
@@ -359,7 +360,7 @@ type MutationResolver interface {
 	CreateRelease(ctx context.Context, input ent.CreateReleaseInput) (*ent.Release, error)
 	UpdateRelease(ctx context.Context, id int, input ent.UpdateReleaseInput, expectedVersion *int) (*ent.Release, error)
 	DeleteRelease(ctx context.Context, id int) (int, error)
-	TransitionRelease(ctx context.Context, id int, to release.Status, expectedVersion *int, override *bool, reason *string) (*ent.Release, error)
+	TransitionRelease(ctx context.Context, id int, to lifecycle.Status, expectedVersion *int, override *bool, reason *string) (*ent.Release, error)
 	CreateEnvironment(ctx context.Context, input ent.CreateEnvironmentInput) (*ent.Environment, error)
 	UpdateEnvironment(ctx context.Context, id int, input ent.UpdateEnvironmentInput) (*ent.Environment, error)
 	DeleteEnvironment(ctx context.Context, id int) (int, error)
@@ -382,14 +383,14 @@ type QueryResolver interface {
 	FreezeWindows(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.FreezeWindowOrder, where *ent.FreezeWindowWhereInput) (*ent.FreezeWindowConnection, error)
 	Releases(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ReleaseOrder, where *ent.ReleaseWhereInput) (*ent.ReleaseConnection, error)
 	Impact(ctx context.Context, applicationIDs []int, maxDepth *int) (*model.Impact, error)
-	ReleaseConflicts(ctx context.Context, from *time.Time, to *time.Time) ([]*model.ReleaseConflict, error)
+	ReleaseConflicts(ctx context.Context, from *time.Time, to *time.Time) ([]*store.ReleaseConflict, error)
 	DependencyCycles(ctx context.Context) ([][]*ent.Application, error)
-	EnvironmentConflicts(ctx context.Context, from *time.Time, to *time.Time) ([]*model.EnvironmentConflict, error)
-	Calendar(ctx context.Context, from time.Time, to time.Time) (*model.CalendarRange, error)
+	EnvironmentConflicts(ctx context.Context, from *time.Time, to *time.Time) ([]*store.EnvironmentConflict, error)
+	Calendar(ctx context.Context, from time.Time, to time.Time) (*impact.Window, error)
 }
 type ReleaseResolver interface {
 	Impact(ctx context.Context, obj *ent.Release, maxDepth *int) (*model.Impact, error)
-	Conflicts(ctx context.Context, obj *ent.Release) ([]*model.ReleaseConflict, error)
+	Conflicts(ctx context.Context, obj *ent.Release) ([]*store.ReleaseConflict, error)
 	DeploymentOrder(ctx context.Context, obj *ent.Release) ([][]*ent.Application, error)
 	FreezeViolations(ctx context.Context, obj *ent.Release) ([]*ent.FreezeWindow, error)
 	History(ctx context.Context, obj *ent.Release) ([]*ent.AuditEvent, error)
@@ -1339,7 +1340,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.TransitionRelease(childComplexity, args["id"].(int), args["to"].(release.Status), args["expectedVersion"].(*int), args["override"].(*bool), args["reason"].(*string)), true
+		return e.ComplexityRoot.Mutation.TransitionRelease(childComplexity, args["id"].(int), args["to"].(lifecycle.Status), args["expectedVersion"].(*int), args["override"].(*bool), args["reason"].(*string)), true
 	case "Mutation.updateApplication":
 		if e.ComplexityRoot.Mutation.UpdateApplication == nil {
 			break
@@ -2138,16 +2139,16 @@ func (ec *executionContext) childFields_Deployment(ctx context.Context, field gr
 		return ec.fieldContext_Deployment_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Deployment_updatedAt(ctx, field)
+	case "startsAt":
+		return ec.fieldContext_Deployment_startsAt(ctx, field)
+	case "endsAt":
+		return ec.fieldContext_Deployment_endsAt(ctx, field)
 	case "releaseID":
 		return ec.fieldContext_Deployment_releaseID(ctx, field)
 	case "environmentID":
 		return ec.fieldContext_Deployment_environmentID(ctx, field)
 	case "status":
 		return ec.fieldContext_Deployment_status(ctx, field)
-	case "startsAt":
-		return ec.fieldContext_Deployment_startsAt(ctx, field)
-	case "endsAt":
-		return ec.fieldContext_Deployment_endsAt(ctx, field)
 	case "release":
 		return ec.fieldContext_Deployment_release(ctx, field)
 	case "environment":
@@ -2242,14 +2243,14 @@ func (ec *executionContext) childFields_FreezeWindow(ctx context.Context, field 
 		return ec.fieldContext_FreezeWindow_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_FreezeWindow_updatedAt(ctx, field)
-	case "name":
-		return ec.fieldContext_FreezeWindow_name(ctx, field)
-	case "reason":
-		return ec.fieldContext_FreezeWindow_reason(ctx, field)
 	case "startsAt":
 		return ec.fieldContext_FreezeWindow_startsAt(ctx, field)
 	case "endsAt":
 		return ec.fieldContext_FreezeWindow_endsAt(ctx, field)
+	case "name":
+		return ec.fieldContext_FreezeWindow_name(ctx, field)
+	case "reason":
+		return ec.fieldContext_FreezeWindow_reason(ctx, field)
 	case "applications":
 		return ec.fieldContext_FreezeWindow_applications(ctx, field)
 	}
@@ -2326,6 +2327,10 @@ func (ec *executionContext) childFields_Release(ctx context.Context, field graph
 		return ec.fieldContext_Release_updatedAt(ctx, field)
 	case "version":
 		return ec.fieldContext_Release_version(ctx, field)
+	case "startsAt":
+		return ec.fieldContext_Release_startsAt(ctx, field)
+	case "endsAt":
+		return ec.fieldContext_Release_endsAt(ctx, field)
 	case "name":
 		return ec.fieldContext_Release_name(ctx, field)
 	case "description":
@@ -2334,10 +2339,6 @@ func (ec *executionContext) childFields_Release(ctx context.Context, field graph
 		return ec.fieldContext_Release_status(ctx, field)
 	case "stages":
 		return ec.fieldContext_Release_stages(ctx, field)
-	case "startsAt":
-		return ec.fieldContext_Release_startsAt(ctx, field)
-	case "endsAt":
-		return ec.fieldContext_Release_endsAt(ctx, field)
 	case "changes":
 		return ec.fieldContext_Release_changes(ctx, field)
 	case "deployments":
@@ -3094,8 +3095,8 @@ func (ec *executionContext) field_Mutation_transitionRelease_args(ctx context.Co
 	}
 	args["id"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
-		func(ctx context.Context, v any) (release.Status, error) {
-			return ec.unmarshalNReleaseStatus2githubᚗcomᚋrelgraphᚋrelgraphᚋentᚋreleaseᚐStatus(ctx, v)
+		func(ctx context.Context, v any) (lifecycle.Status, error) {
+			return ec.unmarshalNReleaseStatus2githubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐStatus(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4979,7 +4980,7 @@ func (ec *executionContext) fieldContext_AuditEventEdge_cursor(_ context.Context
 	return graphql.NewScalarFieldContext("AuditEventEdge", field, false, false, "Cursor")
 }
 
-func (ec *executionContext) _Calendar_releases(ctx context.Context, field graphql.CollectedField, obj *model.CalendarRange) (ret graphql.Marshaler) {
+func (ec *executionContext) _Calendar_releases(ctx context.Context, field graphql.CollectedField, obj *impact.Window) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5011,7 +5012,7 @@ func (ec *executionContext) fieldContext_Calendar_releases(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _Calendar_deployments(ctx context.Context, field graphql.CollectedField, obj *model.CalendarRange) (ret graphql.Marshaler) {
+func (ec *executionContext) _Calendar_deployments(ctx context.Context, field graphql.CollectedField, obj *impact.Window) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5043,7 +5044,7 @@ func (ec *executionContext) fieldContext_Calendar_deployments(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _Calendar_freezeWindows(ctx context.Context, field graphql.CollectedField, obj *model.CalendarRange) (ret graphql.Marshaler) {
+func (ec *executionContext) _Calendar_freezeWindows(ctx context.Context, field graphql.CollectedField, obj *impact.Window) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5959,6 +5960,52 @@ func (ec *executionContext) fieldContext_Deployment_updatedAt(_ context.Context,
 	return graphql.NewScalarFieldContext("Deployment", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Deployment_startsAt(ctx context.Context, field graphql.CollectedField, obj *ent.Deployment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Deployment_startsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Deployment_startsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Deployment", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Deployment_endsAt(ctx context.Context, field graphql.CollectedField, obj *ent.Deployment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Deployment_endsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Deployment_endsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Deployment", field, false, false, "Time")
+}
+
 func (ec *executionContext) _Deployment_releaseID(ctx context.Context, field graphql.CollectedField, obj *ent.Deployment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6026,52 +6073,6 @@ func (ec *executionContext) _Deployment_status(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Deployment_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Deployment", field, false, false, "DeploymentStatus")
-}
-
-func (ec *executionContext) _Deployment_startsAt(ctx context.Context, field graphql.CollectedField, obj *ent.Deployment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Deployment_startsAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.StartsAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_Deployment_startsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Deployment", field, false, false, "Time")
-}
-
-func (ec *executionContext) _Deployment_endsAt(ctx context.Context, field graphql.CollectedField, obj *ent.Deployment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Deployment_endsAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EndsAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_Deployment_endsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Deployment", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Deployment_release(ctx context.Context, field graphql.CollectedField, obj *ent.Deployment) (ret graphql.Marshaler) {
@@ -6462,7 +6463,7 @@ func (ec *executionContext) fieldContext_Environment_deployments(ctx context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _EnvironmentConflict_environment(ctx context.Context, field graphql.CollectedField, obj *model.EnvironmentConflict) (ret graphql.Marshaler) {
+func (ec *executionContext) _EnvironmentConflict_environment(ctx context.Context, field graphql.CollectedField, obj *store.EnvironmentConflict) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6494,7 +6495,7 @@ func (ec *executionContext) fieldContext_EnvironmentConflict_environment(_ conte
 	return fc, nil
 }
 
-func (ec *executionContext) _EnvironmentConflict_deployments(ctx context.Context, field graphql.CollectedField, obj *model.EnvironmentConflict) (ret graphql.Marshaler) {
+func (ec *executionContext) _EnvironmentConflict_deployments(ctx context.Context, field graphql.CollectedField, obj *store.EnvironmentConflict) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6526,7 +6527,7 @@ func (ec *executionContext) fieldContext_EnvironmentConflict_deployments(_ conte
 	return fc, nil
 }
 
-func (ec *executionContext) _EnvironmentConflict_overlapStart(ctx context.Context, field graphql.CollectedField, obj *model.EnvironmentConflict) (ret graphql.Marshaler) {
+func (ec *executionContext) _EnvironmentConflict_overlapStart(ctx context.Context, field graphql.CollectedField, obj *store.EnvironmentConflict) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6549,7 +6550,7 @@ func (ec *executionContext) fieldContext_EnvironmentConflict_overlapStart(_ cont
 	return graphql.NewScalarFieldContext("EnvironmentConflict", field, false, false, "Time")
 }
 
-func (ec *executionContext) _EnvironmentConflict_overlapEnd(ctx context.Context, field graphql.CollectedField, obj *model.EnvironmentConflict) (ret graphql.Marshaler) {
+func (ec *executionContext) _EnvironmentConflict_overlapEnd(ctx context.Context, field graphql.CollectedField, obj *store.EnvironmentConflict) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6783,52 +6784,6 @@ func (ec *executionContext) fieldContext_FreezeWindow_updatedAt(_ context.Contex
 	return graphql.NewScalarFieldContext("FreezeWindow", field, false, false, "Time")
 }
 
-func (ec *executionContext) _FreezeWindow_name(ctx context.Context, field graphql.CollectedField, obj *ent.FreezeWindow) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_FreezeWindow_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_FreezeWindow_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("FreezeWindow", field, false, false, "String")
-}
-
-func (ec *executionContext) _FreezeWindow_reason(ctx context.Context, field graphql.CollectedField, obj *ent.FreezeWindow) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_FreezeWindow_reason(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Reason, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_FreezeWindow_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("FreezeWindow", field, false, false, "String")
-}
-
 func (ec *executionContext) _FreezeWindow_startsAt(ctx context.Context, field graphql.CollectedField, obj *ent.FreezeWindow) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6873,6 +6828,52 @@ func (ec *executionContext) _FreezeWindow_endsAt(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_FreezeWindow_endsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FreezeWindow", field, false, false, "Time")
+}
+
+func (ec *executionContext) _FreezeWindow_name(ctx context.Context, field graphql.CollectedField, obj *ent.FreezeWindow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FreezeWindow_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FreezeWindow_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FreezeWindow", field, false, false, "String")
+}
+
+func (ec *executionContext) _FreezeWindow_reason(ctx context.Context, field graphql.CollectedField, obj *ent.FreezeWindow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FreezeWindow_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FreezeWindow_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FreezeWindow", field, false, false, "String")
 }
 
 func (ec *executionContext) _FreezeWindow_applications(ctx context.Context, field graphql.CollectedField, obj *ent.FreezeWindow) (ret graphql.Marshaler) {
@@ -7782,7 +7783,7 @@ func (ec *executionContext) _Mutation_transitionRelease(ctx context.Context, fie
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().TransitionRelease(ctx, fc.Args["id"].(int), fc.Args["to"].(release.Status), fc.Args["expectedVersion"].(*int), fc.Args["override"].(*bool), fc.Args["reason"].(*string))
+			return ec.Resolvers.Mutation().TransitionRelease(ctx, fc.Args["id"].(int), fc.Args["to"].(lifecycle.Status), fc.Args["expectedVersion"].(*int), fc.Args["override"].(*bool), fc.Args["reason"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Release) graphql.Marshaler {
@@ -8801,8 +8802,8 @@ func (ec *executionContext) _Query_releaseConflicts(ctx context.Context, field g
 			return ec.Resolvers.Query().ReleaseConflicts(ctx, fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.ReleaseConflict) graphql.Marshaler {
-			return ec.marshalNReleaseConflict2ᚕᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐReleaseConflictᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*store.ReleaseConflict) graphql.Marshaler {
+			return ec.marshalNReleaseConflict2ᚕᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋstoreᚐReleaseConflictᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8877,8 +8878,8 @@ func (ec *executionContext) _Query_environmentConflicts(ctx context.Context, fie
 			return ec.Resolvers.Query().EnvironmentConflicts(ctx, fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.EnvironmentConflict) graphql.Marshaler {
-			return ec.marshalNEnvironmentConflict2ᚕᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐEnvironmentConflictᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*store.EnvironmentConflict) graphql.Marshaler {
+			return ec.marshalNEnvironmentConflict2ᚕᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋstoreᚐEnvironmentConflictᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8921,8 +8922,8 @@ func (ec *executionContext) _Query_calendar(ctx context.Context, field graphql.C
 			return ec.Resolvers.Query().Calendar(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.CalendarRange) graphql.Marshaler {
-			return ec.marshalNCalendar2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐCalendarRange(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *impact.Window) graphql.Marshaler {
+			return ec.marshalNCalendar2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋimpactᚐWindow(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9120,6 +9121,52 @@ func (ec *executionContext) fieldContext_Release_version(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Release", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Release_startsAt(ctx context.Context, field graphql.CollectedField, obj *ent.Release) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Release_startsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Release_startsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Release", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Release_endsAt(ctx context.Context, field graphql.CollectedField, obj *ent.Release) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Release_endsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Release_endsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Release", field, false, false, "Time")
+}
+
 func (ec *executionContext) _Release_name(ctx context.Context, field graphql.CollectedField, obj *ent.Release) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9178,8 +9225,8 @@ func (ec *executionContext) _Release_status(ctx context.Context, field graphql.C
 			return obj.Status, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v release.Status) graphql.Marshaler {
-			return ec.marshalNReleaseStatus2githubᚗcomᚋrelgraphᚋrelgraphᚋentᚋreleaseᚐStatus(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v lifecycle.Status) graphql.Marshaler {
+			return ec.marshalNReleaseStatus2githubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐStatus(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9210,52 +9257,6 @@ func (ec *executionContext) _Release_stages(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Release_stages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Release", field, false, false, "EnvironmentStage")
-}
-
-func (ec *executionContext) _Release_startsAt(ctx context.Context, field graphql.CollectedField, obj *ent.Release) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Release_startsAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.StartsAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_Release_startsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Release", field, false, false, "Time")
-}
-
-func (ec *executionContext) _Release_endsAt(ctx context.Context, field graphql.CollectedField, obj *ent.Release) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Release_endsAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EndsAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_Release_endsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Release", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Release_changes(ctx context.Context, field graphql.CollectedField, obj *ent.Release) (ret graphql.Marshaler) {
@@ -9402,8 +9403,8 @@ func (ec *executionContext) _Release_conflicts(ctx context.Context, field graphq
 			return ec.Resolvers.Release().Conflicts(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.ReleaseConflict) graphql.Marshaler {
-			return ec.marshalNReleaseConflict2ᚕᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐReleaseConflictᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*store.ReleaseConflict) graphql.Marshaler {
+			return ec.marshalNReleaseConflict2ᚕᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋstoreᚐReleaseConflictᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9518,7 +9519,7 @@ func (ec *executionContext) fieldContext_Release_history(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _ReleaseConflict_releases(ctx context.Context, field graphql.CollectedField, obj *model.ReleaseConflict) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseConflict_releases(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseConflict) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9550,7 +9551,7 @@ func (ec *executionContext) fieldContext_ReleaseConflict_releases(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _ReleaseConflict_overlapStart(ctx context.Context, field graphql.CollectedField, obj *model.ReleaseConflict) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseConflict_overlapStart(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseConflict) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9573,7 +9574,7 @@ func (ec *executionContext) fieldContext_ReleaseConflict_overlapStart(_ context.
 	return graphql.NewScalarFieldContext("ReleaseConflict", field, false, false, "Time")
 }
 
-func (ec *executionContext) _ReleaseConflict_overlapEnd(ctx context.Context, field graphql.CollectedField, obj *model.ReleaseConflict) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseConflict_overlapEnd(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseConflict) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9596,7 +9597,7 @@ func (ec *executionContext) fieldContext_ReleaseConflict_overlapEnd(_ context.Co
 	return graphql.NewScalarFieldContext("ReleaseConflict", field, false, false, "Time")
 }
 
-func (ec *executionContext) _ReleaseConflict_sharedApplications(ctx context.Context, field graphql.CollectedField, obj *model.ReleaseConflict) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseConflict_sharedApplications(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseConflict) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13092,20 +13093,13 @@ func (ec *executionContext) unmarshalInputCreateDeploymentInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"status", "startsAt", "endsAt", "releaseID", "environmentID"}
+	fieldsInOrder := [...]string{"startsAt", "endsAt", "status", "releaseID", "environmentID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
-		case "status":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
-			data, err := ec.unmarshalODeploymentStatus2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚋdeploymentᚐStatus(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Status = data
 		case "startsAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAt"))
 			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
@@ -13120,6 +13114,13 @@ func (ec *executionContext) unmarshalInputCreateDeploymentInput(ctx context.Cont
 				return it, err
 			}
 			it.EndsAt = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalODeploymentStatus2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚋdeploymentᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
 		case "releaseID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("releaseID"))
 			data, err := ec.unmarshalNID2int(ctx, v)
@@ -13218,27 +13219,13 @@ func (ec *executionContext) unmarshalInputCreateFreezeWindowInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "reason", "startsAt", "endsAt", "applicationIDs"}
+	fieldsInOrder := [...]string{"startsAt", "endsAt", "name", "reason", "applicationIDs"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
-		case "name":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
-			data, err := ec.unmarshalNString2string(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Name = data
-		case "reason":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Reason = data
 		case "startsAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAt"))
 			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
@@ -13253,6 +13240,20 @@ func (ec *executionContext) unmarshalInputCreateFreezeWindowInput(ctx context.Co
 				return it, err
 			}
 			it.EndsAt = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
 		case "applicationIDs":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("applicationIDs"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
@@ -13288,13 +13289,27 @@ func (ec *executionContext) unmarshalInputCreateReleaseInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "description", "stages", "startsAt", "endsAt", "changeIDs"}
+	fieldsInOrder := [...]string{"startsAt", "endsAt", "name", "description", "stages", "changeIDs"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "startsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAt = data
+		case "endsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAt = data
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -13316,20 +13331,6 @@ func (ec *executionContext) unmarshalInputCreateReleaseInput(ctx context.Context
 				return it, err
 			}
 			it.Stages = data
-		case "startsAt":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAt"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StartsAt = data
-		case "endsAt":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAt"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.EndsAt = data
 		case "changeIDs":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("changeIDs"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
@@ -13898,7 +13899,7 @@ func (ec *executionContext) unmarshalInputDeploymentWhereInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "releaseID", "releaseIDNEQ", "releaseIDIn", "releaseIDNotIn", "environmentID", "environmentIDNEQ", "environmentIDIn", "environmentIDNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "startsAt", "startsAtNEQ", "startsAtIn", "startsAtNotIn", "startsAtGT", "startsAtGTE", "startsAtLT", "startsAtLTE", "startsAtIsNil", "startsAtNotNil", "endsAt", "endsAtNEQ", "endsAtIn", "endsAtNotIn", "endsAtGT", "endsAtGTE", "endsAtLT", "endsAtLTE", "endsAtIsNil", "endsAtNotNil", "hasRelease", "hasReleaseWith", "hasEnvironment", "hasEnvironmentWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "startsAt", "startsAtNEQ", "startsAtIn", "startsAtNotIn", "startsAtGT", "startsAtGTE", "startsAtLT", "startsAtLTE", "startsAtIsNil", "startsAtNotNil", "endsAt", "endsAtNEQ", "endsAtIn", "endsAtNotIn", "endsAtGT", "endsAtGTE", "endsAtLT", "endsAtLTE", "endsAtIsNil", "endsAtNotNil", "releaseID", "releaseIDNEQ", "releaseIDIn", "releaseIDNotIn", "environmentID", "environmentIDNEQ", "environmentIDIn", "environmentIDNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "hasRelease", "hasReleaseWith", "hasEnvironment", "hasEnvironmentWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -14094,90 +14095,6 @@ func (ec *executionContext) unmarshalInputDeploymentWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.UpdatedAtLTE = data
-		case "releaseID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("releaseID"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ReleaseID = data
-		case "releaseIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("releaseIDNEQ"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ReleaseIDNEQ = data
-		case "releaseIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("releaseIDIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ReleaseIDIn = data
-		case "releaseIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("releaseIDNotIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ReleaseIDNotIn = data
-		case "environmentID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("environmentID"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.EnvironmentID = data
-		case "environmentIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("environmentIDNEQ"))
-			data, err := ec.unmarshalOID2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.EnvironmentIDNEQ = data
-		case "environmentIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("environmentIDIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.EnvironmentIDIn = data
-		case "environmentIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("environmentIDNotIn"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.EnvironmentIDNotIn = data
-		case "status":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
-			data, err := ec.unmarshalODeploymentStatus2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚋdeploymentᚐStatus(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Status = data
-		case "statusNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNEQ"))
-			data, err := ec.unmarshalODeploymentStatus2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚋdeploymentᚐStatus(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StatusNEQ = data
-		case "statusIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusIn"))
-			data, err := ec.unmarshalODeploymentStatus2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚋdeploymentᚐStatusᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StatusIn = data
-		case "statusNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNotIn"))
-			data, err := ec.unmarshalODeploymentStatus2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚋdeploymentᚐStatusᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StatusNotIn = data
 		case "startsAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAt"))
 			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
@@ -14318,6 +14235,90 @@ func (ec *executionContext) unmarshalInputDeploymentWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.EndsAtNotNil = data
+		case "releaseID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("releaseID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReleaseID = data
+		case "releaseIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("releaseIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReleaseIDNEQ = data
+		case "releaseIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("releaseIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReleaseIDIn = data
+		case "releaseIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("releaseIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReleaseIDNotIn = data
+		case "environmentID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("environmentID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnvironmentID = data
+		case "environmentIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("environmentIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnvironmentIDNEQ = data
+		case "environmentIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("environmentIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnvironmentIDIn = data
+		case "environmentIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("environmentIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnvironmentIDNotIn = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalODeploymentStatus2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚋdeploymentᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "statusNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNEQ"))
+			data, err := ec.unmarshalODeploymentStatus2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚋdeploymentᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNEQ = data
+		case "statusIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusIn"))
+			data, err := ec.unmarshalODeploymentStatus2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚋdeploymentᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusIn = data
+		case "statusNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNotIn"))
+			data, err := ec.unmarshalODeploymentStatus2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚋdeploymentᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNotIn = data
 		case "hasRelease":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRelease"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -14928,7 +14929,7 @@ func (ec *executionContext) unmarshalInputFreezeWindowWhereInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "reasonGT", "reasonGTE", "reasonLT", "reasonLTE", "reasonContains", "reasonHasPrefix", "reasonHasSuffix", "reasonEqualFold", "reasonContainsFold", "startsAt", "startsAtNEQ", "startsAtIn", "startsAtNotIn", "startsAtGT", "startsAtGTE", "startsAtLT", "startsAtLTE", "endsAt", "endsAtNEQ", "endsAtIn", "endsAtNotIn", "endsAtGT", "endsAtGTE", "endsAtLT", "endsAtLTE", "hasApplications", "hasApplicationsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "startsAt", "startsAtNEQ", "startsAtIn", "startsAtNotIn", "startsAtGT", "startsAtGTE", "startsAtLT", "startsAtLTE", "endsAt", "endsAtNEQ", "endsAtIn", "endsAtNotIn", "endsAtGT", "endsAtGTE", "endsAtLT", "endsAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "reasonGT", "reasonGTE", "reasonLT", "reasonLTE", "reasonContains", "reasonHasPrefix", "reasonHasSuffix", "reasonEqualFold", "reasonContainsFold", "hasApplications", "hasApplicationsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15124,6 +15125,118 @@ func (ec *executionContext) unmarshalInputFreezeWindowWhereInput(ctx context.Con
 				return it, err
 			}
 			it.UpdatedAtLTE = data
+		case "startsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAt = data
+		case "startsAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtNEQ = data
+		case "startsAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtIn = data
+		case "startsAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtNotIn = data
+		case "startsAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtGT = data
+		case "startsAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtGTE = data
+		case "startsAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtLT = data
+		case "startsAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtLTE = data
+		case "endsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAt = data
+		case "endsAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtNEQ = data
+		case "endsAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtIn = data
+		case "endsAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtNotIn = data
+		case "endsAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtGT = data
+		case "endsAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtGTE = data
+		case "endsAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtLT = data
+		case "endsAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtLTE = data
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -15306,118 +15419,6 @@ func (ec *executionContext) unmarshalInputFreezeWindowWhereInput(ctx context.Con
 				return it, err
 			}
 			it.ReasonContainsFold = data
-		case "startsAt":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAt"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StartsAt = data
-		case "startsAtNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtNEQ"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StartsAtNEQ = data
-		case "startsAtIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StartsAtIn = data
-		case "startsAtNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtNotIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StartsAtNotIn = data
-		case "startsAtGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtGT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StartsAtGT = data
-		case "startsAtGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtGTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StartsAtGTE = data
-		case "startsAtLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtLT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StartsAtLT = data
-		case "startsAtLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtLTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StartsAtLTE = data
-		case "endsAt":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAt"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.EndsAt = data
-		case "endsAtNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtNEQ"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.EndsAtNEQ = data
-		case "endsAtIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.EndsAtIn = data
-		case "endsAtNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtNotIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.EndsAtNotIn = data
-		case "endsAtGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtGT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.EndsAtGT = data
-		case "endsAtGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtGTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.EndsAtGTE = data
-		case "endsAtLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtLT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.EndsAtLT = data
-		case "endsAtLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtLTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.EndsAtLTE = data
 		case "hasApplications":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasApplications"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -15513,7 +15514,7 @@ func (ec *executionContext) unmarshalInputReleaseWhereInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "startsAt", "startsAtNEQ", "startsAtIn", "startsAtNotIn", "startsAtGT", "startsAtGTE", "startsAtLT", "startsAtLTE", "startsAtIsNil", "startsAtNotNil", "endsAt", "endsAtNEQ", "endsAtIn", "endsAtNotIn", "endsAtGT", "endsAtGTE", "endsAtLT", "endsAtLTE", "endsAtIsNil", "endsAtNotNil", "hasChanges", "hasChangesWith", "hasDeployments", "hasDeploymentsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "startsAt", "startsAtNEQ", "startsAtIn", "startsAtNotIn", "startsAtGT", "startsAtGTE", "startsAtLT", "startsAtLTE", "startsAtIsNil", "startsAtNotNil", "endsAt", "endsAtNEQ", "endsAtIn", "endsAtNotIn", "endsAtGT", "endsAtGTE", "endsAtLT", "endsAtLTE", "endsAtIsNil", "endsAtNotNil", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "hasChanges", "hasChangesWith", "hasDeployments", "hasDeploymentsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15765,6 +15766,146 @@ func (ec *executionContext) unmarshalInputReleaseWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.VersionLTE = data
+		case "startsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAt = data
+		case "startsAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtNEQ = data
+		case "startsAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtIn = data
+		case "startsAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtNotIn = data
+		case "startsAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtGT = data
+		case "startsAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtGTE = data
+		case "startsAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtLT = data
+		case "startsAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtLTE = data
+		case "startsAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtIsNil = data
+		case "startsAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtNotNil = data
+		case "endsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAt = data
+		case "endsAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtNEQ = data
+		case "endsAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtIn = data
+		case "endsAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtNotIn = data
+		case "endsAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtGT = data
+		case "endsAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtGTE = data
+		case "endsAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtLT = data
+		case "endsAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtLTE = data
+		case "endsAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtIsNil = data
+		case "endsAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtNotNil = data
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -15949,172 +16090,32 @@ func (ec *executionContext) unmarshalInputReleaseWhereInput(ctx context.Context,
 			it.DescriptionContainsFold = data
 		case "status":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
-			data, err := ec.unmarshalOReleaseStatus2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚋreleaseᚐStatus(ctx, v)
+			data, err := ec.unmarshalOReleaseStatus2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐStatus(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Status = data
 		case "statusNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNEQ"))
-			data, err := ec.unmarshalOReleaseStatus2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚋreleaseᚐStatus(ctx, v)
+			data, err := ec.unmarshalOReleaseStatus2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐStatus(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.StatusNEQ = data
 		case "statusIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusIn"))
-			data, err := ec.unmarshalOReleaseStatus2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚋreleaseᚐStatusᚄ(ctx, v)
+			data, err := ec.unmarshalOReleaseStatus2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐStatusᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.StatusIn = data
 		case "statusNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNotIn"))
-			data, err := ec.unmarshalOReleaseStatus2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚋreleaseᚐStatusᚄ(ctx, v)
+			data, err := ec.unmarshalOReleaseStatus2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐStatusᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.StatusNotIn = data
-		case "startsAt":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAt"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StartsAt = data
-		case "startsAtNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtNEQ"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StartsAtNEQ = data
-		case "startsAtIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StartsAtIn = data
-		case "startsAtNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtNotIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StartsAtNotIn = data
-		case "startsAtGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtGT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StartsAtGT = data
-		case "startsAtGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtGTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StartsAtGTE = data
-		case "startsAtLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtLT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StartsAtLT = data
-		case "startsAtLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtLTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StartsAtLTE = data
-		case "startsAtIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StartsAtIsNil = data
-		case "startsAtNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StartsAtNotNil = data
-		case "endsAt":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAt"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.EndsAt = data
-		case "endsAtNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtNEQ"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.EndsAtNEQ = data
-		case "endsAtIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.EndsAtIn = data
-		case "endsAtNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtNotIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.EndsAtNotIn = data
-		case "endsAtGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtGT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.EndsAtGT = data
-		case "endsAtGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtGTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.EndsAtGTE = data
-		case "endsAtLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtLT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.EndsAtLT = data
-		case "endsAtLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtLTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.EndsAtLTE = data
-		case "endsAtIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.EndsAtIsNil = data
-		case "endsAtNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.EndsAtNotNil = data
 		case "hasChanges":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasChanges"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -16388,20 +16389,13 @@ func (ec *executionContext) unmarshalInputUpdateDeploymentInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"status", "startsAt", "clearStartsAt", "endsAt", "clearEndsAt"}
+	fieldsInOrder := [...]string{"startsAt", "clearStartsAt", "endsAt", "clearEndsAt", "status"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
-		case "status":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
-			data, err := ec.unmarshalODeploymentStatus2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚋdeploymentᚐStatus(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Status = data
 		case "startsAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAt"))
 			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
@@ -16430,6 +16424,13 @@ func (ec *executionContext) unmarshalInputUpdateDeploymentInput(ctx context.Cont
 				return it, err
 			}
 			it.ClearEndsAt = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalODeploymentStatus2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚋdeploymentᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
 		}
 	}
 	return it, nil
@@ -16507,27 +16508,13 @@ func (ec *executionContext) unmarshalInputUpdateFreezeWindowInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "reason", "startsAt", "endsAt", "addApplicationIDs", "removeApplicationIDs", "clearApplications"}
+	fieldsInOrder := [...]string{"startsAt", "endsAt", "name", "reason", "addApplicationIDs", "removeApplicationIDs", "clearApplications"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
-		case "name":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Name = data
-		case "reason":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Reason = data
 		case "startsAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAt"))
 			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
@@ -16542,6 +16529,20 @@ func (ec *executionContext) unmarshalInputUpdateFreezeWindowInput(ctx context.Co
 				return it, err
 			}
 			it.EndsAt = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
 		case "addApplicationIDs":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addApplicationIDs"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
@@ -16591,41 +16592,13 @@ func (ec *executionContext) unmarshalInputUpdateReleaseInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "description", "stages", "appendStages", "startsAt", "clearStartsAt", "endsAt", "clearEndsAt", "addChangeIDs", "removeChangeIDs", "clearChanges"}
+	fieldsInOrder := [...]string{"startsAt", "clearStartsAt", "endsAt", "clearEndsAt", "name", "description", "stages", "appendStages", "addChangeIDs", "removeChangeIDs", "clearChanges"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
-		case "name":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Name = data
-		case "description":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Description = data
-		case "stages":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stages"))
-			data, err := ec.unmarshalOEnvironmentStage2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐStageᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Stages = data
-		case "appendStages":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendStages"))
-			data, err := ec.unmarshalOEnvironmentStage2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐStageᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.AppendStages = data
 		case "startsAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAt"))
 			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
@@ -16654,6 +16627,34 @@ func (ec *executionContext) unmarshalInputUpdateReleaseInput(ctx context.Context
 				return it, err
 			}
 			it.ClearEndsAt = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "stages":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stages"))
+			data, err := ec.unmarshalOEnvironmentStage2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐStageᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Stages = data
+		case "appendStages":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendStages"))
+			data, err := ec.unmarshalOEnvironmentStage2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐStageᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppendStages = data
 		case "addChangeIDs":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addChangeIDs"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
@@ -17095,7 +17096,7 @@ func (ec *executionContext) _AuditEventEdge(ctx context.Context, sel ast.Selecti
 
 var calendarImplementors = []string{"Calendar"}
 
-func (ec *executionContext) _Calendar(ctx context.Context, sel ast.SelectionSet, obj *model.CalendarRange) graphql.Marshaler {
+func (ec *executionContext) _Calendar(ctx context.Context, sel ast.SelectionSet, obj *impact.Window) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, calendarImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -17492,6 +17493,16 @@ func (ec *executionContext) _Deployment(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "startsAt":
+			out.Values[i] = ec._Deployment_startsAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "endsAt":
+			out.Values[i] = ec._Deployment_endsAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "releaseID":
 			out.Values[i] = ec._Deployment_releaseID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -17505,16 +17516,6 @@ func (ec *executionContext) _Deployment(ctx context.Context, sel ast.SelectionSe
 		case "status":
 			out.Values[i] = ec._Deployment_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "startsAt":
-			out.Values[i] = ec._Deployment_startsAt(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "endsAt":
-			out.Values[i] = ec._Deployment_endsAt(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "release":
@@ -17693,7 +17694,7 @@ func (ec *executionContext) _Environment(ctx context.Context, sel ast.SelectionS
 
 var environmentConflictImplementors = []string{"EnvironmentConflict"}
 
-func (ec *executionContext) _EnvironmentConflict(ctx context.Context, sel ast.SelectionSet, obj *model.EnvironmentConflict) graphql.Marshaler {
+func (ec *executionContext) _EnvironmentConflict(ctx context.Context, sel ast.SelectionSet, obj *store.EnvironmentConflict) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, environmentConflictImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -17846,16 +17847,6 @@ func (ec *executionContext) _FreezeWindow(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "name":
-			out.Values[i] = ec._FreezeWindow_name(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "reason":
-			out.Values[i] = ec._FreezeWindow_reason(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
 		case "startsAt":
 			out.Values[i] = ec._FreezeWindow_startsAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -17863,6 +17854,16 @@ func (ec *executionContext) _FreezeWindow(ctx context.Context, sel ast.Selection
 			}
 		case "endsAt":
 			out.Values[i] = ec._FreezeWindow_endsAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._FreezeWindow_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._FreezeWindow_reason(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -18465,6 +18466,16 @@ func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "startsAt":
+			out.Values[i] = ec._Release_startsAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "endsAt":
+			out.Values[i] = ec._Release_endsAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
 			out.Values[i] = ec._Release_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -18483,16 +18494,6 @@ func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, 
 		case "stages":
 			out.Values[i] = ec._Release_stages(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "startsAt":
-			out.Values[i] = ec._Release_startsAt(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "endsAt":
-			out.Values[i] = ec._Release_endsAt(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "changes":
@@ -18556,7 +18557,7 @@ func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, 
 
 var releaseConflictImplementors = []string{"ReleaseConflict"}
 
-func (ec *executionContext) _ReleaseConflict(ctx context.Context, sel ast.SelectionSet, obj *model.ReleaseConflict) graphql.Marshaler {
+func (ec *executionContext) _ReleaseConflict(ctx context.Context, sel ast.SelectionSet, obj *store.ReleaseConflict) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, releaseConflictImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -19197,7 +19198,7 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
-func (ec *executionContext) marshalNCalendar2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐCalendarRange(ctx context.Context, sel ast.SelectionSet, v *model.CalendarRange) graphql.Marshaler {
+func (ec *executionContext) marshalNCalendar2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋimpactᚐWindow(ctx context.Context, sel ast.SelectionSet, v *impact.Window) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Calendar!")
 		return graphql.Null
@@ -19434,11 +19435,11 @@ func (ec *executionContext) marshalNEnvironment2ᚖgithubᚗcomᚋrelgraphᚋrel
 	return ec._Environment(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNEnvironmentConflict2ᚕᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐEnvironmentConflictᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EnvironmentConflict) graphql.Marshaler {
+func (ec *executionContext) marshalNEnvironmentConflict2ᚕᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋstoreᚐEnvironmentConflictᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.EnvironmentConflict) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNEnvironmentConflict2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐEnvironmentConflict(ctx, sel, v[i])
+		return ec.marshalNEnvironmentConflict2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋstoreᚐEnvironmentConflict(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -19450,7 +19451,7 @@ func (ec *executionContext) marshalNEnvironmentConflict2ᚕᚖgithubᚗcomᚋrel
 	return ret
 }
 
-func (ec *executionContext) marshalNEnvironmentConflict2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐEnvironmentConflict(ctx context.Context, sel ast.SelectionSet, v *model.EnvironmentConflict) graphql.Marshaler {
+func (ec *executionContext) marshalNEnvironmentConflict2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋstoreᚐEnvironmentConflict(ctx context.Context, sel ast.SelectionSet, v *store.EnvironmentConflict) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "EnvironmentConflict!")
 		return graphql.Null
@@ -19741,11 +19742,11 @@ func (ec *executionContext) marshalNRelease2ᚖgithubᚗcomᚋrelgraphᚋrelgrap
 	return ec._Release(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNReleaseConflict2ᚕᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐReleaseConflictᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ReleaseConflict) graphql.Marshaler {
+func (ec *executionContext) marshalNReleaseConflict2ᚕᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋstoreᚐReleaseConflictᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.ReleaseConflict) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNReleaseConflict2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐReleaseConflict(ctx, sel, v[i])
+		return ec.marshalNReleaseConflict2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋstoreᚐReleaseConflict(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -19757,7 +19758,7 @@ func (ec *executionContext) marshalNReleaseConflict2ᚕᚖgithubᚗcomᚋrelgrap
 	return ret
 }
 
-func (ec *executionContext) marshalNReleaseConflict2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐReleaseConflict(ctx context.Context, sel ast.SelectionSet, v *model.ReleaseConflict) graphql.Marshaler {
+func (ec *executionContext) marshalNReleaseConflict2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋstoreᚐReleaseConflict(ctx context.Context, sel ast.SelectionSet, v *store.ReleaseConflict) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ReleaseConflict!")
 		return graphql.Null
@@ -19792,13 +19793,13 @@ func (ec *executionContext) marshalNReleaseOrderField2ᚖgithubᚗcomᚋrelgraph
 	return v
 }
 
-func (ec *executionContext) unmarshalNReleaseStatus2githubᚗcomᚋrelgraphᚋrelgraphᚋentᚋreleaseᚐStatus(ctx context.Context, v any) (release.Status, error) {
-	var res release.Status
+func (ec *executionContext) unmarshalNReleaseStatus2githubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐStatus(ctx context.Context, v any) (lifecycle.Status, error) {
+	var res lifecycle.Status
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNReleaseStatus2githubᚗcomᚋrelgraphᚋrelgraphᚋentᚋreleaseᚐStatus(ctx context.Context, sel ast.SelectionSet, v release.Status) graphql.Marshaler {
+func (ec *executionContext) marshalNReleaseStatus2githubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐStatus(ctx context.Context, sel ast.SelectionSet, v lifecycle.Status) graphql.Marshaler {
 	return v
 }
 
@@ -21020,16 +21021,16 @@ func (ec *executionContext) unmarshalOReleaseOrder2ᚕᚖgithubᚗcomᚋrelgraph
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalOReleaseStatus2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚋreleaseᚐStatusᚄ(ctx context.Context, v any) ([]release.Status, error) {
+func (ec *executionContext) unmarshalOReleaseStatus2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐStatusᚄ(ctx context.Context, v any) ([]lifecycle.Status, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]release.Status, len(vSlice))
+	res := make([]lifecycle.Status, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNReleaseStatus2githubᚗcomᚋrelgraphᚋrelgraphᚋentᚋreleaseᚐStatus(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNReleaseStatus2githubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐStatus(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -21037,14 +21038,14 @@ func (ec *executionContext) unmarshalOReleaseStatus2ᚕgithubᚗcomᚋrelgraph�
 	return res, nil
 }
 
-func (ec *executionContext) marshalOReleaseStatus2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚋreleaseᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []release.Status) graphql.Marshaler {
+func (ec *executionContext) marshalOReleaseStatus2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []lifecycle.Status) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNReleaseStatus2githubᚗcomᚋrelgraphᚋrelgraphᚋentᚋreleaseᚐStatus(ctx, sel, v[i])
+		return ec.marshalNReleaseStatus2githubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐStatus(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -21056,16 +21057,16 @@ func (ec *executionContext) marshalOReleaseStatus2ᚕgithubᚗcomᚋrelgraphᚋr
 	return ret
 }
 
-func (ec *executionContext) unmarshalOReleaseStatus2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚋreleaseᚐStatus(ctx context.Context, v any) (*release.Status, error) {
+func (ec *executionContext) unmarshalOReleaseStatus2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐStatus(ctx context.Context, v any) (*lifecycle.Status, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(release.Status)
+	var res = new(lifecycle.Status)
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOReleaseStatus2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚋreleaseᚐStatus(ctx context.Context, sel ast.SelectionSet, v *release.Status) graphql.Marshaler {
+func (ec *executionContext) marshalOReleaseStatus2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐStatus(ctx context.Context, sel ast.SelectionSet, v *lifecycle.Status) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

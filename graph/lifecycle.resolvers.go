@@ -14,13 +14,14 @@ import (
 	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/release"
-	"github.com/relgraph/relgraph/graph/model"
+	"github.com/relgraph/relgraph/impact"
+	"github.com/relgraph/relgraph/store"
 )
 
 // Releases is the resolver for the releases field.
-func (r *calendarResolver) Releases(ctx context.Context, obj *model.CalendarRange) ([]*ent.Release, error) {
+func (r *calendarResolver) Releases(ctx context.Context, obj *impact.Window) ([]*ent.Release, error) {
 	q, err := r.db(ctx).Release.Query().
-		Where(release.StartsAtLT(obj.To), release.Or(release.EndsAtGT(obj.From), release.And(release.EndsAtIsNil(), release.StartsAtGTE(obj.From)))).
+		Where(release.StartsAtLT(obj.End), release.Or(release.EndsAtGT(obj.Start), release.And(release.EndsAtIsNil(), release.StartsAtGTE(obj.Start)))).
 		Order(ent.Asc(release.FieldStartsAt), ent.Asc(release.FieldID)).
 		CollectFields(ctx)
 	if err != nil {
@@ -30,9 +31,9 @@ func (r *calendarResolver) Releases(ctx context.Context, obj *model.CalendarRang
 }
 
 // Deployments is the resolver for the deployments field.
-func (r *calendarResolver) Deployments(ctx context.Context, obj *model.CalendarRange) ([]*ent.Deployment, error) {
+func (r *calendarResolver) Deployments(ctx context.Context, obj *impact.Window) ([]*ent.Deployment, error) {
 	q, err := r.db(ctx).Deployment.Query().
-		Where(deployment.StartsAtLT(obj.To), deployment.Or(deployment.EndsAtGT(obj.From), deployment.And(deployment.EndsAtIsNil(), deployment.StartsAtGTE(obj.From)))).
+		Where(deployment.StartsAtLT(obj.End), deployment.Or(deployment.EndsAtGT(obj.Start), deployment.And(deployment.EndsAtIsNil(), deployment.StartsAtGTE(obj.Start)))).
 		Order(ent.Asc(deployment.FieldStartsAt), ent.Asc(deployment.FieldID)).
 		CollectFields(ctx)
 	if err != nil {
@@ -42,9 +43,9 @@ func (r *calendarResolver) Deployments(ctx context.Context, obj *model.CalendarR
 }
 
 // FreezeWindows is the resolver for the freezeWindows field.
-func (r *calendarResolver) FreezeWindows(ctx context.Context, obj *model.CalendarRange) ([]*ent.FreezeWindow, error) {
+func (r *calendarResolver) FreezeWindows(ctx context.Context, obj *impact.Window) ([]*ent.FreezeWindow, error) {
 	q, err := r.db(ctx).FreezeWindow.Query().
-		Where(freezewindow.StartsAtLT(obj.To), freezewindow.EndsAtGT(obj.From)).
+		Where(freezewindow.StartsAtLT(obj.End), freezewindow.EndsAtGT(obj.Start)).
 		Order(ent.Asc(freezewindow.FieldStartsAt), ent.Asc(freezewindow.FieldID)).
 		CollectFields(ctx)
 	if err != nil {
@@ -54,25 +55,23 @@ func (r *calendarResolver) FreezeWindows(ctx context.Context, obj *model.Calenda
 }
 
 // EnvironmentConflicts is the resolver for the environmentConflicts field.
-func (r *queryResolver) EnvironmentConflicts(ctx context.Context, from *time.Time, to *time.Time) ([]*model.EnvironmentConflict, error) {
-	w := window{from: from, to: to}
-	if err := w.check(); err != nil {
+func (r *queryResolver) EnvironmentConflicts(ctx context.Context, from *time.Time, to *time.Time) ([]*store.EnvironmentConflict, error) {
+	within, err := rangeOf(from, to)
+	if err != nil {
 		return nil, err
 	}
-	return r.environmentConflicts(ctx, w)
+	return r.graph.EnvironmentConflicts(ctx, within)
 }
 
 // Calendar is the resolver for the calendar field.
-func (r *queryResolver) Calendar(ctx context.Context, from time.Time, to time.Time) (*model.CalendarRange, error) {
-	if err := (window{from: &from, to: &to}).check(); err != nil {
-		return nil, err
-	}
-	return &model.CalendarRange{From: from, To: to}, nil
+func (r *queryResolver) Calendar(ctx context.Context, from time.Time, to time.Time) (*impact.Window, error) {
+	within, err := rangeOf(&from, &to)
+	return &within, err
 }
 
 // FreezeViolations is the resolver for the freezeViolations field.
 func (r *releaseResolver) FreezeViolations(ctx context.Context, obj *ent.Release) ([]*ent.FreezeWindow, error) {
-	return r.freezeViolations(ctx, obj)
+	return r.graph.FreezeViolations(ctx, obj)
 }
 
 // History is the resolver for the history field.

@@ -9,7 +9,8 @@ import (
 	"context"
 
 	"github.com/relgraph/relgraph/ent"
-	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/internal/viewer"
+	"github.com/relgraph/relgraph/lifecycle"
 )
 
 // CreateApplication is the resolver for the createApplication field.
@@ -19,7 +20,7 @@ func (r *mutationResolver) CreateApplication(ctx context.Context, input ent.Crea
 
 // UpdateApplication is the resolver for the updateApplication field.
 func (r *mutationResolver) UpdateApplication(ctx context.Context, id int, input ent.UpdateApplicationInput, expectedVersion *int) (*ent.Application, error) {
-	return r.db(ctx).Application.UpdateOneID(id).SetInput(input).Save(expect(ctx, id, expectedVersion))
+	return r.db(ctx).Application.UpdateOneID(id).SetInput(input).Save(viewer.WithIntent(ctx, id, viewer.Intent{ExpectedVersion: expectedVersion}))
 }
 
 // DeleteApplication is the resolver for the deleteApplication field.
@@ -49,7 +50,7 @@ func (r *mutationResolver) CreateChange(ctx context.Context, input ent.CreateCha
 
 // UpdateChange is the resolver for the updateChange field.
 func (r *mutationResolver) UpdateChange(ctx context.Context, id int, input ent.UpdateChangeInput, expectedVersion *int) (*ent.Change, error) {
-	return r.db(ctx).Change.UpdateOneID(id).SetInput(input).Save(expect(ctx, id, expectedVersion))
+	return r.db(ctx).Change.UpdateOneID(id).SetInput(input).Save(viewer.WithIntent(ctx, id, viewer.Intent{ExpectedVersion: expectedVersion}))
 }
 
 // DeleteChange is the resolver for the deleteChange field.
@@ -68,7 +69,7 @@ func (r *mutationResolver) UpdateRelease(ctx context.Context, id int, input ent.
 	// input.AppendStages; apply the append here.
 	appended := input.AppendStages
 	input.AppendStages = nil
-	return r.db(ctx).Release.UpdateOneID(id).SetInput(input).AppendStages(appended).Save(expect(ctx, id, expectedVersion))
+	return r.db(ctx).Release.UpdateOneID(id).SetInput(input).AppendStages(appended).Save(viewer.WithIntent(ctx, id, viewer.Intent{ExpectedVersion: expectedVersion}))
 }
 
 // DeleteRelease is the resolver for the deleteRelease field.
@@ -77,8 +78,9 @@ func (r *mutationResolver) DeleteRelease(ctx context.Context, id int) (int, erro
 }
 
 // TransitionRelease is the resolver for the transitionRelease field.
-func (r *mutationResolver) TransitionRelease(ctx context.Context, id int, to release.Status, expectedVersion *int, override *bool, reason *string) (*ent.Release, error) {
-	return r.transition(ctx, id, to, expectedVersion, override, reason)
+func (r *mutationResolver) TransitionRelease(ctx context.Context, id int, to lifecycle.Status, expectedVersion *int, override *bool, reason *string) (*ent.Release, error) {
+	return r.db(ctx).Release.UpdateOneID(id).SetStatus(to).
+		Save(viewer.WithIntent(ctx, id, viewer.Intent{ExpectedVersion: expectedVersion, Override: override, Reason: reason}))
 }
 
 // CreateEnvironment is the resolver for the createEnvironment field.

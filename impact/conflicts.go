@@ -7,9 +7,32 @@ import (
 	"time"
 )
 
-// Window is a half-open time interval [Start, End).
+// Window is a half-open time interval [Start, End): a release's or a
+// deployment's window, a freeze, or the range a query asks about. It is the
+// one time-window type of relgraph. A zero Start or End leaves that end
+// open, as in a query for everything after a date.
 type Window struct {
 	Start, End time.Time
+}
+
+// Overlaps reports whether w and o share an instant. Half-open: a window
+// ending exactly when the other starts does not overlap it.
+func (w Window) Overlaps(o Window) bool {
+	return (w.End.IsZero() || o.Start.IsZero() || o.Start.Before(w.End)) &&
+		(o.End.IsZero() || w.Start.IsZero() || w.Start.Before(o.End))
+}
+
+// Overlap is the common part of w and o: the later start and the earlier
+// end. Meaningful only when they overlap.
+func (w Window) Overlap(o Window) Window {
+	out := w
+	if o.Start.After(out.Start) {
+		out.Start = o.Start
+	}
+	if out.End.IsZero() || (!o.End.IsZero() && o.End.Before(out.End)) {
+		out.End = o.End
+	}
+	return out
 }
 
 // Release is a planned change: the applications it changes and when. The

@@ -3,21 +3,22 @@ package lifecycle
 import (
 	"cmp"
 	"slices"
-	"time"
+
+	"github.com/relgraph/relgraph/impact"
 )
 
 // Booking is a claim on a resource (an environment) by an owner (a release)
-// for the half-open time [Start, End).
+// for a window of time; both ends are set.
 type Booking struct {
 	ID, Resource, Owner int
-	Start, End          time.Time
+	impact.Window
 }
 
 // Clash is two bookings of one resource by different owners at overlapping
 // times; A has the lower id.
 type Clash struct {
-	A, B       Booking
-	Start, End time.Time
+	A, B    Booking
+	Overlap impact.Window
 }
 
 // Clashes finds every clash among bookings, sorted by resource, overlap
@@ -41,26 +42,12 @@ func Clashes(bookings []Booking) []Clash {
 			if second.ID < first.ID {
 				first, second = second, first
 			}
-			out = append(out, Clash{A: first, B: second, Start: later(a.Start, b.Start), End: earlier(a.End, b.End)})
+			out = append(out, Clash{A: first, B: second, Overlap: a.Window.Overlap(b.Window)})
 		}
 	}
 	slices.SortFunc(out, func(x, y Clash) int {
-		return cmp.Or(cmp.Compare(x.A.Resource, y.A.Resource), x.Start.Compare(y.Start),
+		return cmp.Or(cmp.Compare(x.A.Resource, y.A.Resource), x.Overlap.Start.Compare(y.Overlap.Start),
 			cmp.Compare(x.A.ID, y.A.ID), cmp.Compare(x.B.ID, y.B.ID))
 	})
 	return out
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func earlier(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }

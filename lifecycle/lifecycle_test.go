@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relgraph/relgraph/impact"
 	"github.com/relgraph/relgraph/internal/fault"
 	"github.com/relgraph/relgraph/lifecycle"
 )
@@ -18,7 +19,7 @@ import (
 // ---------------------------------------------------------------------------
 // helpers
 
-var allStatuses = []string{
+var allStatuses = []lifecycle.Status{
 	lifecycle.Draft,
 	lifecycle.Planned,
 	lifecycle.InProgress,
@@ -65,7 +66,7 @@ func requireNoError(t *testing.T, err error) {
 // CheckMove
 
 func TestCheckMove(t *testing.T) {
-	allowed := map[[2]string]bool{
+	allowed := map[[2]lifecycle.Status]bool{
 		{lifecycle.Draft, lifecycle.Planned}:        true,
 		{lifecycle.Draft, lifecycle.Cancelled}:      true,
 		{lifecycle.Planned, lifecycle.Draft}:        true,
@@ -74,16 +75,16 @@ func TestCheckMove(t *testing.T) {
 		{lifecycle.InProgress, lifecycle.Deployed}:  true,
 		{lifecycle.InProgress, lifecycle.Cancelled}: true,
 	}
-	final := map[string]bool{lifecycle.Deployed: true, lifecycle.Cancelled: true}
+	final := map[lifecycle.Status]bool{lifecycle.Deployed: true, lifecycle.Cancelled: true}
 
 	type tc struct {
-		from, to string
+		from, to lifecycle.Status
 		ok       bool
 	}
 	var cases []tc
 	for _, from := range allStatuses {
 		for _, to := range allStatuses {
-			cases = append(cases, tc{from, to, allowed[[2]string{from, to}]})
+			cases = append(cases, tc{from, to, allowed[[2]lifecycle.Status{from, to}]})
 		}
 	}
 	if len(cases) != 25 {
@@ -94,7 +95,7 @@ func TestCheckMove(t *testing.T) {
 		if c.ok {
 			nAllowed++
 		}
-		t.Run(c.from+"->"+c.to, func(t *testing.T) {
+		t.Run(string(c.from)+"->"+string(c.to), func(t *testing.T) {
 			err := lifecycle.CheckMove(c.from, c.to)
 			if c.ok {
 				requireNoError(t, err)
@@ -102,14 +103,14 @@ func TestCheckMove(t *testing.T) {
 			}
 			switch {
 			case c.from == c.to:
-				requirePrecondition(t, err, c.to, "already")
+				requirePrecondition(t, err, string(c.to), "already")
 			case final[c.from]:
-				requirePrecondition(t, err, c.from, "final", strings.ToLower(c.from))
+				requirePrecondition(t, err, string(c.from), "final", strings.ToLower(string(c.from)))
 			default:
-				fe := requirePrecondition(t, err, c.from, c.to)
+				fe := requirePrecondition(t, err, string(c.from), string(c.to))
 				// The message lists where the release can go instead.
 				for _, s := range allStatuses {
-					if allowed[[2]string{c.from, s}] && !strings.Contains(fe.Message, s) {
+					if allowed[[2]lifecycle.Status{c.from, s}] && !strings.Contains(fe.Message, string(s)) {
 						t.Errorf("message %q does not list allowed target %s", fe.Message, s)
 					}
 				}
@@ -123,7 +124,7 @@ func TestCheckMove(t *testing.T) {
 
 // CheckMove never allows anything out of an unknown status, nor into one.
 func TestCheckMoveUnknownStatus(t *testing.T) {
-	cases := []struct{ from, to string }{
+	cases := []struct{ from, to lifecycle.Status }{
 		{"BOGUS", lifecycle.Draft},
 		{"", lifecycle.Planned},
 		{"draft", lifecycle.Planned},
@@ -150,7 +151,7 @@ func TestCheckTransition(t *testing.T) {
 	cases := []struct {
 		name  string
 		facts lifecycle.ReleaseFacts
-		to    string
+		to    lifecycle.Status
 		o     lifecycle.Override
 		want  []string // nil: allowed; otherwise substrings of the refusal
 	}{
@@ -255,7 +256,7 @@ func TestCheckTransition(t *testing.T) {
 func TestCheckTransitionAgreesWithCheckMove(t *testing.T) {
 	for _, from := range allStatuses {
 		for _, to := range allStatuses {
-			t.Run(from+"->"+to, func(t *testing.T) {
+			t.Run(string(from)+"->"+string(to), func(t *testing.T) {
 				moveErr := lifecycle.CheckMove(from, to)
 				facts := lifecycle.ReleaseFacts{Status: from, HasWindow: true, Changes: 5, ProductionSucceeded: true}
 				err := lifecycle.CheckTransition(facts, to, lifecycle.Override{})
@@ -584,7 +585,7 @@ var t0 = time.Date(2025, time.March, 3, 0, 0, 0, 0, time.UTC)
 func at(h int) time.Time { return t0.Add(time.Duration(h) * time.Hour) }
 
 func bk(id, resource, owner, start, end int) lifecycle.Booking {
-	return lifecycle.Booking{ID: id, Resource: resource, Owner: owner, Start: at(start), End: at(end)}
+	return lifecycle.Booking{ID: id, Resource: resource, Owner: owner, Window: impact.Window{Start: at(start), End: at(end)}}
 }
 
 // clashKey is a comparable summary of a clash.
@@ -622,7 +623,7 @@ func keysOf(t *testing.T, in []lifecycle.Booking, clashes []lifecycle.Clash) []c
 			t.Errorf("clash between resources %d and %d", c.A.Resource, c.B.Resource)
 		}
 		// Use the instants in UTC so that keys compare with ==.
-		out = append(out, clashKey{Resource: c.A.Resource, A: c.A.ID, B: c.B.ID, Start: c.Start.UTC(), End: c.End.UTC()})
+		out = append(out, clashKey{Resource: c.A.Resource, A: c.A.ID, B: c.B.ID, Start: c.Overlap.Start.UTC(), End: c.Overlap.End.UTC()})
 	}
 	return out
 }
@@ -718,13 +719,13 @@ func TestClashesTimeZones(t *testing.T) {
 	}{
 		{name: "touching across zones",
 			in: []lifecycle.Booking{
-				{ID: 1, Resource: 1, Owner: 1, Start: at(0).In(east), End: at(5).In(east)},
-				{ID: 2, Resource: 1, Owner: 2, Start: at(5).In(west), End: at(10).In(west)},
+				{ID: 1, Resource: 1, Owner: 1, Window: impact.Window{Start: at(0).In(east), End: at(5).In(east)}},
+				{ID: 2, Resource: 1, Owner: 2, Window: impact.Window{Start: at(5).In(west), End: at(10).In(west)}},
 			}},
 		{name: "overlapping across zones",
 			in: []lifecycle.Booking{
-				{ID: 1, Resource: 1, Owner: 1, Start: at(0).In(east), End: at(6).In(east)},
-				{ID: 2, Resource: 1, Owner: 2, Start: at(4).In(west), End: at(10).In(west)},
+				{ID: 1, Resource: 1, Owner: 1, Window: impact.Window{Start: at(0).In(east), End: at(6).In(east)}},
+				{ID: 2, Resource: 1, Owner: 2, Window: impact.Window{Start: at(4).In(west), End: at(10).In(west)}},
 			},
 			want: []clashKey{ck(1, 1, 2, 4, 6)}},
 	}
@@ -785,8 +786,10 @@ func TestClashesRandomized(t *testing.T) {
 						ID:       ids[i] + 1,
 						Resource: 1 + r.IntN(resources),
 						Owner:    1 + r.IntN(owners),
-						Start:    t0.Add(time.Duration(start) * 30 * time.Minute),
-						End:      t0.Add(time.Duration(start+dur) * 30 * time.Minute),
+						Window: impact.Window{
+							Start: t0.Add(time.Duration(start) * 30 * time.Minute),
+							End:   t0.Add(time.Duration(start+dur) * 30 * time.Minute),
+						},
 					}
 				}
 				want := naiveClashes(in)

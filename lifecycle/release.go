@@ -7,18 +7,9 @@ import (
 	"github.com/relgraph/relgraph/internal/fault"
 )
 
-// Release statuses, as the schema's ReleaseStatus enum spells them.
-const (
-	Draft      = "DRAFT"
-	Planned    = "PLANNED"
-	InProgress = "IN_PROGRESS"
-	Deployed   = "DEPLOYED"
-	Cancelled  = "CANCELLED"
-)
-
 // transitions lists the allowed moves of the release state machine.
 // DEPLOYED and CANCELLED are final.
-var transitions = map[string][]string{
+var transitions = map[Status][]Status{
 	Draft:      {Planned, Cancelled},
 	Planned:    {Draft, InProgress, Cancelled},
 	InProgress: {Deployed, Cancelled},
@@ -26,14 +17,14 @@ var transitions = map[string][]string{
 
 // CheckMove reports whether the state machine allows from → to at all,
 // whatever the release's facts.
-func CheckMove(from, to string) error {
+func CheckMove(from, to Status) error {
 	if from == to {
 		return fault.Precondition("the release is already %s", to)
 	}
 	allowed, ok := transitions[from]
 	switch {
 	case !ok && (from == Deployed || from == Cancelled):
-		return fault.Precondition("%s is a final status: a %s release cannot change status", from, strings.ToLower(from))
+		return fault.Precondition("%s is a final status: a %s release cannot change status", from, strings.ToLower(string(from)))
 	case !ok:
 		return fault.Precondition("%q is not a release status", from)
 	}
@@ -42,13 +33,17 @@ func CheckMove(from, to string) error {
 			return nil
 		}
 	}
+	names := make([]string, len(allowed))
+	for i, s := range allowed {
+		names[i] = string(s)
+	}
 	return fault.Precondition("a release cannot move from %s to %s (from %s it can move to %s)",
-		from, to, from, strings.Join(allowed, ", "))
+		from, to, from, strings.Join(names, ", "))
 }
 
 // ReleaseFacts are what the transition rules need to know about a release.
 type ReleaseFacts struct {
-	Status string
+	Status Status
 	// HasWindow: both startsAt and endsAt are set.
 	HasWindow bool
 	// Changes is the number of changes scheduled in the release.
@@ -60,7 +55,9 @@ type ReleaseFacts struct {
 	Freezes []string
 }
 
-// Override is a caller's request to proceed despite freeze violations.
+// Override is a caller's request to proceed despite freeze violations. It
+// is not a permission: CheckTransition still demands a reason, and the audit
+// trail records it.
 type Override struct {
 	Override bool
 	Reason   string
@@ -68,7 +65,7 @@ type Override struct {
 
 // CheckTransition applies every rule of the state machine to moving a release
 // with facts f to status to.
-func CheckTransition(f ReleaseFacts, to string, o Override) error {
+func CheckTransition(f ReleaseFacts, to Status, o Override) error {
 	if err := CheckMove(f.Status, to); err != nil {
 		return err
 	}

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -31,10 +33,22 @@ type GraphCache struct {
 	builds  atomic.Int64
 }
 
-// NewGraphCache returns a cache over db; the first request builds the
-// snapshot.
+// NewGraphCache returns a cache over db, independent of db.Graph (the one
+// db's client and handler use); the first request builds the snapshot.
 func NewGraphCache(db *DB) *GraphCache {
 	return &GraphCache{client: db.Client, sql: db.sql}
+}
+
+// clientFor is the client a read under ctx goes through: the request's
+// transaction, if it has one, so that a mutation reads its own writes.
+func (g *GraphCache) clientFor(ctx context.Context) *ent.Client {
+	if c := ent.FromContext(ctx); c != nil {
+		return c
+	}
+	if tx := ent.TxFromContext(ctx); tx != nil {
+		return tx.Client()
+	}
+	return g.client
 }
 
 // Builds reports how many snapshots the cache has built, for tests and
@@ -46,22 +60,47 @@ func (g *GraphCache) Builds() int64 { return g.builds.Load() }
 // graph generation too, the records are exactly as fresh as the snapshot, so
 // analysis results need no further query to name their applications.
 type Graph struct {
-	*impact.Snapshot
-	apps map[int]*ent.Application
+	// Snapshot is the engine's view: ask it the graph questions.
+	Snapshot *impact.Snapshot
+	apps     map[int]*ent.Application
+}
+
+// Application returns the application with the given id, nil if the
+// snapshot has none. It is a copy: callers may not share the cache's
+// records with code that mutates them (Ent's eager loading does).
+func (g *Graph) Application(id int) *ent.Application {
+	a, ok := g.apps[id]
+	if !ok {
+		return nil
+	}
+	c := *a
+	return &c
 }
 
 // Applications returns the applications with the given ids, in that order,
-// skipping unknown ids. Each is a copy: callers may not share the cache's
-// records with code that mutates them (Ent's eager loading does).
+// skipping unknown ids; copies, as Application's.
 func (g *Graph) Applications(ids []int) []*ent.Application {
 	out := make([]*ent.Application, 0, len(ids))
 	for _, id := range ids {
-		if a, ok := g.apps[id]; ok {
-			c := *a
-			out = append(out, &c)
+		if a := g.Application(id); a != nil {
+			out = append(out, a)
 		}
 	}
 	return out
+}
+
+// ByName returns the applications with the given ids ordered by name (then
+// id), as the contract orders application lists.
+func (g *Graph) ByName(ids []int) []*ent.Application {
+	return SortByName(g.Applications(ids))
+}
+
+// SortByName orders applications by name, then id, in place.
+func SortByName(apps []*ent.Application) []*ent.Application {
+	slices.SortFunc(apps, func(a, b *ent.Application) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+	})
+	return apps
 }
 
 // requestGraph holds the graph one request works with, so that a request
@@ -73,19 +112,19 @@ type requestGraph struct {
 
 type requestGraphKey struct{}
 
-// WithRequestGraph marks ctx as one request's: Snapshot then answers every
+// WithRequestGraph marks ctx as one request's: Current then answers every
 // call under it with the same graph (re-checking only inside a transaction,
 // whose own writes may move the generation).
 func WithRequestGraph(ctx context.Context) context.Context {
 	return context.WithValue(ctx, requestGraphKey{}, &requestGraph{})
 }
 
-// Snapshot returns a graph as new as the graph generation committed when
+// Current returns a graph as new as the graph generation committed when
 // it was first called in the request. Inside a transaction that changed the
 // graph itself, it returns a private graph of the transaction's view, so a
 // mutation's response reflects its own writes without publishing them
 // before commit.
-func (g *GraphCache) Snapshot(ctx context.Context) (*Graph, error) {
+func (g *GraphCache) Current(ctx context.Context) (*Graph, error) {
 	held, _ := ctx.Value(requestGraphKey{}).(*requestGraph)
 	if held != nil {
 		held.mu.Lock()
@@ -97,11 +136,11 @@ func (g *GraphCache) Snapshot(ctx context.Context) (*Graph, error) {
 		if err != nil {
 			return nil, err
 		}
-		if held != nil && held.graph != nil && held.graph.Generation() == gen {
+		if held != nil && held.graph != nil && held.graph.Snapshot.Generation() == gen {
 			return held.graph, nil
 		}
 		graph := g.current.Load()
-		if graph == nil || graph.Generation() != gen {
+		if graph == nil || graph.Snapshot.Generation() != gen {
 			graph, err = buildGraph(ctx, client, func(ctx context.Context) ([]impact.Dependency, error) {
 				return scanDependencies(ctx, client)
 			})
@@ -132,13 +171,13 @@ func (g *GraphCache) fresh(ctx context.Context) (*Graph, error) {
 		return nil, err
 	}
 	for {
-		if cur := g.current.Load(); cur != nil && cur.Generation() >= gen {
+		if cur := g.current.Load(); cur != nil && cur.Snapshot.Generation() >= gen {
 			return cur, nil
 		}
 		// A rebuild already under way may have read an older generation
 		// than ours; then the loop goes round for a newer one.
 		_, err, _ := g.group.Do("graph", func() (any, error) {
-			if cur := g.current.Load(); cur != nil && cur.Generation() >= gen {
+			if cur := g.current.Load(); cur != nil && cur.Snapshot.Generation() >= gen {
 				return cur, nil
 			}
 			// The rebuild serves every waiting request: it must not fail
@@ -148,7 +187,7 @@ func (g *GraphCache) fresh(ctx context.Context) (*Graph, error) {
 				return nil, err
 			}
 			g.builds.Add(1)
-			if cur := g.current.Load(); cur == nil || cur.Generation() < graph.Generation() {
+			if cur := g.current.Load(); cur == nil || cur.Snapshot.Generation() < graph.Snapshot.Generation() {
 				g.current.Store(graph)
 			}
 			return graph, nil

@@ -30,17 +30,17 @@ func TestGraphCacheRebuildsOnlyWhenTheGraphChanged(t *testing.T) {
 	a := db.Client.Application.Create().SetName("a").SaveX(ctx)
 	b := db.Client.Application.Create().SetName("b").SaveX(ctx)
 
-	snap, err := cache.Snapshot(ctx)
+	snap, err := cache.Current(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if snap.Len() != 2 || cache.Builds() != 1 {
-		t.Fatalf("first snapshot: %d applications, %d builds", snap.Len(), cache.Builds())
+	if snap.Snapshot.Len() != 2 || cache.Builds() != 1 {
+		t.Fatalf("first snapshot: %d applications, %d builds", snap.Snapshot.Len(), cache.Builds())
 	}
 	// Writes to changes and releases do not touch the graph.
 	rel := db.Client.Release.Create().SetName("R").SaveX(ctx)
 	db.Client.Change.Create().SetTitle("c").AddApplicationIDs(a.ID).SetReleaseID(rel.ID).SaveX(ctx)
-	if _, err := cache.Snapshot(ctx); err != nil || cache.Builds() != 1 {
+	if _, err := cache.Current(ctx); err != nil || cache.Builds() != 1 {
 		t.Fatalf("rebuilt without a graph change: %d builds, %v", cache.Builds(), err)
 	}
 
@@ -51,12 +51,12 @@ func TestGraphCacheRebuildsOnlyWhenTheGraphChanged(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s, err := cache.Snapshot(ctx)
+			s, err := cache.Current(ctx)
 			if err != nil {
 				t.Error(err)
 				return
 			}
-			if got := s.Dependents(a.ID); len(got) != 1 || got[0] != b.ID {
+			if got := s.Snapshot.Dependents(a.ID); len(got) != 1 || got[0] != b.ID {
 				t.Errorf("stale snapshot: dependents of a = %v", got)
 			}
 		}()
@@ -68,7 +68,7 @@ func TestGraphCacheRebuildsOnlyWhenTheGraphChanged(t *testing.T) {
 
 	// Application updates and deletes bump the generation too.
 	db.Client.Application.UpdateOneID(b.ID).SetOwner("team").ExecX(ctx)
-	if _, err := cache.Snapshot(ctx); err != nil || cache.Builds() != 3 {
+	if _, err := cache.Current(ctx); err != nil || cache.Builds() != 3 {
 		t.Fatalf("update not seen: %d builds, %v", cache.Builds(), err)
 	}
 }

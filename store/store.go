@@ -33,11 +33,15 @@ const migrationLock = 0x72656c6772617068
 // BusyTimeout is how long an SQLite connection waits for the write lock.
 const BusyTimeout = 30 * time.Second
 
-// DB is an open database: the Ent client over it and what it is.
+// DB is an open database: the Ent client over it, what it is, and the
+// graph snapshot cache that the client's lifecycle hooks and the GraphQL
+// layer share.
 type DB struct {
 	Client  *ent.Client
 	Dialect string
-	sql     *sql.DB
+	// Graph caches the dependency graph of this database.
+	Graph *GraphCache
+	sql   *sql.DB
 }
 
 // Open connects to the database named by dsn: a postgres:// or
@@ -94,7 +98,12 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 			hook(ctx, fmt.Sprint(v...))
 		})
 	}
-	return &DB{Client: ent.NewClient(ent.Driver(drv)), Dialect: dia, sql: db}, nil
+	// The client's release state machine finds freeze violations through
+	// the graph cache, which reads through the client: wire them both ways.
+	graph := &GraphCache{sql: db}
+	client := ent.NewClient(ent.Driver(drv), ent.Freezes(graph))
+	graph.client = client
+	return &DB{Client: client, Dialect: dia, Graph: graph, sql: db}, nil
 }
 
 // Option configures Open.
@@ -166,12 +175,6 @@ func (d *DB) Migrate(ctx context.Context) error {
 		time.Sleep(time.Duration(attempt+1) * 50 * time.Millisecond)
 	}
 	if err != nil {
-		return fmt.Errorf("migrate schema: %w", err)
-	}
-	// Ent's many-to-many join table is keyed (change_id, application_id);
-	// "which changes touch this application" needs the other direction.
-	if _, err := d.sql.ExecContext(ctx,
-		`CREATE INDEX IF NOT EXISTS change_applications_application_id ON change_applications (application_id)`); err != nil {
 		return fmt.Errorf("migrate schema: %w", err)
 	}
 	return nil

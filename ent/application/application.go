@@ -40,6 +40,8 @@ const (
 	EdgeUpstreamDependencies = "upstream_dependencies"
 	// EdgeDownstreamDependencies holds the string denoting the downstream_dependencies edge name in mutations.
 	EdgeDownstreamDependencies = "downstream_dependencies"
+	// EdgeChangeApplications holds the string denoting the change_applications edge name in mutations.
+	EdgeChangeApplications = "change_applications"
 	// Table holds the table name of the application in the database.
 	Table = "applications"
 	// ChangesTable is the table that holds the changes relation/edge. The primary key declared below.
@@ -66,6 +68,13 @@ const (
 	DownstreamDependenciesInverseTable = "dependencies"
 	// DownstreamDependenciesColumn is the table column denoting the downstream_dependencies relation/edge.
 	DownstreamDependenciesColumn = "provider_id"
+	// ChangeApplicationsTable is the table that holds the change_applications relation/edge.
+	ChangeApplicationsTable = "change_applications"
+	// ChangeApplicationsInverseTable is the table name for the ChangeApplication entity.
+	// It exists in this package in order to avoid circular dependency with the "changeapplication" package.
+	ChangeApplicationsInverseTable = "change_applications"
+	// ChangeApplicationsColumn is the table column denoting the change_applications relation/edge.
+	ChangeApplicationsColumn = "application_id"
 )
 
 // Columns holds all SQL columns for application fields.
@@ -252,6 +261,20 @@ func ByDownstreamDependencies(term sql.OrderTerm, terms ...sql.OrderTerm) OrderO
 		sqlgraph.OrderByNeighborTerms(s, newDownstreamDependenciesStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByChangeApplicationsCount orders the results by change_applications count.
+func ByChangeApplicationsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newChangeApplicationsStep(), opts...)
+	}
+}
+
+// ByChangeApplications orders the results by change_applications terms.
+func ByChangeApplications(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newChangeApplicationsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newChangesStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -278,6 +301,13 @@ func newDownstreamDependenciesStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(DownstreamDependenciesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, DownstreamDependenciesTable, DownstreamDependenciesColumn),
+	)
+}
+func newChangeApplicationsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ChangeApplicationsInverseTable, ChangeApplicationsColumn),
+		sqlgraph.Edge(sqlgraph.O2M, true, ChangeApplicationsTable, ChangeApplicationsColumn),
 	)
 }
 

@@ -512,6 +512,29 @@ func HasDownstreamDependenciesWith(preds ...predicate.Dependency) predicate.Appl
 	})
 }
 
+// HasChangeApplications applies the HasEdge predicate on the "change_applications" edge.
+func HasChangeApplications() predicate.Application {
+	return predicate.Application(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, ChangeApplicationsTable, ChangeApplicationsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasChangeApplicationsWith applies the HasEdge predicate on the "change_applications" edge with a given conditions (other predicates).
+func HasChangeApplicationsWith(preds ...predicate.ChangeApplication) predicate.Application {
+	return predicate.Application(func(s *sql.Selector) {
+		step := newChangeApplicationsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Application) predicate.Application {
 	return predicate.Application(sql.AndPredicates(predicates...))

@@ -40,6 +40,8 @@ const (
 	EdgeApplications = "applications"
 	// EdgeRelease holds the string denoting the release edge name in mutations.
 	EdgeRelease = "release"
+	// EdgeChangeApplications holds the string denoting the change_applications edge name in mutations.
+	EdgeChangeApplications = "change_applications"
 	// Table holds the table name of the change in the database.
 	Table = "changes"
 	// ApplicationsTable is the table that holds the applications relation/edge. The primary key declared below.
@@ -54,6 +56,13 @@ const (
 	ReleaseInverseTable = "releases"
 	// ReleaseColumn is the table column denoting the release relation/edge.
 	ReleaseColumn = "release_id"
+	// ChangeApplicationsTable is the table that holds the change_applications relation/edge.
+	ChangeApplicationsTable = "change_applications"
+	// ChangeApplicationsInverseTable is the table name for the ChangeApplication entity.
+	// It exists in this package in order to avoid circular dependency with the "changeapplication" package.
+	ChangeApplicationsInverseTable = "change_applications"
+	// ChangeApplicationsColumn is the table column denoting the change_applications relation/edge.
+	ChangeApplicationsColumn = "change_id"
 )
 
 // Columns holds all SQL columns for change fields.
@@ -240,6 +249,20 @@ func ByReleaseField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newReleaseStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByChangeApplicationsCount orders the results by change_applications count.
+func ByChangeApplicationsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newChangeApplicationsStep(), opts...)
+	}
+}
+
+// ByChangeApplications orders the results by change_applications terms.
+func ByChangeApplications(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newChangeApplicationsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newApplicationsStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -252,6 +275,13 @@ func newReleaseStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(ReleaseInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, true, ReleaseTable, ReleaseColumn),
+	)
+}
+func newChangeApplicationsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ChangeApplicationsInverseTable, ChangeApplicationsColumn),
+		sqlgraph.Edge(sqlgraph.O2M, true, ChangeApplicationsTable, ChangeApplicationsColumn),
 	)
 }
 

@@ -531,6 +531,29 @@ func HasReleaseWith(preds ...predicate.Release) predicate.Change {
 	})
 }
 
+// HasChangeApplications applies the HasEdge predicate on the "change_applications" edge.
+func HasChangeApplications() predicate.Change {
+	return predicate.Change(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, ChangeApplicationsTable, ChangeApplicationsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasChangeApplicationsWith applies the HasEdge predicate on the "change_applications" edge with a given conditions (other predicates).
+func HasChangeApplicationsWith(preds ...predicate.ChangeApplication) predicate.Change {
+	return predicate.Change(func(s *sql.Selector) {
+		step := newChangeApplicationsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Change) predicate.Change {
 	return predicate.Change(sql.AndPredicates(predicates...))

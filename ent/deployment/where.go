@@ -65,16 +65,6 @@ func UpdatedAt(v time.Time) predicate.Deployment {
 	return predicate.Deployment(sql.FieldEQ(FieldUpdatedAt, v))
 }
 
-// ReleaseID applies equality check predicate on the "release_id" field. It's identical to ReleaseIDEQ.
-func ReleaseID(v int) predicate.Deployment {
-	return predicate.Deployment(sql.FieldEQ(FieldReleaseID, v))
-}
-
-// EnvironmentID applies equality check predicate on the "environment_id" field. It's identical to EnvironmentIDEQ.
-func EnvironmentID(v int) predicate.Deployment {
-	return predicate.Deployment(sql.FieldEQ(FieldEnvironmentID, v))
-}
-
 // StartsAt applies equality check predicate on the "starts_at" field. It's identical to StartsAtEQ.
 func StartsAt(v time.Time) predicate.Deployment {
 	return predicate.Deployment(sql.FieldEQ(FieldStartsAt, v))
@@ -83,6 +73,16 @@ func StartsAt(v time.Time) predicate.Deployment {
 // EndsAt applies equality check predicate on the "ends_at" field. It's identical to EndsAtEQ.
 func EndsAt(v time.Time) predicate.Deployment {
 	return predicate.Deployment(sql.FieldEQ(FieldEndsAt, v))
+}
+
+// ReleaseID applies equality check predicate on the "release_id" field. It's identical to ReleaseIDEQ.
+func ReleaseID(v int) predicate.Deployment {
+	return predicate.Deployment(sql.FieldEQ(FieldReleaseID, v))
+}
+
+// EnvironmentID applies equality check predicate on the "environment_id" field. It's identical to EnvironmentIDEQ.
+func EnvironmentID(v int) predicate.Deployment {
+	return predicate.Deployment(sql.FieldEQ(FieldEnvironmentID, v))
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
@@ -163,66 +163,6 @@ func UpdatedAtLT(v time.Time) predicate.Deployment {
 // UpdatedAtLTE applies the LTE predicate on the "updated_at" field.
 func UpdatedAtLTE(v time.Time) predicate.Deployment {
 	return predicate.Deployment(sql.FieldLTE(FieldUpdatedAt, v))
-}
-
-// ReleaseIDEQ applies the EQ predicate on the "release_id" field.
-func ReleaseIDEQ(v int) predicate.Deployment {
-	return predicate.Deployment(sql.FieldEQ(FieldReleaseID, v))
-}
-
-// ReleaseIDNEQ applies the NEQ predicate on the "release_id" field.
-func ReleaseIDNEQ(v int) predicate.Deployment {
-	return predicate.Deployment(sql.FieldNEQ(FieldReleaseID, v))
-}
-
-// ReleaseIDIn applies the In predicate on the "release_id" field.
-func ReleaseIDIn(vs ...int) predicate.Deployment {
-	return predicate.Deployment(sql.FieldIn(FieldReleaseID, vs...))
-}
-
-// ReleaseIDNotIn applies the NotIn predicate on the "release_id" field.
-func ReleaseIDNotIn(vs ...int) predicate.Deployment {
-	return predicate.Deployment(sql.FieldNotIn(FieldReleaseID, vs...))
-}
-
-// EnvironmentIDEQ applies the EQ predicate on the "environment_id" field.
-func EnvironmentIDEQ(v int) predicate.Deployment {
-	return predicate.Deployment(sql.FieldEQ(FieldEnvironmentID, v))
-}
-
-// EnvironmentIDNEQ applies the NEQ predicate on the "environment_id" field.
-func EnvironmentIDNEQ(v int) predicate.Deployment {
-	return predicate.Deployment(sql.FieldNEQ(FieldEnvironmentID, v))
-}
-
-// EnvironmentIDIn applies the In predicate on the "environment_id" field.
-func EnvironmentIDIn(vs ...int) predicate.Deployment {
-	return predicate.Deployment(sql.FieldIn(FieldEnvironmentID, vs...))
-}
-
-// EnvironmentIDNotIn applies the NotIn predicate on the "environment_id" field.
-func EnvironmentIDNotIn(vs ...int) predicate.Deployment {
-	return predicate.Deployment(sql.FieldNotIn(FieldEnvironmentID, vs...))
-}
-
-// StatusEQ applies the EQ predicate on the "status" field.
-func StatusEQ(v Status) predicate.Deployment {
-	return predicate.Deployment(sql.FieldEQ(FieldStatus, v))
-}
-
-// StatusNEQ applies the NEQ predicate on the "status" field.
-func StatusNEQ(v Status) predicate.Deployment {
-	return predicate.Deployment(sql.FieldNEQ(FieldStatus, v))
-}
-
-// StatusIn applies the In predicate on the "status" field.
-func StatusIn(vs ...Status) predicate.Deployment {
-	return predicate.Deployment(sql.FieldIn(FieldStatus, vs...))
-}
-
-// StatusNotIn applies the NotIn predicate on the "status" field.
-func StatusNotIn(vs ...Status) predicate.Deployment {
-	return predicate.Deployment(sql.FieldNotIn(FieldStatus, vs...))
 }
 
 // StartsAtEQ applies the EQ predicate on the "starts_at" field.
@@ -323,6 +263,66 @@ func EndsAtIsNil() predicate.Deployment {
 // EndsAtNotNil applies the NotNil predicate on the "ends_at" field.
 func EndsAtNotNil() predicate.Deployment {
 	return predicate.Deployment(sql.FieldNotNull(FieldEndsAt))
+}
+
+// ReleaseIDEQ applies the EQ predicate on the "release_id" field.
+func ReleaseIDEQ(v int) predicate.Deployment {
+	return predicate.Deployment(sql.FieldEQ(FieldReleaseID, v))
+}
+
+// ReleaseIDNEQ applies the NEQ predicate on the "release_id" field.
+func ReleaseIDNEQ(v int) predicate.Deployment {
+	return predicate.Deployment(sql.FieldNEQ(FieldReleaseID, v))
+}
+
+// ReleaseIDIn applies the In predicate on the "release_id" field.
+func ReleaseIDIn(vs ...int) predicate.Deployment {
+	return predicate.Deployment(sql.FieldIn(FieldReleaseID, vs...))
+}
+
+// ReleaseIDNotIn applies the NotIn predicate on the "release_id" field.
+func ReleaseIDNotIn(vs ...int) predicate.Deployment {
+	return predicate.Deployment(sql.FieldNotIn(FieldReleaseID, vs...))
+}
+
+// EnvironmentIDEQ applies the EQ predicate on the "environment_id" field.
+func EnvironmentIDEQ(v int) predicate.Deployment {
+	return predicate.Deployment(sql.FieldEQ(FieldEnvironmentID, v))
+}
+
+// EnvironmentIDNEQ applies the NEQ predicate on the "environment_id" field.
+func EnvironmentIDNEQ(v int) predicate.Deployment {
+	return predicate.Deployment(sql.FieldNEQ(FieldEnvironmentID, v))
+}
+
+// EnvironmentIDIn applies the In predicate on the "environment_id" field.
+func EnvironmentIDIn(vs ...int) predicate.Deployment {
+	return predicate.Deployment(sql.FieldIn(FieldEnvironmentID, vs...))
+}
+
+// EnvironmentIDNotIn applies the NotIn predicate on the "environment_id" field.
+func EnvironmentIDNotIn(vs ...int) predicate.Deployment {
+	return predicate.Deployment(sql.FieldNotIn(FieldEnvironmentID, vs...))
+}
+
+// StatusEQ applies the EQ predicate on the "status" field.
+func StatusEQ(v Status) predicate.Deployment {
+	return predicate.Deployment(sql.FieldEQ(FieldStatus, v))
+}
+
+// StatusNEQ applies the NEQ predicate on the "status" field.
+func StatusNEQ(v Status) predicate.Deployment {
+	return predicate.Deployment(sql.FieldNEQ(FieldStatus, v))
+}
+
+// StatusIn applies the In predicate on the "status" field.
+func StatusIn(vs ...Status) predicate.Deployment {
+	return predicate.Deployment(sql.FieldIn(FieldStatus, vs...))
+}
+
+// StatusNotIn applies the NotIn predicate on the "status" field.
+func StatusNotIn(vs ...Status) predicate.Deployment {
+	return predicate.Deployment(sql.FieldNotIn(FieldStatus, vs...))
 }
 
 // HasRelease applies the HasEdge predicate on the "release" edge.

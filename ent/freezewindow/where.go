@@ -65,16 +65,6 @@ func UpdatedAt(v time.Time) predicate.FreezeWindow {
 	return predicate.FreezeWindow(sql.FieldEQ(FieldUpdatedAt, v))
 }
 
-// Name applies equality check predicate on the "name" field. It's identical to NameEQ.
-func Name(v string) predicate.FreezeWindow {
-	return predicate.FreezeWindow(sql.FieldEQ(FieldName, v))
-}
-
-// Reason applies equality check predicate on the "reason" field. It's identical to ReasonEQ.
-func Reason(v string) predicate.FreezeWindow {
-	return predicate.FreezeWindow(sql.FieldEQ(FieldReason, v))
-}
-
 // StartsAt applies equality check predicate on the "starts_at" field. It's identical to StartsAtEQ.
 func StartsAt(v time.Time) predicate.FreezeWindow {
 	return predicate.FreezeWindow(sql.FieldEQ(FieldStartsAt, v))
@@ -83,6 +73,16 @@ func StartsAt(v time.Time) predicate.FreezeWindow {
 // EndsAt applies equality check predicate on the "ends_at" field. It's identical to EndsAtEQ.
 func EndsAt(v time.Time) predicate.FreezeWindow {
 	return predicate.FreezeWindow(sql.FieldEQ(FieldEndsAt, v))
+}
+
+// Name applies equality check predicate on the "name" field. It's identical to NameEQ.
+func Name(v string) predicate.FreezeWindow {
+	return predicate.FreezeWindow(sql.FieldEQ(FieldName, v))
+}
+
+// Reason applies equality check predicate on the "reason" field. It's identical to ReasonEQ.
+func Reason(v string) predicate.FreezeWindow {
+	return predicate.FreezeWindow(sql.FieldEQ(FieldReason, v))
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
@@ -163,6 +163,86 @@ func UpdatedAtLT(v time.Time) predicate.FreezeWindow {
 // UpdatedAtLTE applies the LTE predicate on the "updated_at" field.
 func UpdatedAtLTE(v time.Time) predicate.FreezeWindow {
 	return predicate.FreezeWindow(sql.FieldLTE(FieldUpdatedAt, v))
+}
+
+// StartsAtEQ applies the EQ predicate on the "starts_at" field.
+func StartsAtEQ(v time.Time) predicate.FreezeWindow {
+	return predicate.FreezeWindow(sql.FieldEQ(FieldStartsAt, v))
+}
+
+// StartsAtNEQ applies the NEQ predicate on the "starts_at" field.
+func StartsAtNEQ(v time.Time) predicate.FreezeWindow {
+	return predicate.FreezeWindow(sql.FieldNEQ(FieldStartsAt, v))
+}
+
+// StartsAtIn applies the In predicate on the "starts_at" field.
+func StartsAtIn(vs ...time.Time) predicate.FreezeWindow {
+	return predicate.FreezeWindow(sql.FieldIn(FieldStartsAt, vs...))
+}
+
+// StartsAtNotIn applies the NotIn predicate on the "starts_at" field.
+func StartsAtNotIn(vs ...time.Time) predicate.FreezeWindow {
+	return predicate.FreezeWindow(sql.FieldNotIn(FieldStartsAt, vs...))
+}
+
+// StartsAtGT applies the GT predicate on the "starts_at" field.
+func StartsAtGT(v time.Time) predicate.FreezeWindow {
+	return predicate.FreezeWindow(sql.FieldGT(FieldStartsAt, v))
+}
+
+// StartsAtGTE applies the GTE predicate on the "starts_at" field.
+func StartsAtGTE(v time.Time) predicate.FreezeWindow {
+	return predicate.FreezeWindow(sql.FieldGTE(FieldStartsAt, v))
+}
+
+// StartsAtLT applies the LT predicate on the "starts_at" field.
+func StartsAtLT(v time.Time) predicate.FreezeWindow {
+	return predicate.FreezeWindow(sql.FieldLT(FieldStartsAt, v))
+}
+
+// StartsAtLTE applies the LTE predicate on the "starts_at" field.
+func StartsAtLTE(v time.Time) predicate.FreezeWindow {
+	return predicate.FreezeWindow(sql.FieldLTE(FieldStartsAt, v))
+}
+
+// EndsAtEQ applies the EQ predicate on the "ends_at" field.
+func EndsAtEQ(v time.Time) predicate.FreezeWindow {
+	return predicate.FreezeWindow(sql.FieldEQ(FieldEndsAt, v))
+}
+
+// EndsAtNEQ applies the NEQ predicate on the "ends_at" field.
+func EndsAtNEQ(v time.Time) predicate.FreezeWindow {
+	return predicate.FreezeWindow(sql.FieldNEQ(FieldEndsAt, v))
+}
+
+// EndsAtIn applies the In predicate on the "ends_at" field.
+func EndsAtIn(vs ...time.Time) predicate.FreezeWindow {
+	return predicate.FreezeWindow(sql.FieldIn(FieldEndsAt, vs...))
+}
+
+// EndsAtNotIn applies the NotIn predicate on the "ends_at" field.
+func EndsAtNotIn(vs ...time.Time) predicate.FreezeWindow {
+	return predicate.FreezeWindow(sql.FieldNotIn(FieldEndsAt, vs...))
+}
+
+// EndsAtGT applies the GT predicate on the "ends_at" field.
+func EndsAtGT(v time.Time) predicate.FreezeWindow {
+	return predicate.FreezeWindow(sql.FieldGT(FieldEndsAt, v))
+}
+
+// EndsAtGTE applies the GTE predicate on the "ends_at" field.
+func EndsAtGTE(v time.Time) predicate.FreezeWindow {
+	return predicate.FreezeWindow(sql.FieldGTE(FieldEndsAt, v))
+}
+
+// EndsAtLT applies the LT predicate on the "ends_at" field.
+func EndsAtLT(v time.Time) predicate.FreezeWindow {
+	return predicate.FreezeWindow(sql.FieldLT(FieldEndsAt, v))
+}
+
+// EndsAtLTE applies the LTE predicate on the "ends_at" field.
+func EndsAtLTE(v time.Time) predicate.FreezeWindow {
+	return predicate.FreezeWindow(sql.FieldLTE(FieldEndsAt, v))
 }
 
 // NameEQ applies the EQ predicate on the "name" field.
@@ -293,86 +373,6 @@ func ReasonEqualFold(v string) predicate.FreezeWindow {
 // ReasonContainsFold applies the ContainsFold predicate on the "reason" field.
 func ReasonContainsFold(v string) predicate.FreezeWindow {
 	return predicate.FreezeWindow(sql.FieldContainsFold(FieldReason, v))
-}
-
-// StartsAtEQ applies the EQ predicate on the "starts_at" field.
-func StartsAtEQ(v time.Time) predicate.FreezeWindow {
-	return predicate.FreezeWindow(sql.FieldEQ(FieldStartsAt, v))
-}
-
-// StartsAtNEQ applies the NEQ predicate on the "starts_at" field.
-func StartsAtNEQ(v time.Time) predicate.FreezeWindow {
-	return predicate.FreezeWindow(sql.FieldNEQ(FieldStartsAt, v))
-}
-
-// StartsAtIn applies the In predicate on the "starts_at" field.
-func StartsAtIn(vs ...time.Time) predicate.FreezeWindow {
-	return predicate.FreezeWindow(sql.FieldIn(FieldStartsAt, vs...))
-}
-
-// StartsAtNotIn applies the NotIn predicate on the "starts_at" field.
-func StartsAtNotIn(vs ...time.Time) predicate.FreezeWindow {
-	return predicate.FreezeWindow(sql.FieldNotIn(FieldStartsAt, vs...))
-}
-
-// StartsAtGT applies the GT predicate on the "starts_at" field.
-func StartsAtGT(v time.Time) predicate.FreezeWindow {
-	return predicate.FreezeWindow(sql.FieldGT(FieldStartsAt, v))
-}
-
-// StartsAtGTE applies the GTE predicate on the "starts_at" field.
-func StartsAtGTE(v time.Time) predicate.FreezeWindow {
-	return predicate.FreezeWindow(sql.FieldGTE(FieldStartsAt, v))
-}
-
-// StartsAtLT applies the LT predicate on the "starts_at" field.
-func StartsAtLT(v time.Time) predicate.FreezeWindow {
-	return predicate.FreezeWindow(sql.FieldLT(FieldStartsAt, v))
-}
-
-// StartsAtLTE applies the LTE predicate on the "starts_at" field.
-func StartsAtLTE(v time.Time) predicate.FreezeWindow {
-	return predicate.FreezeWindow(sql.FieldLTE(FieldStartsAt, v))
-}
-
-// EndsAtEQ applies the EQ predicate on the "ends_at" field.
-func EndsAtEQ(v time.Time) predicate.FreezeWindow {
-	return predicate.FreezeWindow(sql.FieldEQ(FieldEndsAt, v))
-}
-
-// EndsAtNEQ applies the NEQ predicate on the "ends_at" field.
-func EndsAtNEQ(v time.Time) predicate.FreezeWindow {
-	return predicate.FreezeWindow(sql.FieldNEQ(FieldEndsAt, v))
-}
-
-// EndsAtIn applies the In predicate on the "ends_at" field.
-func EndsAtIn(vs ...time.Time) predicate.FreezeWindow {
-	return predicate.FreezeWindow(sql.FieldIn(FieldEndsAt, vs...))
-}
-
-// EndsAtNotIn applies the NotIn predicate on the "ends_at" field.
-func EndsAtNotIn(vs ...time.Time) predicate.FreezeWindow {
-	return predicate.FreezeWindow(sql.FieldNotIn(FieldEndsAt, vs...))
-}
-
-// EndsAtGT applies the GT predicate on the "ends_at" field.
-func EndsAtGT(v time.Time) predicate.FreezeWindow {
-	return predicate.FreezeWindow(sql.FieldGT(FieldEndsAt, v))
-}
-
-// EndsAtGTE applies the GTE predicate on the "ends_at" field.
-func EndsAtGTE(v time.Time) predicate.FreezeWindow {
-	return predicate.FreezeWindow(sql.FieldGTE(FieldEndsAt, v))
-}
-
-// EndsAtLT applies the LT predicate on the "ends_at" field.
-func EndsAtLT(v time.Time) predicate.FreezeWindow {
-	return predicate.FreezeWindow(sql.FieldLT(FieldEndsAt, v))
-}
-
-// EndsAtLTE applies the LTE predicate on the "ends_at" field.
-func EndsAtLTE(v time.Time) predicate.FreezeWindow {
-	return predicate.FreezeWindow(sql.FieldLTE(FieldEndsAt, v))
 }
 
 // HasApplications applies the HasEdge predicate on the "applications" edge.

@@ -45,6 +45,18 @@ func (f ChangeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, erro
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ChangeMutation", m)
 }
 
+// The ChangeApplicationFunc type is an adapter to allow the use of ordinary
+// function as ChangeApplication mutator.
+type ChangeApplicationFunc func(context.Context, *ent.ChangeApplicationMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ChangeApplicationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ChangeApplicationMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ChangeApplicationMutation", m)
+}
+
 // The DependencyFunc type is an adapter to allow the use of ordinary
 // function as Dependency mutator.
 type DependencyFunc func(context.Context, *ent.DependencyMutation) (ent.Value, error)

@@ -106,6 +106,38 @@ var (
 			},
 		},
 	}
+	// ChangeApplicationsColumns holds the columns for the "change_applications" table.
+	ChangeApplicationsColumns = []*schema.Column{
+		{Name: "change_id", Type: field.TypeInt},
+		{Name: "application_id", Type: field.TypeInt},
+	}
+	// ChangeApplicationsTable holds the schema information for the "change_applications" table.
+	ChangeApplicationsTable = &schema.Table{
+		Name:       "change_applications",
+		Columns:    ChangeApplicationsColumns,
+		PrimaryKey: []*schema.Column{ChangeApplicationsColumns[0], ChangeApplicationsColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "change_applications_changes_change",
+				Columns:    []*schema.Column{ChangeApplicationsColumns[0]},
+				RefColumns: []*schema.Column{ChangesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "change_applications_applications_application",
+				Columns:    []*schema.Column{ChangeApplicationsColumns[1]},
+				RefColumns: []*schema.Column{ApplicationsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "change_applications_application_id",
+				Unique:  false,
+				Columns: []*schema.Column{ChangeApplicationsColumns[1]},
+			},
+		},
+	}
 	// DependenciesColumns holds the columns for the "dependencies" table.
 	DependenciesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -158,9 +190,9 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
-		{Name: "status", Type: field.TypeEnum, Enums: []string{"SCHEDULED", "IN_PROGRESS", "SUCCEEDED", "FAILED", "ROLLED_BACK"}, Default: "SCHEDULED"},
 		{Name: "starts_at", Type: field.TypeTime, Nullable: true},
 		{Name: "ends_at", Type: field.TypeTime, Nullable: true},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"SCHEDULED", "IN_PROGRESS", "SUCCEEDED", "FAILED", "ROLLED_BACK"}, Default: "SCHEDULED"},
 		{Name: "environment_id", Type: field.TypeInt},
 		{Name: "release_id", Type: field.TypeInt},
 	}
@@ -190,6 +222,16 @@ var (
 				Columns: []*schema.Column{DeploymentsColumns[1]},
 			},
 			{
+				Name:    "deployment_starts_at",
+				Unique:  false,
+				Columns: []*schema.Column{DeploymentsColumns[3]},
+			},
+			{
+				Name:    "deployment_ends_at",
+				Unique:  false,
+				Columns: []*schema.Column{DeploymentsColumns[4]},
+			},
+			{
 				Name:    "deployment_release_id",
 				Unique:  false,
 				Columns: []*schema.Column{DeploymentsColumns[7]},
@@ -197,12 +239,7 @@ var (
 			{
 				Name:    "deployment_environment_id_starts_at",
 				Unique:  false,
-				Columns: []*schema.Column{DeploymentsColumns[6], DeploymentsColumns[4]},
-			},
-			{
-				Name:    "deployment_starts_at",
-				Unique:  false,
-				Columns: []*schema.Column{DeploymentsColumns[4]},
+				Columns: []*schema.Column{DeploymentsColumns[6], DeploymentsColumns[3]},
 			},
 		},
 	}
@@ -233,10 +270,10 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
-		{Name: "name", Type: field.TypeString, Size: 200},
-		{Name: "reason", Type: field.TypeString, Size: 10000, Default: ""},
 		{Name: "starts_at", Type: field.TypeTime},
 		{Name: "ends_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "reason", Type: field.TypeString, Size: 10000, Default: ""},
 	}
 	// FreezeWindowsTable holds the schema information for the "freeze_windows" table.
 	FreezeWindowsTable = &schema.Table{
@@ -252,12 +289,12 @@ var (
 			{
 				Name:    "freezewindow_starts_at",
 				Unique:  false,
-				Columns: []*schema.Column{FreezeWindowsColumns[5]},
+				Columns: []*schema.Column{FreezeWindowsColumns[3]},
 			},
 			{
 				Name:    "freezewindow_ends_at",
 				Unique:  false,
-				Columns: []*schema.Column{FreezeWindowsColumns[6]},
+				Columns: []*schema.Column{FreezeWindowsColumns[4]},
 			},
 		},
 	}
@@ -279,12 +316,12 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "version", Type: field.TypeInt, Default: 1},
+		{Name: "starts_at", Type: field.TypeTime, Nullable: true},
+		{Name: "ends_at", Type: field.TypeTime, Nullable: true},
 		{Name: "name", Type: field.TypeString, Unique: true, Size: 200},
 		{Name: "description", Type: field.TypeString, Size: 10000, Default: ""},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"DRAFT", "PLANNED", "IN_PROGRESS", "DEPLOYED", "CANCELLED"}, Default: "DRAFT"},
 		{Name: "stages", Type: field.TypeJSON},
-		{Name: "starts_at", Type: field.TypeTime, Nullable: true},
-		{Name: "ends_at", Type: field.TypeTime, Nullable: true},
 	}
 	// ReleasesTable holds the schema information for the "releases" table.
 	ReleasesTable = &schema.Table{
@@ -300,37 +337,12 @@ var (
 			{
 				Name:    "release_starts_at",
 				Unique:  false,
-				Columns: []*schema.Column{ReleasesColumns[8]},
+				Columns: []*schema.Column{ReleasesColumns[4]},
 			},
 			{
 				Name:    "release_ends_at",
 				Unique:  false,
-				Columns: []*schema.Column{ReleasesColumns[9]},
-			},
-		},
-	}
-	// ChangeApplicationsColumns holds the columns for the "change_applications" table.
-	ChangeApplicationsColumns = []*schema.Column{
-		{Name: "change_id", Type: field.TypeInt},
-		{Name: "application_id", Type: field.TypeInt},
-	}
-	// ChangeApplicationsTable holds the schema information for the "change_applications" table.
-	ChangeApplicationsTable = &schema.Table{
-		Name:       "change_applications",
-		Columns:    ChangeApplicationsColumns,
-		PrimaryKey: []*schema.Column{ChangeApplicationsColumns[0], ChangeApplicationsColumns[1]},
-		ForeignKeys: []*schema.ForeignKey{
-			{
-				Symbol:     "change_applications_change_id",
-				Columns:    []*schema.Column{ChangeApplicationsColumns[0]},
-				RefColumns: []*schema.Column{ChangesColumns[0]},
-				OnDelete:   schema.Cascade,
-			},
-			{
-				Symbol:     "change_applications_application_id",
-				Columns:    []*schema.Column{ChangeApplicationsColumns[1]},
-				RefColumns: []*schema.Column{ApplicationsColumns[0]},
-				OnDelete:   schema.Cascade,
+				Columns: []*schema.Column{ReleasesColumns[5]},
 			},
 		},
 	}
@@ -364,13 +376,13 @@ var (
 		ApplicationsTable,
 		AuditEventsTable,
 		ChangesTable,
+		ChangeApplicationsTable,
 		DependenciesTable,
 		DeploymentsTable,
 		EnvironmentsTable,
 		FreezeWindowsTable,
 		GenerationsTable,
 		ReleasesTable,
-		ChangeApplicationsTable,
 		FreezeWindowApplicationsTable,
 	}
 )
@@ -385,6 +397,11 @@ func init() {
 	ChangesTable.ForeignKeys[0].RefTable = ReleasesTable
 	ChangesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(4294967296),
+	}
+	ChangeApplicationsTable.ForeignKeys[0].RefTable = ChangesTable
+	ChangeApplicationsTable.ForeignKeys[1].RefTable = ApplicationsTable
+	ChangeApplicationsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(38654705664),
 	}
 	DependenciesTable.ForeignKeys[0].RefTable = ApplicationsTable
 	DependenciesTable.ForeignKeys[1].RefTable = ApplicationsTable
@@ -408,8 +425,6 @@ func init() {
 	ReleasesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(12884901888),
 	}
-	ChangeApplicationsTable.ForeignKeys[0].RefTable = ChangesTable
-	ChangeApplicationsTable.ForeignKeys[1].RefTable = ApplicationsTable
 	FreezeWindowApplicationsTable.ForeignKeys[0].RefTable = FreezeWindowsTable
 	FreezeWindowApplicationsTable.ForeignKeys[1].RefTable = ApplicationsTable
 }

@@ -15,6 +15,9 @@ type AuditEvent func(*sql.Selector)
 // Change is the predicate function for change builders.
 type Change func(*sql.Selector)
 
+// ChangeApplication is the predicate function for changeapplication builders.
+type ChangeApplication func(*sql.Selector)
+
 // Dependency is the predicate function for dependency builders.
 type Dependency func(*sql.Selector)
 

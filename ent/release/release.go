@@ -4,13 +4,12 @@ package release
 
 import (
 	"fmt"
-	"io"
-	"strconv"
 	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/relgraph/relgraph/lifecycle"
 )
 
@@ -25,6 +24,10 @@ const (
 	FieldUpdatedAt = "updated_at"
 	// FieldVersion holds the string denoting the version field in the database.
 	FieldVersion = "version"
+	// FieldStartsAt holds the string denoting the starts_at field in the database.
+	FieldStartsAt = "starts_at"
+	// FieldEndsAt holds the string denoting the ends_at field in the database.
+	FieldEndsAt = "ends_at"
 	// FieldName holds the string denoting the name field in the database.
 	FieldName = "name"
 	// FieldDescription holds the string denoting the description field in the database.
@@ -33,10 +36,6 @@ const (
 	FieldStatus = "status"
 	// FieldStages holds the string denoting the stages field in the database.
 	FieldStages = "stages"
-	// FieldStartsAt holds the string denoting the starts_at field in the database.
-	FieldStartsAt = "starts_at"
-	// FieldEndsAt holds the string denoting the ends_at field in the database.
-	FieldEndsAt = "ends_at"
 	// EdgeChanges holds the string denoting the changes edge name in mutations.
 	EdgeChanges = "changes"
 	// EdgeDeployments holds the string denoting the deployments edge name in mutations.
@@ -65,12 +64,12 @@ var Columns = []string{
 	FieldCreatedAt,
 	FieldUpdatedAt,
 	FieldVersion,
+	FieldStartsAt,
+	FieldEndsAt,
 	FieldName,
 	FieldDescription,
 	FieldStatus,
 	FieldStages,
-	FieldStartsAt,
-	FieldEndsAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -108,29 +107,12 @@ var (
 	DefaultStages []lifecycle.Stage
 )
 
-// Status defines the type for the "status" enum field.
-type Status string
-
-// StatusDRAFT is the default value of the Status enum.
-const DefaultStatus = StatusDRAFT
-
-// Status values.
-const (
-	StatusDRAFT       Status = "DRAFT"
-	StatusPLANNED     Status = "PLANNED"
-	StatusIN_PROGRESS Status = "IN_PROGRESS"
-	StatusDEPLOYED    Status = "DEPLOYED"
-	StatusCANCELLED   Status = "CANCELLED"
-)
-
-func (s Status) String() string {
-	return string(s)
-}
+const DefaultStatus lifecycle.Status = "DRAFT"
 
 // StatusValidator is a validator for the "status" field enum values. It is called by the builders before save.
-func StatusValidator(s Status) error {
-	switch s {
-	case StatusDRAFT, StatusPLANNED, StatusIN_PROGRESS, StatusDEPLOYED, StatusCANCELLED:
+func StatusValidator(s lifecycle.Status) error {
+	switch s.String() {
+	case "DRAFT", "PLANNED", "IN_PROGRESS", "DEPLOYED", "CANCELLED":
 		return nil
 	default:
 		return fmt.Errorf("release: invalid enum value for status field: %q", s)
@@ -160,6 +142,16 @@ func ByVersion(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldVersion, opts...).ToFunc()
 }
 
+// ByStartsAt orders the results by the starts_at field.
+func ByStartsAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStartsAt, opts...).ToFunc()
+}
+
+// ByEndsAt orders the results by the ends_at field.
+func ByEndsAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEndsAt, opts...).ToFunc()
+}
+
 // ByName orders the results by the name field.
 func ByName(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldName, opts...).ToFunc()
@@ -173,16 +165,6 @@ func ByDescription(opts ...sql.OrderTermOption) OrderOption {
 // ByStatus orders the results by the status field.
 func ByStatus(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldStatus, opts...).ToFunc()
-}
-
-// ByStartsAt orders the results by the starts_at field.
-func ByStartsAt(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldStartsAt, opts...).ToFunc()
-}
-
-// ByEndsAt orders the results by the ends_at field.
-func ByEndsAt(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldEndsAt, opts...).ToFunc()
 }
 
 // ByChangesCount orders the results by changes count.
@@ -227,20 +209,9 @@ func newDeploymentsStep() *sqlgraph.Step {
 	)
 }
 
-// MarshalGQL implements graphql.Marshaler interface.
-func (e Status) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(e.String()))
-}
-
-// UnmarshalGQL implements graphql.Unmarshaler interface.
-func (e *Status) UnmarshalGQL(val interface{}) error {
-	str, ok := val.(string)
-	if !ok {
-		return fmt.Errorf("enum %T must be a string", val)
-	}
-	*e = Status(str)
-	if err := StatusValidator(*e); err != nil {
-		return fmt.Errorf("%s is not a valid Status", str)
-	}
-	return nil
-}
+var (
+	// lifecycle.Status must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*lifecycle.Status)(nil)
+	// lifecycle.Status must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*lifecycle.Status)(nil)
+)

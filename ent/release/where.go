@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/relgraph/relgraph/ent/predicate"
+	"github.com/relgraph/relgraph/lifecycle"
 )
 
 // ID filters vertices based on their ID field.
@@ -70,16 +71,6 @@ func Version(v int) predicate.Release {
 	return predicate.Release(sql.FieldEQ(FieldVersion, v))
 }
 
-// Name applies equality check predicate on the "name" field. It's identical to NameEQ.
-func Name(v string) predicate.Release {
-	return predicate.Release(sql.FieldEQ(FieldName, v))
-}
-
-// Description applies equality check predicate on the "description" field. It's identical to DescriptionEQ.
-func Description(v string) predicate.Release {
-	return predicate.Release(sql.FieldEQ(FieldDescription, v))
-}
-
 // StartsAt applies equality check predicate on the "starts_at" field. It's identical to StartsAtEQ.
 func StartsAt(v time.Time) predicate.Release {
 	return predicate.Release(sql.FieldEQ(FieldStartsAt, v))
@@ -88,6 +79,16 @@ func StartsAt(v time.Time) predicate.Release {
 // EndsAt applies equality check predicate on the "ends_at" field. It's identical to EndsAtEQ.
 func EndsAt(v time.Time) predicate.Release {
 	return predicate.Release(sql.FieldEQ(FieldEndsAt, v))
+}
+
+// Name applies equality check predicate on the "name" field. It's identical to NameEQ.
+func Name(v string) predicate.Release {
+	return predicate.Release(sql.FieldEQ(FieldName, v))
+}
+
+// Description applies equality check predicate on the "description" field. It's identical to DescriptionEQ.
+func Description(v string) predicate.Release {
+	return predicate.Release(sql.FieldEQ(FieldDescription, v))
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
@@ -208,6 +209,106 @@ func VersionLT(v int) predicate.Release {
 // VersionLTE applies the LTE predicate on the "version" field.
 func VersionLTE(v int) predicate.Release {
 	return predicate.Release(sql.FieldLTE(FieldVersion, v))
+}
+
+// StartsAtEQ applies the EQ predicate on the "starts_at" field.
+func StartsAtEQ(v time.Time) predicate.Release {
+	return predicate.Release(sql.FieldEQ(FieldStartsAt, v))
+}
+
+// StartsAtNEQ applies the NEQ predicate on the "starts_at" field.
+func StartsAtNEQ(v time.Time) predicate.Release {
+	return predicate.Release(sql.FieldNEQ(FieldStartsAt, v))
+}
+
+// StartsAtIn applies the In predicate on the "starts_at" field.
+func StartsAtIn(vs ...time.Time) predicate.Release {
+	return predicate.Release(sql.FieldIn(FieldStartsAt, vs...))
+}
+
+// StartsAtNotIn applies the NotIn predicate on the "starts_at" field.
+func StartsAtNotIn(vs ...time.Time) predicate.Release {
+	return predicate.Release(sql.FieldNotIn(FieldStartsAt, vs...))
+}
+
+// StartsAtGT applies the GT predicate on the "starts_at" field.
+func StartsAtGT(v time.Time) predicate.Release {
+	return predicate.Release(sql.FieldGT(FieldStartsAt, v))
+}
+
+// StartsAtGTE applies the GTE predicate on the "starts_at" field.
+func StartsAtGTE(v time.Time) predicate.Release {
+	return predicate.Release(sql.FieldGTE(FieldStartsAt, v))
+}
+
+// StartsAtLT applies the LT predicate on the "starts_at" field.
+func StartsAtLT(v time.Time) predicate.Release {
+	return predicate.Release(sql.FieldLT(FieldStartsAt, v))
+}
+
+// StartsAtLTE applies the LTE predicate on the "starts_at" field.
+func StartsAtLTE(v time.Time) predicate.Release {
+	return predicate.Release(sql.FieldLTE(FieldStartsAt, v))
+}
+
+// StartsAtIsNil applies the IsNil predicate on the "starts_at" field.
+func StartsAtIsNil() predicate.Release {
+	return predicate.Release(sql.FieldIsNull(FieldStartsAt))
+}
+
+// StartsAtNotNil applies the NotNil predicate on the "starts_at" field.
+func StartsAtNotNil() predicate.Release {
+	return predicate.Release(sql.FieldNotNull(FieldStartsAt))
+}
+
+// EndsAtEQ applies the EQ predicate on the "ends_at" field.
+func EndsAtEQ(v time.Time) predicate.Release {
+	return predicate.Release(sql.FieldEQ(FieldEndsAt, v))
+}
+
+// EndsAtNEQ applies the NEQ predicate on the "ends_at" field.
+func EndsAtNEQ(v time.Time) predicate.Release {
+	return predicate.Release(sql.FieldNEQ(FieldEndsAt, v))
+}
+
+// EndsAtIn applies the In predicate on the "ends_at" field.
+func EndsAtIn(vs ...time.Time) predicate.Release {
+	return predicate.Release(sql.FieldIn(FieldEndsAt, vs...))
+}
+
+// EndsAtNotIn applies the NotIn predicate on the "ends_at" field.
+func EndsAtNotIn(vs ...time.Time) predicate.Release {
+	return predicate.Release(sql.FieldNotIn(FieldEndsAt, vs...))
+}
+
+// EndsAtGT applies the GT predicate on the "ends_at" field.
+func EndsAtGT(v time.Time) predicate.Release {
+	return predicate.Release(sql.FieldGT(FieldEndsAt, v))
+}
+
+// EndsAtGTE applies the GTE predicate on the "ends_at" field.
+func EndsAtGTE(v time.Time) predicate.Release {
+	return predicate.Release(sql.FieldGTE(FieldEndsAt, v))
+}
+
+// EndsAtLT applies the LT predicate on the "ends_at" field.
+func EndsAtLT(v time.Time) predicate.Release {
+	return predicate.Release(sql.FieldLT(FieldEndsAt, v))
+}
+
+// EndsAtLTE applies the LTE predicate on the "ends_at" field.
+func EndsAtLTE(v time.Time) predicate.Release {
+	return predicate.Release(sql.FieldLTE(FieldEndsAt, v))
+}
+
+// EndsAtIsNil applies the IsNil predicate on the "ends_at" field.
+func EndsAtIsNil() predicate.Release {
+	return predicate.Release(sql.FieldIsNull(FieldEndsAt))
+}
+
+// EndsAtNotNil applies the NotNil predicate on the "ends_at" field.
+func EndsAtNotNil() predicate.Release {
+	return predicate.Release(sql.FieldNotNull(FieldEndsAt))
 }
 
 // NameEQ applies the EQ predicate on the "name" field.
@@ -341,123 +442,33 @@ func DescriptionContainsFold(v string) predicate.Release {
 }
 
 // StatusEQ applies the EQ predicate on the "status" field.
-func StatusEQ(v Status) predicate.Release {
-	return predicate.Release(sql.FieldEQ(FieldStatus, v))
+func StatusEQ(v lifecycle.Status) predicate.Release {
+	vc := v
+	return predicate.Release(sql.FieldEQ(FieldStatus, vc))
 }
 
 // StatusNEQ applies the NEQ predicate on the "status" field.
-func StatusNEQ(v Status) predicate.Release {
-	return predicate.Release(sql.FieldNEQ(FieldStatus, v))
+func StatusNEQ(v lifecycle.Status) predicate.Release {
+	vc := v
+	return predicate.Release(sql.FieldNEQ(FieldStatus, vc))
 }
 
 // StatusIn applies the In predicate on the "status" field.
-func StatusIn(vs ...Status) predicate.Release {
-	return predicate.Release(sql.FieldIn(FieldStatus, vs...))
+func StatusIn(vs ...lifecycle.Status) predicate.Release {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.Release(sql.FieldIn(FieldStatus, v...))
 }
 
 // StatusNotIn applies the NotIn predicate on the "status" field.
-func StatusNotIn(vs ...Status) predicate.Release {
-	return predicate.Release(sql.FieldNotIn(FieldStatus, vs...))
-}
-
-// StartsAtEQ applies the EQ predicate on the "starts_at" field.
-func StartsAtEQ(v time.Time) predicate.Release {
-	return predicate.Release(sql.FieldEQ(FieldStartsAt, v))
-}
-
-// StartsAtNEQ applies the NEQ predicate on the "starts_at" field.
-func StartsAtNEQ(v time.Time) predicate.Release {
-	return predicate.Release(sql.FieldNEQ(FieldStartsAt, v))
-}
-
-// StartsAtIn applies the In predicate on the "starts_at" field.
-func StartsAtIn(vs ...time.Time) predicate.Release {
-	return predicate.Release(sql.FieldIn(FieldStartsAt, vs...))
-}
-
-// StartsAtNotIn applies the NotIn predicate on the "starts_at" field.
-func StartsAtNotIn(vs ...time.Time) predicate.Release {
-	return predicate.Release(sql.FieldNotIn(FieldStartsAt, vs...))
-}
-
-// StartsAtGT applies the GT predicate on the "starts_at" field.
-func StartsAtGT(v time.Time) predicate.Release {
-	return predicate.Release(sql.FieldGT(FieldStartsAt, v))
-}
-
-// StartsAtGTE applies the GTE predicate on the "starts_at" field.
-func StartsAtGTE(v time.Time) predicate.Release {
-	return predicate.Release(sql.FieldGTE(FieldStartsAt, v))
-}
-
-// StartsAtLT applies the LT predicate on the "starts_at" field.
-func StartsAtLT(v time.Time) predicate.Release {
-	return predicate.Release(sql.FieldLT(FieldStartsAt, v))
-}
-
-// StartsAtLTE applies the LTE predicate on the "starts_at" field.
-func StartsAtLTE(v time.Time) predicate.Release {
-	return predicate.Release(sql.FieldLTE(FieldStartsAt, v))
-}
-
-// StartsAtIsNil applies the IsNil predicate on the "starts_at" field.
-func StartsAtIsNil() predicate.Release {
-	return predicate.Release(sql.FieldIsNull(FieldStartsAt))
-}
-
-// StartsAtNotNil applies the NotNil predicate on the "starts_at" field.
-func StartsAtNotNil() predicate.Release {
-	return predicate.Release(sql.FieldNotNull(FieldStartsAt))
-}
-
-// EndsAtEQ applies the EQ predicate on the "ends_at" field.
-func EndsAtEQ(v time.Time) predicate.Release {
-	return predicate.Release(sql.FieldEQ(FieldEndsAt, v))
-}
-
-// EndsAtNEQ applies the NEQ predicate on the "ends_at" field.
-func EndsAtNEQ(v time.Time) predicate.Release {
-	return predicate.Release(sql.FieldNEQ(FieldEndsAt, v))
-}
-
-// EndsAtIn applies the In predicate on the "ends_at" field.
-func EndsAtIn(vs ...time.Time) predicate.Release {
-	return predicate.Release(sql.FieldIn(FieldEndsAt, vs...))
-}
-
-// EndsAtNotIn applies the NotIn predicate on the "ends_at" field.
-func EndsAtNotIn(vs ...time.Time) predicate.Release {
-	return predicate.Release(sql.FieldNotIn(FieldEndsAt, vs...))
-}
-
-// EndsAtGT applies the GT predicate on the "ends_at" field.
-func EndsAtGT(v time.Time) predicate.Release {
-	return predicate.Release(sql.FieldGT(FieldEndsAt, v))
-}
-
-// EndsAtGTE applies the GTE predicate on the "ends_at" field.
-func EndsAtGTE(v time.Time) predicate.Release {
-	return predicate.Release(sql.FieldGTE(FieldEndsAt, v))
-}
-
-// EndsAtLT applies the LT predicate on the "ends_at" field.
-func EndsAtLT(v time.Time) predicate.Release {
-	return predicate.Release(sql.FieldLT(FieldEndsAt, v))
-}
-
-// EndsAtLTE applies the LTE predicate on the "ends_at" field.
-func EndsAtLTE(v time.Time) predicate.Release {
-	return predicate.Release(sql.FieldLTE(FieldEndsAt, v))
-}
-
-// EndsAtIsNil applies the IsNil predicate on the "ends_at" field.
-func EndsAtIsNil() predicate.Release {
-	return predicate.Release(sql.FieldIsNull(FieldEndsAt))
-}
-
-// EndsAtNotNil applies the NotNil predicate on the "ends_at" field.
-func EndsAtNotNil() predicate.Release {
-	return predicate.Release(sql.FieldNotNull(FieldEndsAt))
+func StatusNotIn(vs ...lifecycle.Status) predicate.Release {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.Release(sql.FieldNotIn(FieldStatus, v...))
 }
 
 // HasChanges applies the HasEdge predicate on the "changes" edge.

@@ -23,14 +23,15 @@ import (
 // to their package variables.
 func init() {
 	applicationMixin := schema.Application{}.Mixin()
+	applicationMixinHooks0 := applicationMixin[0].Hooks()
 	applicationMixinHooks1 := applicationMixin[1].Hooks()
 	applicationHooks := schema.Application{}.Hooks()
-	application.Hooks[0] = applicationMixinHooks1[0]
-	application.Hooks[1] = applicationHooks[0]
-	application.Hooks[2] = applicationHooks[1]
-	application.Hooks[3] = applicationHooks[2]
-	application.Hooks[4] = applicationHooks[3]
-	application.Hooks[5] = applicationHooks[4]
+	application.Hooks[0] = applicationMixinHooks0[0]
+	application.Hooks[1] = applicationMixinHooks0[1]
+	application.Hooks[2] = applicationMixinHooks1[0]
+	application.Hooks[3] = applicationHooks[0]
+	application.Hooks[4] = applicationHooks[1]
+	application.Hooks[5] = applicationHooks[2]
 	applicationMixinFields0 := applicationMixin[0].Fields()
 	_ = applicationMixinFields0
 	applicationMixinFields1 := applicationMixin[1].Fields()
@@ -90,13 +91,14 @@ func init() {
 	// auditevent.DefaultAt holds the default value on creation for the at field.
 	auditevent.DefaultAt = auditeventDescAt.Default.(func() time.Time)
 	changeMixin := schema.Change{}.Mixin()
+	changeMixinHooks0 := changeMixin[0].Hooks()
 	changeMixinHooks1 := changeMixin[1].Hooks()
 	changeHooks := schema.Change{}.Hooks()
-	change.Hooks[0] = changeMixinHooks1[0]
-	change.Hooks[1] = changeHooks[0]
-	change.Hooks[2] = changeHooks[1]
-	change.Hooks[3] = changeHooks[2]
-	change.Hooks[4] = changeHooks[3]
+	change.Hooks[0] = changeMixinHooks0[0]
+	change.Hooks[1] = changeMixinHooks0[1]
+	change.Hooks[2] = changeMixinHooks1[0]
+	change.Hooks[3] = changeHooks[0]
+	change.Hooks[4] = changeHooks[1]
 	changeMixinFields0 := changeMixin[0].Fields()
 	_ = changeMixinFields0
 	changeMixinFields1 := changeMixin[1].Fields()
@@ -146,11 +148,12 @@ func init() {
 	// change.ExternalRefValidator is a validator for the "external_ref" field. It is called by the builders before save.
 	change.ExternalRefValidator = changeDescExternalRef.Validators[0].(func(string) error)
 	dependencyMixin := schema.Dependency{}.Mixin()
+	dependencyMixinHooks0 := dependencyMixin[0].Hooks()
 	dependencyHooks := schema.Dependency{}.Hooks()
-	dependency.Hooks[0] = dependencyHooks[0]
-	dependency.Hooks[1] = dependencyHooks[1]
-	dependency.Hooks[2] = dependencyHooks[2]
-	dependency.Hooks[3] = dependencyHooks[3]
+	dependency.Hooks[0] = dependencyMixinHooks0[0]
+	dependency.Hooks[1] = dependencyMixinHooks0[1]
+	dependency.Hooks[2] = dependencyHooks[0]
+	dependency.Hooks[3] = dependencyHooks[1]
 	dependencyMixinFields0 := dependencyMixin[0].Fields()
 	_ = dependencyMixinFields0
 	dependencyFields := schema.Dependency{}.Fields()
@@ -172,11 +175,13 @@ func init() {
 	// dependency.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
 	dependency.DescriptionValidator = dependencyDescDescription.Validators[0].(func(string) error)
 	deploymentMixin := schema.Deployment{}.Mixin()
+	deploymentMixinHooks0 := deploymentMixin[0].Hooks()
+	deploymentMixinHooks1 := deploymentMixin[1].Hooks()
 	deploymentHooks := schema.Deployment{}.Hooks()
-	deployment.Hooks[0] = deploymentHooks[0]
-	deployment.Hooks[1] = deploymentHooks[1]
-	deployment.Hooks[2] = deploymentHooks[2]
-	deployment.Hooks[3] = deploymentHooks[3]
+	deployment.Hooks[0] = deploymentMixinHooks0[0]
+	deployment.Hooks[1] = deploymentMixinHooks0[1]
+	deployment.Hooks[2] = deploymentMixinHooks1[0]
+	deployment.Hooks[3] = deploymentHooks[0]
 	deploymentMixinFields0 := deploymentMixin[0].Fields()
 	_ = deploymentMixinFields0
 	deploymentFields := schema.Deployment{}.Fields()
@@ -192,11 +197,12 @@ func init() {
 	// deployment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	deployment.UpdateDefaultUpdatedAt = deploymentDescUpdatedAt.UpdateDefault.(func() time.Time)
 	environmentMixin := schema.Environment{}.Mixin()
+	environmentMixinHooks0 := environmentMixin[0].Hooks()
 	environmentHooks := schema.Environment{}.Hooks()
-	environment.Hooks[0] = environmentHooks[0]
-	environment.Hooks[1] = environmentHooks[1]
-	environment.Hooks[2] = environmentHooks[2]
-	environment.Hooks[3] = environmentHooks[3]
+	environment.Hooks[0] = environmentMixinHooks0[0]
+	environment.Hooks[1] = environmentMixinHooks0[1]
+	environment.Hooks[2] = environmentHooks[0]
+	environment.Hooks[3] = environmentHooks[1]
 	environmentMixinFields0 := environmentMixin[0].Fields()
 	_ = environmentMixinFields0
 	environmentFields := schema.Environment{}.Fields()
@@ -236,11 +242,13 @@ func init() {
 	// environment.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
 	environment.DescriptionValidator = environmentDescDescription.Validators[0].(func(string) error)
 	freezewindowMixin := schema.FreezeWindow{}.Mixin()
+	freezewindowMixinHooks0 := freezewindowMixin[0].Hooks()
+	freezewindowMixinHooks1 := freezewindowMixin[1].Hooks()
 	freezewindowHooks := schema.FreezeWindow{}.Hooks()
-	freezewindow.Hooks[0] = freezewindowHooks[0]
-	freezewindow.Hooks[1] = freezewindowHooks[1]
-	freezewindow.Hooks[2] = freezewindowHooks[2]
-	freezewindow.Hooks[3] = freezewindowHooks[3]
+	freezewindow.Hooks[0] = freezewindowMixinHooks0[0]
+	freezewindow.Hooks[1] = freezewindowMixinHooks0[1]
+	freezewindow.Hooks[2] = freezewindowMixinHooks1[0]
+	freezewindow.Hooks[3] = freezewindowHooks[0]
 	freezewindowMixinFields0 := freezewindowMixin[0].Fields()
 	_ = freezewindowMixinFields0
 	freezewindowFields := schema.FreezeWindow{}.Fields()
@@ -290,17 +298,19 @@ func init() {
 	// generation.DefaultValue holds the default value on creation for the value field.
 	generation.DefaultValue = generationDescValue.Default.(int64)
 	releaseMixin := schema.Release{}.Mixin()
+	releaseMixinHooks0 := releaseMixin[0].Hooks()
 	releaseMixinHooks1 := releaseMixin[1].Hooks()
+	releaseMixinHooks2 := releaseMixin[2].Hooks()
 	releaseHooks := schema.Release{}.Hooks()
-	release.Hooks[0] = releaseMixinHooks1[0]
-	release.Hooks[1] = releaseHooks[0]
-	release.Hooks[2] = releaseHooks[1]
-	release.Hooks[3] = releaseHooks[2]
-	release.Hooks[4] = releaseHooks[3]
-	release.Hooks[5] = releaseHooks[4]
-	release.Hooks[6] = releaseHooks[5]
-	release.Hooks[7] = releaseHooks[6]
-	release.Hooks[8] = releaseHooks[7]
+	release.Hooks[0] = releaseMixinHooks0[0]
+	release.Hooks[1] = releaseMixinHooks0[1]
+	release.Hooks[2] = releaseMixinHooks1[0]
+	release.Hooks[3] = releaseMixinHooks2[0]
+	release.Hooks[4] = releaseHooks[0]
+	release.Hooks[5] = releaseHooks[1]
+	release.Hooks[6] = releaseHooks[2]
+	release.Hooks[7] = releaseHooks[3]
+	release.Hooks[8] = releaseHooks[4]
 	releaseMixinFields0 := releaseMixin[0].Fields()
 	_ = releaseMixinFields0
 	releaseMixinFields1 := releaseMixin[1].Fields()

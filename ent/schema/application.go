@@ -1,11 +1,19 @@
 package schema
 
 import (
+	"context"
+
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
+
+	gen "github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/ent/application"
+	"github.com/relgraph/relgraph/ent/change"
+	"github.com/relgraph/relgraph/ent/dependency"
+	"github.com/relgraph/relgraph/ent/freezewindow"
 )
 
 // Application is a deployable system of the portfolio: a service, a database,
@@ -16,7 +24,7 @@ type Application struct {
 
 // Mixin of the Application.
 func (Application) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}, VersionMixin{}}
+	return []ent.Mixin{RecordMixin{}, VersionMixin{}}
 }
 
 // Fields of the Application.
@@ -49,6 +57,7 @@ func (Application) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("changes", Change.Type).
 			Ref("applications").
+			Through("change_applications", ChangeApplication.Type).
 			Comment("The changes that touch this application.").
 			Annotations(
 				entgql.RelayConnection(),
@@ -79,10 +88,20 @@ func (Application) Edges() []ent.Edge {
 // Hooks of the Application.
 func (Application) Hooks() []ent.Hook {
 	return []ent.Hook{
-		cleanInput(),
-		audited(),
 		trimField("name"),
-		refuseDeleteWhileReferenced(),
+		// A freeze naming only this application would silently widen to
+		// the whole portfolio if the application disappeared from it.
+		refuseDeleteWhileReferenced("remove or reassign them first",
+			referrer{noun: "change", count: func(ctx context.Context, c *gen.Client, id int) (int, error) {
+				return c.Change.Query().Where(change.HasApplicationsWith(application.ID(id))).Count(ctx)
+			}},
+			referrer{noun: "dependency", plural: "dependencies", count: func(ctx context.Context, c *gen.Client, id int) (int, error) {
+				return c.Dependency.Query().Where(dependency.Or(dependency.ConsumerID(id), dependency.ProviderID(id))).Count(ctx)
+			}},
+			referrer{noun: "freeze window", count: func(ctx context.Context, c *gen.Client, id int) (int, error) {
+				return c.FreezeWindow.Query().Where(freezewindow.HasApplicationsWith(application.ID(id))).Count(ctx)
+			}},
+		),
 		bumpGraphGeneration(),
 	}
 }
@@ -91,9 +110,5 @@ func (Application) Hooks() []ent.Hook {
 func (Application) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		schema.Comment("A deployable system of the portfolio: a service, a database, a front end."),
-		entgql.RelayConnection(),
-		entgql.QueryField(),
-		entgql.MultiOrder(),
-		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
 	}
 }

@@ -1,11 +1,15 @@
 package schema
 
 import (
+	"context"
+
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"github.com/relgraph/relgraph/internal/fault"
 )
 
 // AuditEvent records one successful write, in the same transaction as the
@@ -71,5 +75,17 @@ func (AuditEvent) Annotations() []schema.Annotation {
 		entgql.RelayConnection(),
 		entgql.QueryField(),
 		entgql.MultiOrder(),
+	}
+}
+
+// refuseAuditRewrite keeps the audit trail append-only, whatever code tries.
+func refuseAuditRewrite() ent.Hook {
+	return func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if !m.Op().Is(ent.OpCreate) {
+				return nil, fault.Precondition("audit events cannot be changed or deleted")
+			}
+			return next.Mutate(ctx, m)
+		})
 	}
 }

@@ -1,12 +1,21 @@
 package schema
 
 import (
+	"context"
+
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	gen "github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/ent/application"
+	"github.com/relgraph/relgraph/ent/change"
+	"github.com/relgraph/relgraph/ent/hook"
+	"github.com/relgraph/relgraph/internal/fault"
 )
 
 // Change is one unit of work that touches one or more applications, optionally
@@ -17,7 +26,7 @@ type Change struct {
 
 // Mixin of the Change.
 func (Change) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}, VersionMixin{}}
+	return []ent.Mixin{RecordMixin{}, VersionMixin{}}
 }
 
 // Fields of the Change.
@@ -57,6 +66,7 @@ func (Change) Fields() []ent.Field {
 func (Change) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("applications", Application.Type).
+			Through("change_applications", ChangeApplication.Type).
 			Required().
 			Comment("The applications the change touches: at least one.").
 			Annotations(entgql.RelayConnection()),
@@ -78,20 +88,112 @@ func (Change) Indexes() []ent.Index {
 // Hooks of the Change.
 func (Change) Hooks() []ent.Hook {
 	return []ent.Hook{
-		cleanInput(),
-		audited(),
 		trimField("title"),
 		requireApplications(),
 	}
+}
+
+// requireApplications keeps every change touching at least one application,
+// on creation and after any update that removes applications.
+func requireApplications() ent.Hook {
+	return func(next ent.Mutator) ent.Mutator {
+		return hook.ChangeFunc(func(ctx context.Context, m *gen.ChangeMutation) (ent.Value, error) {
+			const msg = "a change must touch at least one application"
+			switch {
+			case m.Op().Is(ent.OpCreate):
+				if len(m.ApplicationsIDs()) == 0 {
+					return nil, fault.Invalid("applicationIDs", msg)
+				}
+			case m.Op().Is(ent.OpUpdate | ent.OpUpdateOne):
+				if !m.ApplicationsCleared() && len(m.RemovedApplicationsIDs()) == 0 {
+					break
+				}
+				ids, err := m.IDs(ctx)
+				if err != nil {
+					return nil, err
+				}
+				for _, id := range ids {
+					var current []int
+					if !m.ApplicationsCleared() {
+						current, err = m.Client().Application.Query().
+							Where(application.HasChangesWith(change.ID(id))).IDs(ctx)
+						if err != nil {
+							return nil, err
+						}
+					}
+					if remaining(current, m.RemovedApplicationsIDs(), m.ApplicationsIDs()) == 0 {
+						return nil, fault.Invalid("removeApplicationIDs", msg)
+					}
+				}
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+}
+
+// remaining counts the distinct ids of current minus removed plus added.
+func remaining(current, removed, added []int) int {
+	set := make(map[int]bool, len(current)+len(added))
+	for _, id := range current {
+		set[id] = true
+	}
+	for _, id := range removed {
+		delete(set, id)
+	}
+	for _, id := range added {
+		set[id] = true
+	}
+	return len(set)
 }
 
 // Annotations of the Change.
 func (Change) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		schema.Comment("A unit of work that touches one or more applications, optionally scheduled in a release."),
-		entgql.RelayConnection(),
-		entgql.QueryField(),
-		entgql.MultiOrder(),
-		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
+	}
+}
+
+// ChangeApplication records that a change touches an application: the join
+// of the many-to-many edge between them, declared as an edge schema so that
+// its index on application_id ("which changes touch this application") is
+// part of the schema like every other index.
+type ChangeApplication struct {
+	ent.Schema
+}
+
+// Annotations of the ChangeApplication: keyed by the pair, not exposed in
+// GraphQL (the edge is, as Change.applications and Application.changes).
+func (ChangeApplication) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		field.ID("change_id", "application_id"),
+		entgql.Skip(entgql.SkipAll),
+	}
+}
+
+// Fields of the ChangeApplication.
+func (ChangeApplication) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("change_id"),
+		field.Int("application_id"),
+	}
+}
+
+// Edges of the ChangeApplication.
+func (ChangeApplication) Edges() []ent.Edge {
+	return []ent.Edge{
+		// Deleting a change unlinks its applications (an application still
+		// touched by a change cannot be deleted: see its hooks).
+		edge.To("change", Change.Type).Field("change_id").Unique().Required().
+			Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("application", Application.Type).Field("application_id").Unique().Required().
+			Annotations(entsql.OnDelete(entsql.Cascade)),
+	}
+}
+
+// Indexes of the ChangeApplication. The storage key is the name the index
+// had when store.Migrate created it by hand, so existing databases keep it.
+func (ChangeApplication) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("application_id").StorageKey("change_applications_application_id"),
 	}
 }

@@ -1,12 +1,17 @@
 package schema
 
 import (
-	"entgo.io/contrib/entgql"
+	"context"
+
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	gen "github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/ent/hook"
+	"github.com/relgraph/relgraph/internal/fault"
 )
 
 // Dependency reads "consumer depends on provider": a change to the provider
@@ -18,7 +23,7 @@ type Dependency struct {
 
 // Mixin of the Dependency.
 func (Dependency) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}}
+	return []ent.Mixin{RecordMixin{}}
 }
 
 // Fields of the Dependency.
@@ -73,20 +78,29 @@ func (Dependency) Indexes() []ent.Index {
 // Hooks of the Dependency.
 func (Dependency) Hooks() []ent.Hook {
 	return []ent.Hook{
-		cleanInput(),
-		audited(),
 		refuseSelfDependency(),
 		bumpGraphGeneration(),
 	}
+}
+
+// refuseSelfDependency refuses a dependency whose consumer is its provider.
+// The ends of a dependency are immutable, so checking creation suffices.
+func refuseSelfDependency() ent.Hook {
+	return hook.On(func(next ent.Mutator) ent.Mutator {
+		return hook.DependencyFunc(func(ctx context.Context, m *gen.DependencyMutation) (ent.Value, error) {
+			c, cok := m.ConsumerID()
+			p, pok := m.ProviderID()
+			if cok && pok && c == p {
+				return nil, fault.Invalid("providerID", "an application cannot depend on itself")
+			}
+			return next.Mutate(ctx, m)
+		})
+	}, ent.OpCreate)
 }
 
 // Annotations of the Dependency.
 func (Dependency) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		schema.Comment("A dependency between two applications: the consumer depends on the provider."),
-		entgql.RelayConnection(),
-		entgql.QueryField(),
-		entgql.MultiOrder(),
-		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
 	}
 }

@@ -1,12 +1,16 @@
 package schema
 
 import (
+	"context"
+
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 
+	gen "github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/lifecycle"
 )
 
@@ -18,7 +22,7 @@ type Environment struct {
 
 // Mixin of the Environment.
 func (Environment) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}}
+	return []ent.Mixin{RecordMixin{}}
 }
 
 // Fields of the Environment.
@@ -57,10 +61,12 @@ func (Environment) Edges() []ent.Edge {
 // Hooks of the Environment.
 func (Environment) Hooks() []ent.Hook {
 	return []ent.Hook{
-		cleanInput(),
-		audited(),
 		trimField("name"),
-		refuseEnvironmentDeleteWhileUsed(),
+		refuseDeleteWhileReferenced("delete them first",
+			referrer{noun: "deployment", count: func(ctx context.Context, c *gen.Client, id int) (int, error) {
+				return c.Deployment.Query().Where(deployment.EnvironmentID(id)).Count(ctx)
+			}},
+		),
 	}
 }
 
@@ -68,9 +74,5 @@ func (Environment) Hooks() []ent.Hook {
 func (Environment) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		schema.Comment("A place releases are deployed to, at one stage of the flow from development to production."),
-		entgql.RelayConnection(),
-		entgql.QueryField(),
-		entgql.MultiOrder(),
-		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
 	}
 }

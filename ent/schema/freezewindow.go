@@ -6,7 +6,6 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
-	"entgo.io/ent/schema/index"
 )
 
 // FreezeWindow is a period in which some applications, or the whole
@@ -18,7 +17,10 @@ type FreezeWindow struct {
 
 // Mixin of the FreezeWindow.
 func (FreezeWindow) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}}
+	return []ent.Mixin{
+		RecordMixin{},
+		WindowMixin{Starts: "Start of the freeze.", Ends: "End of the freeze; after startsAt."},
+	}
 }
 
 // Fields of the FreezeWindow.
@@ -33,12 +35,6 @@ func (FreezeWindow) Fields() []ent.Field {
 			Default("").
 			MaxLen(10000).
 			Comment("Why nothing may change."),
-		field.Time("starts_at").
-			Comment("Start of the freeze.").
-			Annotations(entgql.OrderField("STARTS_AT")),
-		field.Time("ends_at").
-			Comment("End of the freeze; after startsAt.").
-			Annotations(entgql.OrderField("ENDS_AT")),
 	}
 }
 
@@ -51,21 +47,10 @@ func (FreezeWindow) Edges() []ent.Edge {
 	}
 }
 
-// Indexes of the FreezeWindow.
-func (FreezeWindow) Indexes() []ent.Index {
-	return []ent.Index{
-		index.Fields("starts_at"),
-		index.Fields("ends_at"),
-	}
-}
-
 // Hooks of the FreezeWindow.
 func (FreezeWindow) Hooks() []ent.Hook {
 	return []ent.Hook{
-		cleanInput(),
-		audited(),
 		trimField("name"),
-		requireWindowOrder(),
 	}
 }
 
@@ -73,9 +58,5 @@ func (FreezeWindow) Hooks() []ent.Hook {
 func (FreezeWindow) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		schema.Comment("A period in which the listed applications (or, with none listed, the whole portfolio) must not change."),
-		entgql.RelayConnection(),
-		entgql.QueryField(),
-		entgql.MultiOrder(),
-		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
 	}
 }

@@ -8,15 +8,13 @@ import (
 	"unicode/utf8"
 
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/sql"
 
 	gen "github.com/relgraph/relgraph/ent"
-	"github.com/relgraph/relgraph/ent/application"
-	"github.com/relgraph/relgraph/ent/change"
-	"github.com/relgraph/relgraph/ent/dependency"
-	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/generation"
 	"github.com/relgraph/relgraph/ent/hook"
 	"github.com/relgraph/relgraph/internal/fault"
+	"github.com/relgraph/relgraph/internal/viewer"
 )
 
 // cleanInput refuses strings no database should store (NUL bytes, invalid
@@ -62,121 +60,6 @@ func trimField(name string) ent.Hook {
 			return next.Mutate(ctx, m)
 		})
 	}
-}
-
-// refuseDeleteWhileReferenced refuses to delete an application that changes
-// or dependencies still reference: a deletion must never silently take
-// portfolio facts with it.
-func refuseDeleteWhileReferenced() ent.Hook {
-	return hook.On(func(next ent.Mutator) ent.Mutator {
-		return hook.ApplicationFunc(func(ctx context.Context, m *gen.ApplicationMutation) (ent.Value, error) {
-			ids, err := m.IDs(ctx)
-			if err != nil {
-				return nil, err
-			}
-			client := m.Client()
-			for _, id := range ids {
-				changes, err := client.Change.Query().
-					Where(change.HasApplicationsWith(application.ID(id))).Count(ctx)
-				if err != nil {
-					return nil, err
-				}
-				deps, err := client.Dependency.Query().
-					Where(dependency.Or(dependency.ConsumerID(id), dependency.ProviderID(id))).Count(ctx)
-				if err != nil {
-					return nil, err
-				}
-				// Unlinking the application would silently widen a freeze
-				// that names only it to the whole portfolio.
-				freezes, err := client.FreezeWindow.Query().
-					Where(freezewindow.HasApplicationsWith(application.ID(id))).Count(ctx)
-				if err != nil {
-					return nil, err
-				}
-				if changes+deps+freezes > 0 {
-					name, err := client.Application.Query().Where(application.ID(id)).Select(application.FieldName).String(ctx)
-					if err != nil {
-						return nil, err
-					}
-					refs := []string{plural(changes, "change"), plural(deps, "dependency", "dependencies")}
-					if freezes > 0 {
-						refs = append(refs, plural(freezes, "freeze window"))
-					}
-					return nil, fault.Conflicting("application %q is still referenced by %s; remove or reassign them first",
-						name, strings.Join(refs, " and "))
-				}
-			}
-			return next.Mutate(ctx, m)
-		})
-	}, ent.OpDelete|ent.OpDeleteOne)
-}
-
-// refuseSelfDependency refuses a dependency whose consumer is its provider.
-// The ends of a dependency are immutable, so checking creation suffices.
-func refuseSelfDependency() ent.Hook {
-	return hook.On(func(next ent.Mutator) ent.Mutator {
-		return hook.DependencyFunc(func(ctx context.Context, m *gen.DependencyMutation) (ent.Value, error) {
-			c, cok := m.ConsumerID()
-			p, pok := m.ProviderID()
-			if cok && pok && c == p {
-				return nil, fault.Invalid("providerID", "an application cannot depend on itself")
-			}
-			return next.Mutate(ctx, m)
-		})
-	}, ent.OpCreate)
-}
-
-// requireApplications keeps every change touching at least one application,
-// on creation and after any update that removes applications.
-func requireApplications() ent.Hook {
-	return func(next ent.Mutator) ent.Mutator {
-		return hook.ChangeFunc(func(ctx context.Context, m *gen.ChangeMutation) (ent.Value, error) {
-			const msg = "a change must touch at least one application"
-			switch {
-			case m.Op().Is(ent.OpCreate):
-				if len(m.ApplicationsIDs()) == 0 {
-					return nil, fault.Invalid("applicationIDs", msg)
-				}
-			case m.Op().Is(ent.OpUpdate | ent.OpUpdateOne):
-				if !m.ApplicationsCleared() && len(m.RemovedApplicationsIDs()) == 0 {
-					break
-				}
-				ids, err := m.IDs(ctx)
-				if err != nil {
-					return nil, err
-				}
-				for _, id := range ids {
-					var current []int
-					if !m.ApplicationsCleared() {
-						current, err = m.Client().Application.Query().
-							Where(application.HasChangesWith(change.ID(id))).IDs(ctx)
-						if err != nil {
-							return nil, err
-						}
-					}
-					if remaining(current, m.RemovedApplicationsIDs(), m.ApplicationsIDs()) == 0 {
-						return nil, fault.Invalid("removeApplicationIDs", msg)
-					}
-				}
-			}
-			return next.Mutate(ctx, m)
-		})
-	}
-}
-
-// remaining counts the distinct ids of current minus removed plus added.
-func remaining(current, removed, added []int) int {
-	set := make(map[int]bool, len(current)+len(added))
-	for _, id := range current {
-		set[id] = true
-	}
-	for _, id := range removed {
-		delete(set, id)
-	}
-	for _, id := range added {
-		set[id] = true
-	}
-	return len(set)
 }
 
 // requireWindowOrder keeps a time window well formed: when both startsAt and
@@ -253,18 +136,168 @@ func checkWindow(starts, ends time.Time) error {
 	return nil
 }
 
-func plural(n int, forms ...string) string {
+// plural counts n things: "1 change", "2 changes", "3 dependencies" (with
+// pluralNoun "dependencies"; empty means noun+"s").
+func plural(n int, noun, pluralNoun string) string {
 	if n == 1 {
-		return "1 " + forms[0]
+		return "1 " + noun
 	}
-	if len(forms) > 1 {
-		return fmt.Sprintf("%d %s", n, forms[1])
+	if pluralNoun == "" {
+		pluralNoun = noun + "s"
 	}
-	return fmt.Sprintf("%d %ss", n, forms[0])
+	return fmt.Sprintf("%d %s", n, pluralNoun)
 }
 
 // GraphGeneration names the counter of dependency-graph writes.
 const GraphGeneration = "graph"
+
+// referrer is one kind of record that may still point at a record being
+// deleted, for refuseDeleteWhileReferenced.
+type referrer struct {
+	// noun names one such record; plural, if set, names several.
+	noun, plural string
+	count        func(ctx context.Context, c *gen.Client, id int) (int, error)
+}
+
+// refuseDeleteWhileReferenced refuses to delete a record that records of
+// the given kinds still point at, naming them and what to do instead
+// (advice): a deletion must never silently take portfolio facts with it.
+func refuseDeleteWhileReferenced(advice string, refs ...referrer) ent.Hook {
+	return hook.On(func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			ids, err := mutationIDs(ctx, m)
+			if err != nil {
+				return nil, err
+			}
+			client, err := clientOf(m)
+			if err != nil {
+				return nil, err
+			}
+			for _, id := range ids {
+				var found []string
+				for _, r := range refs {
+					n, err := r.count(ctx, client, id)
+					if err != nil {
+						return nil, err
+					}
+					if n > 0 {
+						found = append(found, plural(n, r.noun, r.plural))
+					}
+				}
+				if len(found) == 0 {
+					continue
+				}
+				record, err := loadEntity(ctx, client, m.Type(), id)
+				if err != nil {
+					return nil, err
+				}
+				return nil, fault.Conflicting("%s %q is still referenced by %s; %s",
+					strings.ToLower(m.Type()), asMap(record)["name"], strings.Join(found, " and "), advice)
+			}
+			return next.Mutate(ctx, m)
+		})
+	}, ent.OpDelete|ent.OpDeleteOne)
+}
+
+// versioned bumps the version of every updated record, and, when the caller
+// said which version it last saw (viewer.Intent.ExpectedVersion), applies
+// the update only if the record is still at that version. The stored
+// version is read first, so a stale caller hears CONFLICT before any other
+// rule speaks; the write itself is a conditional UPDATE (... WHERE version
+// = expected), so two writers that read the same version can never both win.
+func versioned() ent.Hook {
+	return hook.On(func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := m.AddField("version", 1); err != nil {
+				return nil, err
+			}
+			id, hasID := mutationID(m)
+			expected, guarded := viewer.ExpectedVersion(ctx, id)
+			if !hasID || !guarded {
+				return next.Mutate(ctx, m)
+			}
+			stale := func() error {
+				current, err := currentVersion(ctx, m, id)
+				switch {
+				case err != nil:
+					return err
+				case current != 0 && current != expected:
+					return fault.StaleVersion(m.Type(), id, expected, current)
+				}
+				return nil
+			}
+			if err := stale(); err != nil {
+				return nil, err
+			}
+			wm, ok := m.(interface{ WhereP(...func(*sql.Selector)) })
+			if !ok {
+				return nil, fmt.Errorf("versioned: %T cannot be filtered", m)
+			}
+			wm.WhereP(sql.FieldEQ("version", expected))
+			v, err := next.Mutate(ctx, m)
+			if gen.IsNotFound(err) {
+				// Another writer moved the record between the read and the write.
+				if serr := stale(); serr != nil {
+					return nil, serr
+				}
+			}
+			return v, err
+		})
+	}, ent.OpUpdate|ent.OpUpdateOne)
+}
+
+// currentVersion reads the stored version of record id; 0 if it is gone.
+func currentVersion(ctx context.Context, m ent.Mutation, id int) (int, error) {
+	client, err := clientOf(m)
+	if err != nil {
+		return 0, err
+	}
+	record, err := loadEntity(ctx, client, m.Type(), id)
+	if gen.IsNotFound(err) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	switch r := record.(type) {
+	case *gen.Application:
+		return r.Version, nil
+	case *gen.Change:
+		return r.Version, nil
+	case *gen.Release:
+		return r.Version, nil
+	}
+	return 0, fmt.Errorf("versioned: %T has no version", record)
+}
+
+// mutationID is the id of the record an UpdateOne or DeleteOne writes, or
+// the id a create was given once it ran.
+func mutationID(m ent.Mutation) (int, bool) {
+	if im, ok := m.(interface{ ID() (int, bool) }); ok {
+		return im.ID()
+	}
+	return 0, false
+}
+
+// mutationIDs are the ids of the records an update or delete writes.
+func mutationIDs(ctx context.Context, m ent.Mutation) ([]int, error) {
+	im, ok := m.(interface {
+		IDs(context.Context) ([]int, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("%T has no ids", m)
+	}
+	return im.IDs(ctx)
+}
+
+// clientOf is the client m writes through: the transaction's, inside one.
+func clientOf(m ent.Mutation) (*gen.Client, error) {
+	c, ok := m.(interface{ Client() *gen.Client })
+	if !ok {
+		return nil, fmt.Errorf("%T has no client", m)
+	}
+	return c.Client(), nil
+}
 
 // bumpGraphGeneration increments the graph generation in the same
 // transaction as an application or dependency write, after the write
@@ -277,11 +310,11 @@ func bumpGraphGeneration() ent.Hook {
 			if err != nil {
 				return v, err
 			}
-			c, ok := m.(interface{ Client() *gen.Client })
-			if !ok {
-				return nil, fmt.Errorf("bump graph generation: unexpected mutation %T", m)
+			client, err := clientOf(m)
+			if err != nil {
+				return nil, err
 			}
-			if err := BumpGeneration(ctx, c.Client(), GraphGeneration); err != nil {
+			if err := BumpGeneration(ctx, client, GraphGeneration); err != nil {
 				return nil, err
 			}
 			return v, nil

@@ -1,13 +1,24 @@
 package schema
 
 import (
+	"context"
+	"errors"
+	"slices"
+
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
-	"entgo.io/ent/schema/index"
 
+	gen "github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/ent/change"
+	"github.com/relgraph/relgraph/ent/deployment"
+	"github.com/relgraph/relgraph/ent/environment"
+	"github.com/relgraph/relgraph/ent/hook"
+	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/internal/fault"
+	"github.com/relgraph/relgraph/internal/viewer"
 	"github.com/relgraph/relgraph/lifecycle"
 )
 
@@ -18,7 +29,15 @@ type Release struct {
 
 // Mixin of the Release.
 func (Release) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}, VersionMixin{}}
+	return []ent.Mixin{
+		RecordMixin{Transitions: "status"},
+		VersionMixin{},
+		WindowMixin{
+			Optional: true,
+			Starts:   "Start of the deployment window.",
+			Ends:     "End of the deployment window; after startsAt when both are set.",
+		},
+	}
 }
 
 // Fields of the Release.
@@ -35,10 +54,11 @@ func (Release) Fields() []ent.Field {
 			MaxLen(10000).
 			Comment("What the release is about."),
 		field.Enum("status").
-			Values("DRAFT", "PLANNED", "IN_PROGRESS", "DEPLOYED", "CANCELLED").
-			Default("DRAFT").
+			GoType(lifecycle.Status("")).
+			Default(string(lifecycle.Draft)).
 			Comment("Where the release stands in its lifecycle; changed only by transitionRelease.").
 			Annotations(
+				entgql.Type("ReleaseStatus"),
 				entgql.OrderField("STATUS"),
 				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
 			),
@@ -46,16 +66,6 @@ func (Release) Fields() []ent.Field {
 			Default(lifecycle.Stages()).
 			Comment("The stages the release must pass, in flow order; all six by default. A deployment to a stage may start or succeed only after the release succeeded in every earlier one.").
 			Annotations(entgql.Type("[EnvironmentStage!]")),
-		field.Time("starts_at").
-			Optional().
-			Nillable().
-			Comment("Start of the deployment window.").
-			Annotations(entgql.OrderField("STARTS_AT")),
-		field.Time("ends_at").
-			Optional().
-			Nillable().
-			Comment("End of the deployment window; after startsAt when both are set.").
-			Annotations(entgql.OrderField("ENDS_AT")),
 	}
 }
 
@@ -74,35 +84,198 @@ func (Release) Edges() []ent.Edge {
 	}
 }
 
-// Indexes of the Release: windows are searched and ordered by start.
-func (Release) Indexes() []ent.Index {
-	return []ent.Index{
-		index.Fields("starts_at"),
-		index.Fields("ends_at"),
-	}
-}
-
 // Hooks of the Release.
 func (Release) Hooks() []ent.Hook {
 	return []ent.Hook{
-		cleanInput(),
-		audited(),
 		trimField("name"),
-		requireWindowOrder(),
 		normalizeStages(),
-		statusOnlyByTransition(),
-		refuseReleaseDeleteWithDeployments(),
+		releaseStateMachine(),
+		refuseDeleteWhileReferenced("a release with deployments can be cancelled, not deleted",
+			referrer{noun: "deployment", count: func(ctx context.Context, c *gen.Client, id int) (int, error) {
+				return c.Deployment.Query().Where(deployment.ReleaseID(id)).Count(ctx)
+			}},
+		),
 		scheduleChangesFromTheChangeSide(),
 	}
+}
+
+// normalizeStages keeps a release's stages in flow order, without repeats.
+func normalizeStages() ent.Hook {
+	return hook.On(func(next ent.Mutator) ent.Mutator {
+		return hook.ReleaseFunc(func(ctx context.Context, m *gen.ReleaseMutation) (ent.Value, error) {
+			stages, set := m.Stages()
+			if extra, _ := m.AppendedStages(); len(extra) > 0 {
+				if !set {
+					if !m.Op().Is(ent.OpUpdateOne) {
+						return nil, fault.Invalid("appendStages", "appending stages needs a single release")
+					}
+					old, err := m.OldStages(ctx)
+					if err != nil {
+						return nil, err
+					}
+					stages = old
+				}
+				stages, set = append(slices.Clone(stages), extra...), true
+			}
+			if set {
+				norm, err := lifecycle.NormalizeStages(stages)
+				if err != nil {
+					return nil, fault.Invalid("stages", "%s", err.Error())
+				}
+				m.SetStages(norm)
+			}
+			return next.Mutate(ctx, m)
+		})
+	}, ent.OpCreate|ent.OpUpdate|ent.OpUpdateOne)
+}
+
+// releaseStateMachine applies the release state machine to every write of a
+// release's status, whoever writes it: a release is created DRAFT, and each
+// later move must be one lifecycle.CheckTransition allows, given the facts
+// gathered here in the write's own transaction. A move writes the status
+// alone, so no other field can change under the rule's feet.
+func releaseStateMachine() ent.Hook {
+	return hook.On(func(next ent.Mutator) ent.Mutator {
+		return hook.ReleaseFunc(func(ctx context.Context, m *gen.ReleaseMutation) (ent.Value, error) {
+			to, ok := m.Status()
+			if !ok {
+				return next.Mutate(ctx, m)
+			}
+			if m.Op().Is(ent.OpCreate) {
+				if to != lifecycle.Draft {
+					return nil, fault.Precondition("a release is created DRAFT; move it on with transitionRelease")
+				}
+				return next.Mutate(ctx, m)
+			}
+			if err := statusAlone(m); err != nil {
+				return nil, err
+			}
+			ids, err := m.IDs(ctx)
+			if err != nil {
+				return nil, err
+			}
+			for _, id := range ids {
+				facts, err := releaseFacts(ctx, m, id, to)
+				if err != nil {
+					return nil, err
+				}
+				override := lifecycle.Override{Override: viewer.Overrides(ctx, id)}
+				override.Reason, _ = viewer.Reason(ctx, id)
+				if err := lifecycle.CheckTransition(facts, to, override); err != nil {
+					return nil, err
+				}
+			}
+			return next.Mutate(ctx, m)
+		})
+	}, ent.OpCreate|ent.OpUpdate|ent.OpUpdateOne)
+}
+
+// statusAlone refuses a status write that changes anything else too.
+func statusAlone(m *gen.ReleaseMutation) error {
+	for _, f := range m.Fields() {
+		if f != release.FieldStatus && f != release.FieldUpdatedAt {
+			return fault.Precondition("a release's status changes on its own: write %s separately", GraphQLName(f))
+		}
+	}
+	if len(m.ClearedFields())+len(m.AddedEdges())+len(m.RemovedEdges())+len(m.ClearedEdges()) > 0 {
+		return fault.Precondition("a release's status changes on its own: write other changes separately")
+	}
+	return nil
+}
+
+// releaseFacts gathers what the state machine needs to know about release
+// id before it moves to status to.
+func releaseFacts(ctx context.Context, m *gen.ReleaseMutation, id int, to lifecycle.Status) (lifecycle.ReleaseFacts, error) {
+	client := m.Client()
+	rel, err := client.Release.Get(ctx, id)
+	if err != nil {
+		return lifecycle.ReleaseFacts{}, err
+	}
+	facts := lifecycle.ReleaseFacts{Status: rel.Status, HasWindow: rel.StartsAt != nil && rel.EndsAt != nil}
+	if facts.Changes, err = client.Change.Query().Where(change.ReleaseID(id)).Count(ctx); err != nil {
+		return facts, err
+	}
+	if facts.ProductionSucceeded, err = client.Deployment.Query().Where(
+		deployment.ReleaseID(id),
+		deployment.StatusEQ(deployment.StatusSUCCEEDED),
+		deployment.HasEnvironmentWith(environment.StageEQ(lifecycle.Production)),
+	).Exist(ctx); err != nil {
+		return facts, err
+	}
+	if to == lifecycle.InProgress {
+		if m.Freezes == nil {
+			return facts, errors.New("release state machine: the Ent client has no lifecycle.FreezeFinder (open it with store.Open, or pass ent.Freezes)")
+		}
+		// The finder reads through the write's transaction, to see what
+		// this transaction wrote before.
+		if tx, err := m.Tx(); err == nil {
+			ctx = gen.NewTxContext(ctx, tx)
+		}
+		if facts.Freezes, err = m.Freezes.ViolatedFreezes(ctx, id); err != nil {
+			return facts, err
+		}
+	}
+	return facts, nil
+}
+
+// scheduleChangesFromTheChangeSide applies a release mutation's changeIDs
+// (create, add, remove, clear) as updates of the changes themselves, after
+// the release is saved, so those changes' versions are bumped and their
+// audit trail records the move like any updateChange would. Changes that do
+// not exist or are scheduled in another release are refused.
+func scheduleChangesFromTheChangeSide() ent.Hook {
+	return hook.On(func(next ent.Mutator) ent.Mutator {
+		return hook.ReleaseFunc(func(ctx context.Context, m *gen.ReleaseMutation) (ent.Value, error) {
+			added, removed, cleared := m.ChangesIDs(), m.RemovedChangesIDs(), m.ChangesCleared()
+			if len(added) == 0 && len(removed) == 0 && !cleared {
+				return next.Mutate(ctx, m)
+			}
+			m.ResetChanges()
+			v, err := next.Mutate(ctx, m)
+			if err != nil {
+				return v, err
+			}
+			id, _ := m.ID()
+			client := m.Client()
+			switch {
+			case cleared:
+				err = client.Change.Update().Where(change.ReleaseID(id)).ClearReleaseID().Exec(ctx)
+			case len(removed) > 0:
+				err = client.Change.Update().Where(change.IDIn(removed...), change.ReleaseID(id)).ClearReleaseID().Exec(ctx)
+			}
+			if err != nil {
+				return nil, err
+			}
+			if len(added) == 0 {
+				return v, nil
+			}
+			added = slices.Compact(slices.Sorted(slices.Values(added)))
+			free, err := client.Change.Query().
+				Where(change.IDIn(added...), change.Or(change.ReleaseIDIsNil(), change.ReleaseID(id))).
+				IDs(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if len(free) != len(added) {
+				var taken []int
+				for _, c := range added {
+					if !slices.Contains(free, c) {
+						taken = append(taken, c)
+					}
+				}
+				return nil, fault.Conflicting("changes %v do not exist or are already scheduled in another release: move them with updateChange(releaseID)", taken)
+			}
+			if err := client.Change.Update().Where(change.IDIn(added...)).SetReleaseID(id).Exec(ctx); err != nil {
+				return nil, err
+			}
+			return v, nil
+		})
+	}, ent.OpCreate|ent.OpUpdateOne)
 }
 
 // Annotations of the Release.
 func (Release) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		schema.Comment("A set of changes that ship together in a deployment window."),
-		entgql.RelayConnection(),
-		entgql.QueryField(),
-		entgql.MultiOrder(),
-		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
 	}
 }

@@ -3,22 +3,8 @@
 package model
 
 import (
-	"time"
-
 	"github.com/relgraph/relgraph/ent"
 )
-
-// Two deployments of different releases booked into one environment at overlapping times.
-type EnvironmentConflict struct {
-	// The doubly booked environment.
-	Environment *ent.Environment `json:"environment"`
-	// Exactly two deployments, lower id first.
-	Deployments []*ent.Deployment `json:"deployments"`
-	// Start of the time both deployments book.
-	OverlapStart time.Time `json:"overlapStart"`
-	// End of the time both deployments book.
-	OverlapEnd time.Time `json:"overlapEnd"`
-}
 
 // What a set of changed applications affects through the dependency graph.
 type Impact struct {
@@ -38,17 +24,4 @@ type ImpactedApplication struct {
 	Distance int `json:"distance"`
 	// A shortest chain from a changed application to this one, both ends included.
 	Path []*ent.Application `json:"path"`
-}
-
-// Two releases whose windows overlap and whose impacts share applications:
-// deploying them together risks the shared applications.
-type ReleaseConflict struct {
-	// Exactly two releases, lower id first.
-	Releases []*ent.Release `json:"releases"`
-	// Start of the time both windows cover.
-	OverlapStart time.Time `json:"overlapStart"`
-	// End of the time both windows cover.
-	OverlapEnd time.Time `json:"overlapEnd"`
-	// Applications in both releases' impact, by name.
-	SharedApplications []*ent.Application `json:"sharedApplications"`
 }

@@ -39,6 +39,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/relgraph/relgraph/ent"
@@ -46,7 +47,6 @@ import (
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/dependency"
 	"github.com/relgraph/relgraph/ent/deployment"
-	"github.com/relgraph/relgraph/ent/release"
 	"github.com/relgraph/relgraph/internal/viewer"
 	"github.com/relgraph/relgraph/lifecycle"
 )
@@ -111,11 +111,20 @@ func load(ctx context.Context, c *ent.Client) error {
 	if err := createChanges(ctx, c, appIDs, releaseIDs); err != nil {
 		return err
 	}
+	// Releases are born DRAFT and move on only as the state machine allows:
+	// to IN_PROGRESS before their deployments start, to DEPLOYED after
+	// production succeeded.
+	if err := advanceReleases(ctx, c, releaseIDs, lifecycle.InProgress); err != nil {
+		return err
+	}
 	envIDs, err := createEnvironments(ctx, c)
 	if err != nil {
 		return err
 	}
 	if err := createDeployments(ctx, c, releaseIDs, envIDs); err != nil {
+		return err
+	}
+	if err := advanceReleases(ctx, c, releaseIDs, lifecycle.Deployed); err != nil {
 		return err
 	}
 	return createFreezeWindows(ctx, c, appIDs)
@@ -194,7 +203,6 @@ func createReleases(ctx context.Context, c *ent.Client) (map[string]int, error) 
 	for i, r := range releases {
 		builders[i] = c.Release.Create().
 			SetName(r.name).
-			SetStatus(r.status).
 			SetDescription(r.description).
 			SetNillableStartsAt(r.startsAt).
 			SetNillableEndsAt(r.endsAt)
@@ -208,6 +216,27 @@ func createReleases(ctx context.Context, c *ent.Client) (map[string]int, error) 
 		ids[r.Name] = r.ID
 	}
 	return ids, nil
+}
+
+// lifecyclePath is the order in which a release reaches each status.
+var lifecyclePath = []lifecycle.Status{lifecycle.Draft, lifecycle.Planned, lifecycle.InProgress, lifecycle.Deployed}
+
+// advanceReleases moves each release one transition at a time towards its
+// status in the table, but no further than limit.
+func advanceReleases(ctx context.Context, c *ent.Client, releaseIDs map[string]int, limit lifecycle.Status) error {
+	for _, r := range releases {
+		target := min(slices.Index(lifecyclePath, r.status), slices.Index(lifecyclePath, limit))
+		rel, err := c.Release.Get(ctx, releaseIDs[r.name])
+		if err != nil {
+			return fmt.Errorf("demo: release %s: %w", r.name, err)
+		}
+		for step := slices.Index(lifecyclePath, rel.Status) + 1; step <= target; step++ {
+			if err := c.Release.UpdateOneID(rel.ID).SetStatus(lifecyclePath[step]).Exec(ctx); err != nil {
+				return fmt.Errorf("demo: move release %s to %s: %w", r.name, lifecyclePath[step], err)
+			}
+		}
+	}
+	return nil
 }
 
 func createChanges(ctx context.Context, c *ent.Client, appIDs, releaseIDs map[string]int) error {
@@ -490,21 +519,21 @@ var dependencies = []depRow{
 
 type releaseRow struct {
 	name             string
-	status           release.Status
+	status           lifecycle.Status
 	startsAt, endsAt *time.Time // nil: no window yet
 	description      string
 }
 
 var releases = []releaseRow{
-	{relMFA, release.StatusDEPLOYED, at(-21, 20), at(-20, 2),
+	{relMFA, lifecycle.Deployed, at(-21, 20), at(-20, 2),
 		"Mandatory multi-factor authentication for staff tools and WebAuthn for customers."},
-	{relPayments, release.StatusIN_PROGRESS, at(-1, 20), at(1, 6),
+	{relPayments, lifecycle.InProgress, at(-1, 20), at(1, 6),
 		"TLS and refund fixes on the payments stack ahead of the holiday peak."},
-	{relCheckout, release.StatusPLANNED, at(1, 0), at(2, 4),
+	{relCheckout, lifecycle.Planned, at(1, 0), at(2, 4),
 		"New one-page checkout with wallet payments; shares the payments-gateway with the hardening release."},
-	{relFulfilment, release.StatusPLANNED, at(42, 20), at(43, 4),
+	{relFulfilment, lifecycle.Planned, at(42, 20), at(43, 4),
 		"Post-peak reliability work on orders, stock and shipping."},
-	{relDataMigrate, release.StatusDRAFT, nil, nil,
+	{relDataMigrate, lifecycle.Draft, nil, nil,
 		"Move the warehouse to columnar storage and feed it by change data capture. Window to be agreed."},
 }
 

@@ -13,7 +13,6 @@ import (
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/ent/auditevent"
 	"github.com/relgraph/relgraph/ent/deployment"
-	"github.com/relgraph/relgraph/ent/release"
 	"github.com/relgraph/relgraph/impact"
 	"github.com/relgraph/relgraph/internal/demo"
 	"github.com/relgraph/relgraph/lifecycle"
@@ -372,21 +371,21 @@ func TestLoadLifecycle(t *testing.T) {
 
 		// Deployments agree with the release's status.
 		switch r.Status {
-		case release.StatusDRAFT:
+		case lifecycle.Draft:
 			if len(r.Edges.Deployments) != 0 {
 				t.Errorf("DRAFT release %q has %d deployments, want none", r.Name, len(r.Edges.Deployments))
 			}
-		case release.StatusPLANNED:
+		case lifecycle.Planned:
 			for _, d := range r.Edges.Deployments {
 				if d.Status != deployment.StatusSCHEDULED {
 					t.Errorf("PLANNED release %q has a %s deployment, want only SCHEDULED", r.Name, d.Status)
 				}
 			}
-		case release.StatusIN_PROGRESS:
+		case lifecycle.InProgress:
 			if succeeded[lifecycle.Production] {
 				t.Errorf("IN_PROGRESS release %q already succeeded in production", r.Name)
 			}
-		case release.StatusDEPLOYED:
+		case lifecycle.Deployed:
 			prodInWindow := false
 			for _, d := range r.Edges.Deployments {
 				if envByID[d.EnvironmentID].Stage == lifecycle.Production && d.Status == deployment.StatusSUCCEEDED &&
@@ -410,7 +409,7 @@ func TestLoadLifecycle(t *testing.T) {
 		}
 		depByID[d.ID] = d
 		bookings = append(bookings, lifecycle.Booking{
-			ID: d.ID, Resource: d.EnvironmentID, Owner: d.ReleaseID, Start: *d.StartsAt, End: *d.EndsAt,
+			ID: d.ID, Resource: d.EnvironmentID, Owner: d.ReleaseID, Window: impact.Window{Start: *d.StartsAt, End: *d.EndsAt},
 		})
 	}
 	clashes := lifecycle.Clashes(bookings)
@@ -418,7 +417,7 @@ func TestLoadLifecycle(t *testing.T) {
 	for _, c := range clashes {
 		env := envByID[c.A.Resource].Name
 		a, b := relByID[c.A.Owner].Name, relByID[c.B.Owner].Name
-		t.Logf("environment %s double booked %v..%v by %q and %q", env, c.Start, c.End, a, b)
+		t.Logf("environment %s double booked %v..%v by %q and %q", env, c.Overlap.Start, c.Overlap.End, a, b)
 		pair := []string{a, b}
 		slices.Sort(pair)
 		if env == "uat" && slices.Equal(pair, []string{"2026.12 Checkout revamp", "2026.12 Payments hardening"}) {
@@ -488,14 +487,23 @@ func TestLoadLifecycle(t *testing.T) {
 		t.Errorf("freeze violations by %v, want exactly one, by \"2027.01 Fulfilment reliability\"", violators)
 	}
 
-	// The audit trail has one CREATE event by "demo" for every record.
+	// The audit trail has one CREATE event by "demo" for every record, and
+	// one TRANSITION per step each release took from DRAFT to its status.
 	c := count(t, client)
 	records := c.apps + c.deps + c.changes + c.releases + c.environments + c.deployments + c.freezes
-	if c.auditEvents != records {
-		t.Errorf("audit events = %d, want one per record (%d)", c.auditEvents, records)
+	if n := client.AuditEvent.Query().Where(auditevent.Actor(demo.Actor), auditevent.ActionEQ(auditevent.ActionCREATE)).CountX(ctx); n != records {
+		t.Errorf("audit events by %q creating a record = %d, want one per record (%d)", demo.Actor, n, records)
 	}
-	if n := client.AuditEvent.Query().Where(auditevent.Actor(demo.Actor), auditevent.ActionEQ(auditevent.ActionCREATE)).CountX(ctx); n != c.auditEvents {
-		t.Errorf("audit events by %q creating a record = %d of %d", demo.Actor, n, c.auditEvents)
+	steps := map[lifecycle.Status]int{lifecycle.Draft: 0, lifecycle.Planned: 1, lifecycle.InProgress: 2, lifecycle.Deployed: 3}
+	transitions := 0
+	for _, r := range rels {
+		transitions += steps[r.Status]
+	}
+	if n := client.AuditEvent.Query().Where(auditevent.Actor(demo.Actor), auditevent.ActionEQ(auditevent.ActionTRANSITION)).CountX(ctx); n != transitions {
+		t.Errorf("audit events by %q moving a release = %d, want %d", demo.Actor, n, transitions)
+	}
+	if c.auditEvents != records+transitions {
+		t.Errorf("audit events = %d, want %d", c.auditEvents, records+transitions)
 	}
 	for _, r := range rels {
 		if !client.AuditEvent.Query().Where(auditevent.EntityType("Release"), auditevent.EntityID(r.ID), auditevent.Actor("demo")).ExistX(ctx) {

@@ -48,7 +48,7 @@ func New(cfg Config) http.Handler {
 	if cfg.GraphQL.Logger == nil {
 		cfg.GraphQL.Logger = cfg.Logger
 	}
-	gql := graph.NewServer(cfg.DB.Client, store.NewGraphCache(cfg.DB), cfg.GraphQL)
+	gql := graph.NewServer(cfg.DB.Client, cfg.DB.Graph, cfg.GraphQL)
 	gql.AroundOperations(recordOperation)
 
 	mux := http.NewServeMux()

@@ -242,7 +242,7 @@ func BenchmarkGraphRebuild(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
-				if _, err := store.NewGraphCache(p.db).Snapshot(ctx); err != nil {
+				if _, err := store.NewGraphCache(p.db).Current(ctx); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -24,12 +24,13 @@ type testServer struct {
 	DB         *store.DB
 	statements atomic.Int64
 	logs       *bytes.Buffer
+	dsn        string
 }
 
 func newTestServer(t *testing.T, configure ...func(*httpapi.Config)) *testServer {
 	t.Helper()
-	ts := &testServer{logs: &bytes.Buffer{}}
-	db, err := store.Open(context.Background(), testdb.New(t), store.WithStatementHook(func(context.Context, string) {
+	ts := &testServer{logs: &bytes.Buffer{}, dsn: testdb.New(t)}
+	db, err := store.Open(context.Background(), ts.dsn, store.WithStatementHook(func(context.Context, string) {
 		ts.statements.Add(1)
 	}))
 	if err != nil {
@@ -51,12 +52,17 @@ func newTestServer(t *testing.T, configure ...func(*httpapi.Config)) *testServer
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
-// newReplica serves a second, independent handler (its own graph cache) over
-// the same database file as s, as a second replica would.
+// newReplica serves a second, independent handler over the same database as
+// s, with its own connection pool and graph cache, as a second replica would.
 func newReplica(t *testing.T, s *testServer) *testServer {
 	t.Helper()
-	r := &testServer{logs: &bytes.Buffer{}, DB: s.DB}
-	cfg := httpapi.Config{DB: s.DB, Logger: slog.New(slog.NewTextHandler(&lockedWriter{w: r.logs}, nil))}
+	db, err := store.Open(context.Background(), s.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	r := &testServer{logs: &bytes.Buffer{}, DB: db, dsn: s.dsn}
+	cfg := httpapi.Config{DB: db, Logger: slog.New(slog.NewTextHandler(&lockedWriter{w: r.logs}, nil))}
 	r.Server = httptest.NewServer(httpapi.New(cfg))
 	t.Cleanup(r.Close)
 	return r

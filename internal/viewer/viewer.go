@@ -1,16 +1,15 @@
-// Package viewer carries what a caller means by a write through the
-// request context down to the schema hooks that record and guard it: who is
-// writing (the actor), why (a reason), what kind of step it is (a release
-// transition rather than a plain update), and which version of a record the
-// caller last saw.
+// Package viewer carries who is making a request, and what they declare
+// about a write, through the request context down to the schema hooks that
+// record and judge it: the actor (for the audit trail), and, per record, the
+// version the caller last saw, a request to override freeze windows, and a
+// reason. These are declarations, not permissions: the hooks still apply
+// every rule (an override needs a reason; a stale version is refused).
 package viewer
 
 import "context"
 
 type actorKey struct{}
-type reasonKey struct{}
-type transitionKey struct{}
-type expectedKey struct{}
+type intentKey struct{}
 
 // Anonymous is the actor of writes whose caller did not say who they are.
 const Anonymous = "anonymous"
@@ -28,43 +27,55 @@ func Actor(ctx context.Context) string {
 	return Anonymous
 }
 
-// WithReason records why the caller writes.
-func WithReason(ctx context.Context, reason string) context.Context {
-	return context.WithValue(ctx, reasonKey{}, reason)
+// Intent is what a caller declares about the write of one record; nil
+// fields declare nothing.
+type Intent struct {
+	// ExpectedVersion is the version the caller last saw: the write applies
+	// only if the record is still at it.
+	ExpectedVersion *int
+	// Override asks to start a release despite the freeze windows it
+	// violates; the state machine still wants a Reason.
+	Override *bool
+	// Reason says why; the audit trail keeps it with the write.
+	Reason *string
 }
 
-// Reason returns the recorded reason, if any.
-func Reason(ctx context.Context) (string, bool) {
-	r, ok := ctx.Value(reasonKey{}).(string)
-	return r, ok && r != ""
+type intent struct {
+	id int
+	Intent
 }
 
-// AsTransition marks the writes under ctx as a release state transition.
-func AsTransition(ctx context.Context) context.Context {
-	return context.WithValue(ctx, transitionKey{}, true)
+// WithIntent records what the caller declares about the write of record id.
+func WithIntent(ctx context.Context, id int, in Intent) context.Context {
+	return context.WithValue(ctx, intentKey{}, intent{id: id, Intent: in})
 }
 
-// IsTransition reports whether the writes under ctx are a transition.
-func IsTransition(ctx context.Context) bool {
-	t, _ := ctx.Value(transitionKey{}).(bool)
-	return t
-}
-
-type expectation struct {
-	id, version int
-}
-
-// ExpectVersion records that the caller last saw record id at version: an
-// update of that record applies only if it is still at that version.
-func ExpectVersion(ctx context.Context, id, version int) context.Context {
-	return context.WithValue(ctx, expectedKey{}, expectation{id: id, version: version})
+func intentFor(ctx context.Context, id int) Intent {
+	if in, ok := ctx.Value(intentKey{}).(intent); ok && in.id == id {
+		return in.Intent
+	}
+	return Intent{}
 }
 
 // ExpectedVersion returns the version the caller expects record id to have.
 func ExpectedVersion(ctx context.Context, id int) (int, bool) {
-	e, ok := ctx.Value(expectedKey{}).(expectation)
-	if !ok || e.id != id {
-		return 0, false
+	if v := intentFor(ctx, id).ExpectedVersion; v != nil {
+		return *v, true
 	}
-	return e.version, true
+	return 0, false
+}
+
+// Overrides reports whether the caller asked to override freeze windows in
+// the write of record id.
+func Overrides(ctx context.Context, id int) bool {
+	o := intentFor(ctx, id).Override
+	return o != nil && *o
+}
+
+// Reason returns why the caller writes record id, if they said.
+func Reason(ctx context.Context, id int) (string, bool) {
+	if r := intentFor(ctx, id).Reason; r != nil && *r != "" {
+		return *r, true
+	}
+	return "", false
 }

@@ -1,0 +1,238 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	entsql "entgo.io/ent/dialect/sql"
+
+	"github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/ent/application"
+	"github.com/relgraph/relgraph/ent/change"
+	"github.com/relgraph/relgraph/ent/deployment"
+	"github.com/relgraph/relgraph/ent/freezewindow"
+	"github.com/relgraph/relgraph/ent/predicate"
+	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/impact"
+	"github.com/relgraph/relgraph/lifecycle"
+)
+
+// This file gathers the inputs of the engines (impact, lifecycle) from the
+// database and the graph snapshot, and names their answers with records.
+// Every read goes through the request's transaction when there is one.
+
+// GraphCache is the lifecycle rules' way to find freeze violations.
+var _ lifecycle.FreezeFinder = (*GraphCache)(nil)
+
+// ChangedApplications returns the ids of the applications that release
+// releaseID's changes touch.
+func (g *GraphCache) ChangedApplications(ctx context.Context, releaseID int) ([]int, error) {
+	return g.clientFor(ctx).Application.Query().
+		Where(application.HasChangesWith(change.ReleaseID(releaseID))).
+		IDs(ctx)
+}
+
+// ReleaseConflict is two releases whose windows overlap and whose impacts
+// share applications (GraphQL's ReleaseConflict).
+type ReleaseConflict struct {
+	// Releases are exactly two, lower id first.
+	Releases []*ent.Release
+	// OverlapStart and OverlapEnd delimit the time both windows cover.
+	OverlapStart, OverlapEnd time.Time
+	// SharedApplications are in both releases' impact, by name.
+	SharedApplications []*ent.Application
+}
+
+// ReleaseConflicts finds the conflicting pairs among the releases that can
+// conflict (not cancelled, with a window) whose overlap meets within; with
+// involving other than 0, only the pairs that include that release.
+func (g *GraphCache) ReleaseConflicts(ctx context.Context, within impact.Window, involving int) ([]*ReleaseConflict, error) {
+	graph, err := g.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	db := g.clientFor(ctx)
+	preds := []predicate.Release{release.StatusNEQ(lifecycle.Cancelled), release.StartsAtNotNil(), release.EndsAtNotNil()}
+	if !within.End.IsZero() {
+		preds = append(preds, release.StartsAtLT(within.End))
+	}
+	if !within.Start.IsZero() {
+		preds = append(preds, release.EndsAtGT(within.Start))
+	}
+	releases, err := db.Release.Query().Where(preds...).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(releases) < 2 {
+		return []*ReleaseConflict{}, nil
+	}
+	// One statement for every release's changed applications: changes of
+	// the candidate releases joined with the change-application table.
+	var rows []struct {
+		ReleaseID     int `json:"release_id"`
+		ApplicationID int `json:"application_id"`
+	}
+	err = db.Change.Query().
+		Where(change.HasReleaseWith(preds...)).
+		Modify(func(s *entsql.Selector) {
+			t := entsql.Table(change.ApplicationsTable)
+			s.Join(t).On(s.C(change.FieldID), t.C(change.ApplicationsPrimaryKey[0]))
+			s.Select(s.C(change.FieldReleaseID), entsql.As(t.C(change.ApplicationsPrimaryKey[1]), "application_id"))
+		}).
+		Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("load changed applications: %w", err)
+	}
+	changed := make(map[int][]int, len(releases))
+	for _, row := range rows {
+		changed[row.ReleaseID] = append(changed[row.ReleaseID], row.ApplicationID)
+	}
+	byID := make(map[int]*ent.Release, len(releases))
+	input := make([]impact.Release, 0, len(releases))
+	for _, rel := range releases {
+		byID[rel.ID] = rel
+		input = append(input, impact.Release{
+			ID:      rel.ID,
+			Window:  impact.Window{Start: *rel.StartsAt, End: *rel.EndsAt},
+			Changed: uniqueSorted(changed[rel.ID]),
+		})
+	}
+	out := []*ReleaseConflict{}
+	for _, c := range graph.Snapshot.Conflicts(input) {
+		if !within.Overlaps(impact.Window{Start: c.OverlapStart, End: c.OverlapEnd}) ||
+			(involving != 0 && c.A != involving && c.B != involving) {
+			continue
+		}
+		out = append(out, &ReleaseConflict{
+			Releases:           []*ent.Release{byID[c.A], byID[c.B]},
+			OverlapStart:       c.OverlapStart,
+			OverlapEnd:         c.OverlapEnd,
+			SharedApplications: graph.ByName(c.Shared),
+		})
+	}
+	return out, nil
+}
+
+// ConflictsOf finds the releases rel conflicts with.
+func (g *GraphCache) ConflictsOf(ctx context.Context, rel *ent.Release) ([]*ReleaseConflict, error) {
+	if rel.Status == lifecycle.Cancelled || rel.StartsAt == nil || rel.EndsAt == nil {
+		return []*ReleaseConflict{}, nil
+	}
+	return g.ReleaseConflicts(ctx, impact.Window{Start: *rel.StartsAt, End: *rel.EndsAt}, rel.ID)
+}
+
+// EnvironmentConflict is two deployments of different releases booked into
+// one environment at overlapping times (GraphQL's EnvironmentConflict).
+type EnvironmentConflict struct {
+	Environment *ent.Environment
+	// Deployments are exactly two, lower id first.
+	Deployments []*ent.Deployment
+	// OverlapStart and OverlapEnd delimit the time both deployments book.
+	OverlapStart, OverlapEnd time.Time
+}
+
+// EnvironmentConflicts finds double bookings of environments whose overlap
+// meets within. FAILED and ROLLED_BACK deployments book nothing.
+func (g *GraphCache) EnvironmentConflicts(ctx context.Context, within impact.Window) ([]*EnvironmentConflict, error) {
+	preds := []predicate.Deployment{
+		deployment.StartsAtNotNil(), deployment.EndsAtNotNil(),
+		deployment.StatusNotIn(deployment.StatusFAILED, deployment.StatusROLLED_BACK),
+	}
+	if !within.End.IsZero() {
+		preds = append(preds, deployment.StartsAtLT(within.End))
+	}
+	if !within.Start.IsZero() {
+		preds = append(preds, deployment.EndsAtGT(within.Start))
+	}
+	deps, err := g.clientFor(ctx).Deployment.Query().Where(preds...).WithEnvironment().WithRelease().All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int]*ent.Deployment, len(deps))
+	bookings := make([]lifecycle.Booking, len(deps))
+	for i, d := range deps {
+		byID[d.ID] = d
+		bookings[i] = lifecycle.Booking{ID: d.ID, Resource: d.EnvironmentID, Owner: d.ReleaseID,
+			Window: impact.Window{Start: *d.StartsAt, End: *d.EndsAt}}
+	}
+	out := []*EnvironmentConflict{}
+	for _, c := range lifecycle.Clashes(bookings) {
+		if !within.Overlaps(c.Overlap) {
+			continue
+		}
+		a, b := byID[c.A.ID], byID[c.B.ID]
+		out = append(out, &EnvironmentConflict{
+			Environment:  a.Edges.Environment,
+			Deployments:  []*ent.Deployment{a, b},
+			OverlapStart: c.Overlap.Start,
+			OverlapEnd:   c.Overlap.End,
+		})
+	}
+	return out, nil
+}
+
+// FreezeViolations lists the freeze windows overlapping rel's window that
+// cover an application in its impact (a freeze with no applications covers
+// all), by start then name.
+func (g *GraphCache) FreezeViolations(ctx context.Context, rel *ent.Release) ([]*ent.FreezeWindow, error) {
+	if rel.StartsAt == nil || rel.EndsAt == nil {
+		return []*ent.FreezeWindow{}, nil
+	}
+	freezes, err := g.clientFor(ctx).FreezeWindow.Query().
+		Where(freezewindow.StartsAtLT(*rel.EndsAt), freezewindow.EndsAtGT(*rel.StartsAt)).
+		WithApplications(func(q *ent.ApplicationQuery) { q.Select(application.FieldID) }).
+		Order(ent.Asc(freezewindow.FieldStartsAt), ent.Asc(freezewindow.FieldName), ent.Asc(freezewindow.FieldID)).
+		All(ctx)
+	if err != nil || len(freezes) == 0 {
+		return []*ent.FreezeWindow{}, err
+	}
+	graph, err := g.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	changed, err := g.ChangedApplications(ctx, rel.ID)
+	if err != nil {
+		return nil, err
+	}
+	impacted := graph.Snapshot.ImpactSet(changed)
+	out := []*ent.FreezeWindow{}
+	for _, f := range freezes {
+		covered := len(f.Edges.Applications) == 0 && len(impacted) > 0
+		for _, a := range f.Edges.Applications {
+			if _, found := slices.BinarySearch(impacted, a.ID); found {
+				covered = true
+				break
+			}
+		}
+		if covered {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// ViolatedFreezes names the freeze windows release releaseID violates, for
+// the release state machine (lifecycle.FreezeFinder).
+func (g *GraphCache) ViolatedFreezes(ctx context.Context, releaseID int) ([]string, error) {
+	rel, err := g.clientFor(ctx).Release.Get(ctx, releaseID)
+	if err != nil {
+		return nil, err
+	}
+	freezes, err := g.FreezeViolations(ctx, rel)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(freezes))
+	for i, f := range freezes {
+		names[i] = f.Name
+	}
+	return names, nil
+}
+
+func uniqueSorted(ids []int) []int {
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
