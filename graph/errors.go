@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"runtime/debug"
 	"strings"
 
@@ -14,8 +13,8 @@ import (
 
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/ent/schema"
-	"github.com/relgraph/relgraph/graph/scalar"
 	"github.com/relgraph/relgraph/internal/fault"
+	"github.com/relgraph/relgraph/store"
 )
 
 // This file is relgraph's one error mapping: every error a client sees passes
@@ -27,7 +26,7 @@ import (
 func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		out := graphql.DefaultErrorPresenter(ctx, err)
-		code, msg, ext := classify(err)
+		code, msg, ext := classify(ctx, err)
 		if code == fault.Internal {
 			logger.ErrorContext(ctx, "internal error", "path", out.Path.String(), "err", err)
 			msg = "internal error"
@@ -54,18 +53,33 @@ func recoverPanic(logger *slog.Logger) graphql.RecoverFunc {
 	}
 }
 
-// classify maps an error to its code, a client-safe message and extensions.
-func classify(err error) (fault.Code, string, map[string]any) {
+// classify maps an error to its code, a client-safe message and
+// extensions, by the error's type alone: the rules' own *fault.Error, Ent's
+// typed errors, the driver's constraint violations (store.ConstraintViolation),
+// gqlgen's coded errors, and requests that never reached an operation.
+func classify(ctx context.Context, err error) (fault.Code, string, map[string]any) {
 	var (
-		fe      *fault.Error
-		inputE  *scalar.InputError
 		validE  *ent.ValidationError
+		fe      *fault.Error
 		notFndE *ent.NotFoundError
 		constrE *ent.ConstraintError
 		gqlErr  *gqlerror.Error
 	)
-	switch {
-	case errors.As(err, &fe):
+	// A validator's fault says why; the ValidationError around it says which
+	// field, so it goes first.
+	if errors.As(err, &validE) {
+		field := schema.GraphQLName(validE.Name)
+		reason := "is missing or not valid"
+		if errors.As(validE, &fe) {
+			reason = fe.Message
+		}
+		return fault.BadUserInput, fmt.Sprintf("invalid %s: %s", field, reason), map[string]any{"field": field}
+	}
+	var reqE *requestError
+	if errors.As(err, &reqE) {
+		return fault.BadUserInput, reqE.msg, nil
+	}
+	if errors.As(err, &fe) {
 		ext := map[string]any{}
 		for k, v := range fe.Extensions {
 			ext[k] = v
@@ -74,18 +88,17 @@ func classify(err error) (fault.Code, string, map[string]any) {
 			ext["field"] = fe.Field
 		}
 		return fe.Code, fe.Message, ext
-	case errors.As(err, &inputE):
-		return fault.BadUserInput, inputE.Msg, nil
-	case errors.As(err, &validE):
-		field := schema.GraphQLName(validE.Name)
-		return fault.BadUserInput, fmt.Sprintf("invalid %s: %s", field, validationReason(validE)),
-			map[string]any{"field": field}
+	}
+	if v := store.ConstraintViolation(err); v.Kind != store.NoViolation {
+		return violation(v)
+	}
+	switch {
 	case errors.As(err, &notFndE):
+		// "application not found"; an id outside every type's range is "node not found".
 		return fault.NotFound, strings.TrimPrefix(notFndE.Error(), "ent: "), nil
 	case errors.As(err, &constrE):
-		return constraint(constrE)
-	case isUnknownNodeID(err):
-		return fault.NotFound, "no record has this id", nil
+		// Ent's own refusals, e.g. connecting a child that has a parent.
+		return fault.Conflict, "the write conflicts with an existing record", nil
 	}
 	if errors.As(err, &gqlErr) {
 		if code, ok := gqlErr.Extensions["code"].(string); ok {
@@ -104,87 +117,43 @@ func classify(err error) (fault.Code, string, map[string]any) {
 			return fault.Code(code), gqlErr.Message, ext
 		}
 	}
-	// What is left is the client's only when it is a request gqlgen could
-	// not read; anything else (a resolver's error, a driver's) is ours.
-	msg := err.Error()
-	if errors.As(err, &gqlErr) {
-		msg = gqlErr.Message
-	}
-	switch {
-	case strings.HasPrefix(msg, "json request body could not be decoded"):
+	// gqlgen reports a request it could not read (a body that is not a JSON
+	// GraphQL request) before any operation exists; anything else that is
+	// left (a resolver's error, a driver's) is ours.
+	if !graphql.HasOperationContext(ctx) {
 		return fault.BadUserInput, "the request body is not a GraphQL request: a JSON object with a string query and object variables", nil
-	case strings.Contains(msg, "cannot decode cursor"):
-		return fault.BadUserInput, "the cursor is not one this server issued", nil
 	}
 	return fault.Internal, "", nil
 }
 
-func validationReason(e *ent.ValidationError) string {
-	cause := errors.Unwrap(e)
-	if cause == nil {
-		return "invalid value"
-	}
-	switch msg := cause.Error(); {
-	case strings.Contains(msg, "less than the required length"):
-		return "must not be empty"
-	case strings.Contains(msg, "greater than the required length"):
-		return "is too long"
-	case strings.HasPrefix(msg, "ent: missing required"):
-		return "is required"
-	default:
-		if i := strings.LastIndex(msg, "\": "); i >= 0 {
-			return msg[i+3:]
-		}
-		return strings.TrimPrefix(msg, "ent: ")
-	}
-}
-
-// isUnknownNodeID reports Ent's node resolver failing to find a type for an
-// id outside every type's range.
-func isUnknownNodeID(err error) bool {
-	return strings.Contains(err.Error(), "cannot resolve table from id")
-}
-
-// uniqueViolation extracts the table and columns from SQLite's and
-// PostgreSQL's unique-violation messages.
-var (
-	sqliteUnique   = regexp.MustCompile(`UNIQUE constraint failed: ([\w.]+(?:, [\w.]+)*)`)
-	postgresUnique = regexp.MustCompile(`duplicate key value violates unique constraint "(\w+)"`)
-	// alreadyConnected matches Ent's refusal to steal a child from another parent.
-	alreadyConnected = regexp.MustCompile(`one of \[([\d ]*)\] is already connected to a different`)
-)
-
-// uniqueMessages says, per violated constraint (SQLite "table.column" list or
-// PostgreSQL index name), which input field clashes and how to say so.
-var uniqueMessages = []struct {
-	sqlite, postgres, field, msg string
-}{
-	{"applications.name", "applications_name_key", "name", "an application with this name already exists"},
-	{"releases.name", "releases_name_key", "name", "a release with this name already exists"},
-	{"environments.name", "environments_name_key", "name", "an environment with this name already exists"},
-	{"dependencies.consumer_id, dependencies.provider_id", "dependency_consumer_id_provider_id", "providerID", "the consumer already depends on this provider"},
-}
-
-func constraint(e *ent.ConstraintError) (fault.Code, string, map[string]any) {
-	msg := e.Error()
-	if strings.Contains(msg, "FOREIGN KEY constraint failed") || strings.Contains(msg, "violates foreign key constraint") {
+// violation words a database constraint violation for the client, naming
+// the clashing fields as the schema does.
+func violation(v store.Violation) (fault.Code, string, map[string]any) {
+	if v.Kind == store.ForeignKeyViolation {
 		return fault.NotFound, "a referenced record does not exist", nil
 	}
-	// Ent connects one-to-many edges only to records that exist and have no
-	// parent yet, e.g. changes not scheduled in another release.
-	if m := alreadyConnected.FindStringSubmatch(msg); m != nil {
-		return fault.Conflict, fmt.Sprintf("records [%s] do not exist or already belong elsewhere (a change already scheduled in another release, say): detach them there first", m[1]), nil
+	if v.Table == "" || len(v.Columns) == 0 {
+		return fault.Conflict, "the write conflicts with an existing record", nil
 	}
-	var key string
-	if m := sqliteUnique.FindStringSubmatch(msg); m != nil {
-		key = m[1]
-	} else if m := postgresUnique.FindStringSubmatch(msg); m != nil {
-		key = m[1]
+	fields := make([]string, len(v.Columns))
+	for i, c := range v.Columns {
+		fields[i] = schema.GraphQLName(c)
 	}
-	for _, u := range uniqueMessages {
-		if key != "" && (key == u.sqlite || key == u.postgres) {
-			return fault.Conflict, u.msg, map[string]any{"field": u.field}
-		}
+	noun := singular(v.Table)
+	article := "a"
+	if strings.ContainsRune("aeiou", rune(noun[0])) {
+		article = "an"
 	}
-	return fault.Conflict, "the write conflicts with an existing record", nil
+	return fault.Conflict, fmt.Sprintf("%s %s with this %s already exists", article, noun, strings.Join(fields, " and ")),
+		map[string]any{"field": fields[len(fields)-1]}
+}
+
+// singular turns a table name into the record it holds, in words:
+// "freeze_windows" is "freeze window", "dependencies" is "dependency".
+func singular(table string) string {
+	words := strings.ReplaceAll(table, "_", " ")
+	if stem, ok := strings.CutSuffix(words, "ies"); ok {
+		return stem + "y"
+	}
+	return strings.TrimSuffix(words, "s")
 }

@@ -2,8 +2,11 @@ package graph
 
 import (
 	"context"
+
+	"entgo.io/contrib/entgql"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -37,11 +40,23 @@ const (
 	DefaultMaxPageSize     = 1000
 )
 
+// Server is the GraphQL endpoint: gqlgen's server, answering as the
+// GraphQL-over-HTTP specification recommends (see graphQLOverHTTP).
+type Server struct {
+	*handler.Server
+	present graphql.ErrorPresenterFunc
+}
+
+// ServeHTTP serves GraphQL over HTTP.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	graphQLOverHTTP(s.Server, s.present).ServeHTTP(w, r)
+}
+
 // NewServer builds the GraphQL handler with exactly the transports and
 // extensions relgraph uses: GET and POST JSON, introspection, persisted
 // queries, a complexity limit, one error presenter, and a transaction per
 // mutation.
-func NewServer(client *ent.Client, graph *store.GraphCache, opts Options) *handler.Server {
+func NewServer(client *ent.Client, graph *store.GraphCache, opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -69,11 +84,13 @@ func NewServer(client *ent.Client, graph *store.GraphCache, opts Options) *handl
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(store.WithRequestGraph(ctx))
 	})
-	return srv
+	return &Server{Server: srv, present: present}
 }
 
-// pageLimits checks every first/last argument of an operation once, before
-// it runs: at most limit, and not both on one field. Checking the document
+// pageLimits checks every paging argument of an operation once, before it
+// runs: first/last at most limit and not both on one field, after/before
+// cursors this server issued (a foreign cursor is the client's mistake,
+// which the cursor's own decoder reports only as untyped text). Checking the document
 // instead of each field as it resolves keeps per-field overhead (a field
 // middleware costs about a fifth of a large response's time) off the hot path.
 type pageLimits struct{ limit int }
@@ -140,6 +157,20 @@ func (p pageLimits) check(f *ast.Field, vars map[string]any) *gqlerror.Error {
 	}
 	if given["first"] && given["last"] {
 		return inputError("last", "pass first or last, not both")
+	}
+	for _, name := range []string{"after", "before"} {
+		arg := f.Arguments.ForName(name)
+		if arg == nil {
+			continue
+		}
+		v, err := arg.Value.Value(vars)
+		if err != nil || v == nil {
+			continue
+		}
+		var c entgql.Cursor[int]
+		if c.UnmarshalGQL(v) != nil {
+			return inputError(name, "the cursor is not one this server issued")
+		}
 	}
 	return nil
 }

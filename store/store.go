@@ -12,6 +12,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -20,7 +21,7 @@ import (
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
-	_ "github.com/mattn/go-sqlite3"    // registers the "sqlite3" database/sql driver
+	"github.com/mattn/go-sqlite3"      // registers the "sqlite3" database/sql driver
 
 	"github.com/relgraph/relgraph/ent"
 	_ "github.com/relgraph/relgraph/ent/runtime" // schema hooks and defaults
@@ -83,7 +84,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	// can fail at once with "database is locked" (the busy handler does not
 	// apply to a journal-mode change): try again shortly.
 	err = db.PingContext(pingCtx)
-	for attempt := 1; err != nil && strings.Contains(err.Error(), "database is locked") && attempt < 20; attempt++ {
+	for attempt := 1; isBusy(err) && attempt < 20; attempt++ {
 		time.Sleep(time.Duration(attempt) * 20 * time.Millisecond)
 		err = db.PingContext(pingCtx)
 	}
@@ -104,6 +105,12 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	client := ent.NewClient(ent.Driver(drv), ent.Freezes(graph))
 	graph.client = client
 	return &DB{Client: client, Dialect: dia, Graph: graph, sql: db}, nil
+}
+
+// isBusy reports SQLite's refusal because another connection holds a lock.
+func isBusy(err error) bool {
+	var e sqlite3.Error
+	return errors.As(err, &e) && (e.Code == sqlite3.ErrBusy || e.Code == sqlite3.ErrLocked)
 }
 
 // Option configures Open.
@@ -165,14 +172,20 @@ func (d *DB) Migrate(ctx context.Context) error {
 			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLock)
 		}()
 	}
-	// SQLite has no advisory lock: a process that loses the race to create
-	// a table sees "already exists" and inspects the schema again.
+	// SQLite has no advisory lock, and Ent inspects the schema before its
+	// transaction takes the write lock: a process that loses the race to
+	// create a table fails, and inspects the schema again. PostgreSQL needs
+	// no retry under its lock.
+	attempts := 1
+	if d.Dialect == dialect.SQLite {
+		attempts = 10
+	}
 	var err error
-	for attempt := 0; attempt < 10; attempt++ {
-		if err = d.Client.Schema.Create(ctx); err == nil || !strings.Contains(err.Error(), "already exists") {
+	for attempt := 1; attempt <= attempts; attempt++ {
+		if err = d.Client.Schema.Create(ctx); err == nil || ctx.Err() != nil {
 			break
 		}
-		time.Sleep(time.Duration(attempt+1) * 50 * time.Millisecond)
+		time.Sleep(time.Duration(attempt) * 50 * time.Millisecond)
 	}
 	if err != nil {
 		return fmt.Errorf("migrate schema: %w", err)

@@ -75,13 +75,41 @@ func init() {
 	// application.DefaultDescription holds the default value on creation for the description field.
 	application.DefaultDescription = applicationDescDescription.Default.(string)
 	// application.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
-	application.DescriptionValidator = applicationDescDescription.Validators[0].(func(string) error)
+	application.DescriptionValidator = func() func(string) error {
+		validators := applicationDescDescription.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(description string) error {
+			for _, fn := range fns {
+				if err := fn(description); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// applicationDescOwner is the schema descriptor for owner field.
 	applicationDescOwner := applicationFields[2].Descriptor()
 	// application.DefaultOwner holds the default value on creation for the owner field.
 	application.DefaultOwner = applicationDescOwner.Default.(string)
 	// application.OwnerValidator is a validator for the "owner" field. It is called by the builders before save.
-	application.OwnerValidator = applicationDescOwner.Validators[0].(func(string) error)
+	application.OwnerValidator = func() func(string) error {
+		validators := applicationDescOwner.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(owner string) error {
+			for _, fn := range fns {
+				if err := fn(owner); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	auditeventHooks := schema.AuditEvent{}.Hooks()
 	auditevent.Hooks[0] = auditeventHooks[0]
 	auditeventFields := schema.AuditEvent{}.Fields()
@@ -142,11 +170,39 @@ func init() {
 	// change.DefaultDescription holds the default value on creation for the description field.
 	change.DefaultDescription = changeDescDescription.Default.(string)
 	// change.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
-	change.DescriptionValidator = changeDescDescription.Validators[0].(func(string) error)
+	change.DescriptionValidator = func() func(string) error {
+		validators := changeDescDescription.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(description string) error {
+			for _, fn := range fns {
+				if err := fn(description); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// changeDescExternalRef is the schema descriptor for external_ref field.
 	changeDescExternalRef := changeFields[4].Descriptor()
 	// change.ExternalRefValidator is a validator for the "external_ref" field. It is called by the builders before save.
-	change.ExternalRefValidator = changeDescExternalRef.Validators[0].(func(string) error)
+	change.ExternalRefValidator = func() func(string) error {
+		validators := changeDescExternalRef.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(external_ref string) error {
+			for _, fn := range fns {
+				if err := fn(external_ref); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	dependencyMixin := schema.Dependency{}.Mixin()
 	dependencyMixinHooks0 := dependencyMixin[0].Hooks()
 	dependencyHooks := schema.Dependency{}.Hooks()
@@ -173,7 +229,21 @@ func init() {
 	// dependency.DefaultDescription holds the default value on creation for the description field.
 	dependency.DefaultDescription = dependencyDescDescription.Default.(string)
 	// dependency.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
-	dependency.DescriptionValidator = dependencyDescDescription.Validators[0].(func(string) error)
+	dependency.DescriptionValidator = func() func(string) error {
+		validators := dependencyDescDescription.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(description string) error {
+			for _, fn := range fns {
+				if err := fn(description); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	deploymentMixin := schema.Deployment{}.Mixin()
 	deploymentMixinHooks0 := deploymentMixin[0].Hooks()
 	deploymentMixinHooks1 := deploymentMixin[1].Hooks()
@@ -240,7 +310,21 @@ func init() {
 	// environment.DefaultDescription holds the default value on creation for the description field.
 	environment.DefaultDescription = environmentDescDescription.Default.(string)
 	// environment.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
-	environment.DescriptionValidator = environmentDescDescription.Validators[0].(func(string) error)
+	environment.DescriptionValidator = func() func(string) error {
+		validators := environmentDescDescription.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(description string) error {
+			for _, fn := range fns {
+				if err := fn(description); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	freezewindowMixin := schema.FreezeWindow{}.Mixin()
 	freezewindowMixinHooks0 := freezewindowMixin[0].Hooks()
 	freezewindowMixinHooks1 := freezewindowMixin[1].Hooks()
@@ -286,7 +370,21 @@ func init() {
 	// freezewindow.DefaultReason holds the default value on creation for the reason field.
 	freezewindow.DefaultReason = freezewindowDescReason.Default.(string)
 	// freezewindow.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
-	freezewindow.ReasonValidator = freezewindowDescReason.Validators[0].(func(string) error)
+	freezewindow.ReasonValidator = func() func(string) error {
+		validators := freezewindowDescReason.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(reason string) error {
+			for _, fn := range fns {
+				if err := fn(reason); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	generationFields := schema.Generation{}.Fields()
 	_ = generationFields
 	// generationDescName is the schema descriptor for name field.
@@ -354,7 +452,21 @@ func init() {
 	// release.DefaultDescription holds the default value on creation for the description field.
 	release.DefaultDescription = releaseDescDescription.Default.(string)
 	// release.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
-	release.DescriptionValidator = releaseDescDescription.Validators[0].(func(string) error)
+	release.DescriptionValidator = func() func(string) error {
+		validators := releaseDescDescription.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(description string) error {
+			for _, fn := range fns {
+				if err := fn(description); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// releaseDescStages is the schema descriptor for stages field.
 	releaseDescStages := releaseFields[3].Descriptor()
 	// release.DefaultStages holds the default value on creation for the stages field.

@@ -31,17 +31,19 @@ func (Application) Mixin() []ent.Mixin {
 func (Application) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("name").
-			NotEmpty().
+			Validate(length(1, 200)).
 			MaxLen(200).
 			Unique().
 			Comment("Unique name of the application; surrounding whitespace is trimmed.").
 			Annotations(entgql.OrderField("NAME")),
 		field.String("description").
 			Default("").
+			Validate(length(0, 10000)).
 			MaxLen(10000).
 			Comment("What the application does."),
 		field.String("owner").
 			Default("").
+			Validate(length(0, 200)).
 			MaxLen(200).
 			Comment("The team that owns the application."),
 		field.Enum("criticality").

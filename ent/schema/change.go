@@ -33,12 +33,13 @@ func (Change) Mixin() []ent.Mixin {
 func (Change) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("title").
-			NotEmpty().
+			Validate(length(1, 500)).
 			MaxLen(500).
 			Comment("Short summary of the change; surrounding whitespace is trimmed.").
 			Annotations(entgql.OrderField("TITLE")),
 		field.String("description").
 			Default("").
+			Validate(length(0, 10000)).
 			MaxLen(10000).
 			Comment("Details of the change."),
 		field.Enum("kind").
@@ -53,6 +54,7 @@ func (Change) Fields() []ent.Field {
 		field.String("external_ref").
 			Optional().
 			Nillable().
+			Validate(length(0, 200)).
 			MaxLen(200).
 			Comment("Key of the ticket that tracks the change elsewhere, e.g. JIRA-123."),
 		field.Int("release_id").

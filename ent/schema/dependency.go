@@ -10,6 +10,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	gen "github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/ent/dependency"
 	"github.com/relgraph/relgraph/ent/hook"
 	"github.com/relgraph/relgraph/internal/fault"
 )
@@ -41,6 +42,7 @@ func (Dependency) Fields() []ent.Field {
 			Comment("How the consumer depends on the provider."),
 		field.String("description").
 			Default("").
+			Validate(length(0, 10000)).
 			MaxLen(10000).
 			Comment("Free text about the dependency."),
 	}
@@ -78,20 +80,32 @@ func (Dependency) Indexes() []ent.Index {
 // Hooks of the Dependency.
 func (Dependency) Hooks() []ent.Hook {
 	return []ent.Hook{
-		refuseSelfDependency(),
+		checkEnds(),
 		bumpGraphGeneration(),
 	}
 }
 
-// refuseSelfDependency refuses a dependency whose consumer is its provider.
-// The ends of a dependency are immutable, so checking creation suffices.
-func refuseSelfDependency() ent.Hook {
+// checkEnds refuses a dependency whose consumer is its provider, or that
+// repeats an existing one (the unique index stays the guard against a
+// concurrent writer; this check words the common case). The ends of a
+// dependency are immutable, so checking creation suffices.
+func checkEnds() ent.Hook {
 	return hook.On(func(next ent.Mutator) ent.Mutator {
 		return hook.DependencyFunc(func(ctx context.Context, m *gen.DependencyMutation) (ent.Value, error) {
 			c, cok := m.ConsumerID()
 			p, pok := m.ProviderID()
-			if cok && pok && c == p {
+			if !cok || !pok {
+				return next.Mutate(ctx, m)
+			}
+			if c == p {
 				return nil, fault.Invalid("providerID", "an application cannot depend on itself")
+			}
+			exists, err := m.Client().Dependency.Query().Where(dependency.ConsumerID(c), dependency.ProviderID(p)).Exist(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if exists {
+				return nil, &fault.Error{Code: fault.Conflict, Field: "providerID", Message: "the consumer already depends on this provider"}
 			}
 			return next.Mutate(ctx, m)
 		})

@@ -29,7 +29,7 @@ func (Environment) Mixin() []ent.Mixin {
 func (Environment) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("name").
-			NotEmpty().
+			Validate(length(1, 200)).
 			MaxLen(200).
 			Unique().
 			Comment("Unique name of the environment; surrounding whitespace is trimmed.").
@@ -41,6 +41,7 @@ func (Environment) Fields() []ent.Field {
 			Annotations(entgql.Type("EnvironmentStage")),
 		field.String("description").
 			Default("").
+			Validate(length(0, 10000)).
 			MaxLen(10000).
 			Comment("What the environment is for."),
 	}

@@ -27,12 +27,13 @@ func (FreezeWindow) Mixin() []ent.Mixin {
 func (FreezeWindow) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("name").
-			NotEmpty().
+			Validate(length(1, 200)).
 			MaxLen(200).
 			Comment("Name of the freeze, e.g. \"Year-end freeze\"; surrounding whitespace is trimmed.").
 			Annotations(entgql.OrderField("NAME")),
 		field.String("reason").
 			Default("").
+			Validate(length(0, 10000)).
 			MaxLen(10000).
 			Comment("Why nothing may change."),
 	}

@@ -44,13 +44,14 @@ func (Release) Mixin() []ent.Mixin {
 func (Release) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("name").
-			NotEmpty().
+			Validate(length(1, 200)).
 			MaxLen(200).
 			Unique().
 			Comment("Unique name of the release; surrounding whitespace is trimmed.").
 			Annotations(entgql.OrderField("NAME")),
 		field.String("description").
 			Default("").
+			Validate(length(0, 10000)).
 			MaxLen(10000).
 			Comment("What the release is about."),
 		field.Enum("status").

@@ -1,25 +1,19 @@
-// Package scalar holds relgraph's GraphQL scalar marshalers. IDs are Ent's
+// Package scalar holds relgraph's GraphQL scalar marshalers. A value that
+// cannot be read is a *fault.Error (BAD_USER_INPUT), like every client error. IDs are Ent's
 // global integer ids, exchanged as strings so clients treat them as opaque;
 // times are RFC 3339 and always UTC inside relgraph.
 package scalar
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"strconv"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/relgraph/relgraph/internal/fault"
 )
-
-// InputError reports a scalar argument that cannot be read; the error
-// presenter maps it to BAD_USER_INPUT.
-type InputError struct {
-	Msg string
-}
-
-func (e *InputError) Error() string { return e.Msg }
 
 // MarshalID writes an id as a GraphQL ID string.
 func MarshalID(id int) graphql.Marshaler {
@@ -34,7 +28,7 @@ func UnmarshalID(v any) (int, error) {
 	case string:
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
-			return 0, &InputError{Msg: fmt.Sprintf("%q is not a valid id", v)}
+			return 0, fault.Invalid("", "%q is not a valid id", v)
 		}
 		return int(id), nil
 	case json.Number:
@@ -44,7 +38,7 @@ func UnmarshalID(v any) (int, error) {
 	case int64:
 		return UnmarshalID(strconv.FormatInt(v, 10))
 	default:
-		return 0, &InputError{Msg: fmt.Sprintf("%v is not a valid id", v)}
+		return 0, fault.Invalid("", "%v is not a valid id", v)
 	}
 }
 
@@ -61,11 +55,11 @@ func MarshalTime(t time.Time) graphql.Marshaler {
 func UnmarshalTime(v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
-		return time.Time{}, &InputError{Msg: fmt.Sprintf("%v is not a time: use an RFC 3339 string such as 2026-12-01T09:00:00Z", v)}
+		return time.Time{}, fault.Invalid("", "%v is not a time: use an RFC 3339 string such as 2026-12-01T09:00:00Z", v)
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, &InputError{Msg: fmt.Sprintf("%q is not a time: use an RFC 3339 string such as 2026-12-01T09:00:00Z", s)}
+		return time.Time{}, fault.Invalid("", "%q is not a time: use an RFC 3339 string such as 2026-12-01T09:00:00Z", s)
 	}
 	return t.UTC(), nil
 }

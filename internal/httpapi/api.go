@@ -52,7 +52,7 @@ func New(cfg Config) http.Handler {
 	gql.AroundOperations(recordOperation)
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", graphQLOverHTTP(gql))
+	mux.Handle("/graphql", gql)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))

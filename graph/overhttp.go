@@ -1,4 +1,4 @@
-package httpapi
+package graph
 
 import (
 	"bytes"
@@ -6,6 +6,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 // graphQLOverHTTP brings gqlgen's error responses in line with the
@@ -15,24 +18,35 @@ import (
 // validation and variable errors with 422); and an
 // application/graphql-response+json error response that never executed
 // carries no "data" entry (gqlgen writes "data": null); neither does any
-// other response to a request that never executed, and each of its errors
-// has an extensions.code. Successful responses
+// other response to a request that never executed. Errors that gqlgen's
+// transports write themselves (a mutation sent with GET, unreadable
+// variables) bypass its error presenter: present routes them through it, so
+// they carry an extensions.code like every other. Successful responses
 // pass through unbuffered.
-func graphQLOverHTTP(next http.Handler) http.Handler {
+func graphQLOverHTTP(next http.Handler, present graphql.ErrorPresenterFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		g := &errorResponseWriter{ResponseWriter: w}
+		g := &errorResponseWriter{ResponseWriter: w, present: func(msg string) *gqlerror.Error {
+			return present(r.Context(), &requestError{msg: msg})
+		}}
 		next.ServeHTTP(g, r)
 		g.flush()
 	})
 }
 
+// requestError is a request gqlgen's transport refused before the error
+// presenter saw it: the client's, by construction.
+type requestError struct{ msg string }
+
+func (e *requestError) Error() string { return e.msg }
+
 // errorResponseWriter holds back 4xx responses so that their status and body
 // can be corrected, and forwards everything else as it comes.
 type errorResponseWriter struct {
 	http.ResponseWriter
-	held   bool
-	status int
-	body   bytes.Buffer
+	present func(msg string) *gqlerror.Error
+	held    bool
+	status  int
+	body    bytes.Buffer
 }
 
 func (g *errorResponseWriter) WriteHeader(code int) {
@@ -61,7 +75,7 @@ func (g *errorResponseWriter) flush() {
 		status = http.StatusOK
 	}
 	if status >= 400 { // the request never executed: no data entry
-		body = withoutData(body)
+		body = withoutData(body, g.present)
 	}
 	g.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	g.ResponseWriter.WriteHeader(status)
@@ -72,10 +86,9 @@ func isJSON(contentType string) bool {
 	return strings.HasPrefix(contentType, "application/json") || strings.HasPrefix(contentType, "application/graphql-response+json")
 }
 
-// withoutData drops a null "data" entry and gives every error an
-// extensions.code: errors gqlgen's transports write themselves (a mutation
-// sent with GET, unreadable variables) bypass the error presenter.
-func withoutData(body []byte) []byte {
+// withoutData drops a null "data" entry and presents every error that has
+// no extensions.code yet.
+func withoutData(body []byte, present func(msg string) *gqlerror.Error) []byte {
 	var resp struct {
 		Errors     []map[string]any `json:"errors"`
 		Data       json.RawMessage  `json:"data,omitempty"`
@@ -87,15 +100,13 @@ func withoutData(body []byte) []byte {
 	if string(resp.Data) == "null" {
 		resp.Data = nil
 	}
-	for _, e := range resp.Errors {
-		ext, _ := e["extensions"].(map[string]any)
-		if ext == nil {
-			ext = map[string]any{}
-			e["extensions"] = ext
+	for i, e := range resp.Errors {
+		if ext, _ := e["extensions"].(map[string]any); ext["code"] != nil {
+			continue
 		}
-		if _, ok := ext["code"]; !ok {
-			ext["code"] = "BAD_USER_INPUT"
-		}
+		msg, _ := e["message"].(string)
+		presented := present(msg)
+		resp.Errors[i] = map[string]any{"message": presented.Message, "extensions": presented.Extensions}
 	}
 	out, err := json.Marshal(resp)
 	if err != nil {
