@@ -2,25 +2,16 @@ package store_test
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"testing"
 
+	"github.com/relgraph/relgraph/internal/testdb"
 	"github.com/relgraph/relgraph/store"
 )
 
 func openTemp(t *testing.T) *store.DB {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "g.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return db
+	return testdb.Open(t)
 }
 
 func TestGraphCacheRebuildsOnlyWhenTheGraphChanged(t *testing.T) {

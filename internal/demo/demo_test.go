@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"maps"
-	"path/filepath"
 	"slices"
 	"sort"
 	"testing"
@@ -15,23 +14,15 @@ import (
 	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/impact"
 	"github.com/relgraph/relgraph/internal/demo"
+	"github.com/relgraph/relgraph/internal/testdb"
 	"github.com/relgraph/relgraph/lifecycle"
-	"github.com/relgraph/relgraph/store"
 )
 
-// openDB opens a migrated SQLite database in a temporary directory.
+// openDB opens a fresh migrated test database (SQLite, or PostgreSQL with
+// RELGRAPH_TEST_POSTGRES set).
 func openDB(t *testing.T) *ent.Client {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "demo.db"))
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	return db.Client
+	return testdb.Open(t).Client
 }
 
 type counts struct {

@@ -5,6 +5,7 @@
 package testdb
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"net/url"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
+
+	"github.com/relgraph/relgraph/store"
 )
 
 // PostgresEnv names the variable that selects PostgreSQL.
@@ -61,3 +64,19 @@ func New(t testing.TB) string {
 
 // Postgres reports whether New hands out PostgreSQL databases.
 func Postgres() bool { return os.Getenv(PostgresEnv) != "" }
+
+// Open opens a fresh, migrated database for t (see New), closed when the
+// test ends.
+func Open(t testing.TB, opts ...store.Option) *store.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, New(t), opts...)
+	if err != nil {
+		t.Fatalf("open test database: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatalf("migrate test database: %v", err)
+	}
+	return db
+}
