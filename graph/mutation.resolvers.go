@@ -65,8 +65,9 @@ func (r *mutationResolver) CreateRelease(ctx context.Context, input ent.CreateRe
 
 // UpdateRelease is the resolver for the updateRelease field.
 func (r *mutationResolver) UpdateRelease(ctx context.Context, id int, input ent.UpdateReleaseInput, expectedVersion *int) (*ent.Release, error) {
-	// entgql v0.7.0's SetInput appends input.Stages instead of
-	// input.AppendStages; apply the append here.
+	// entgql v0.7.0's generated SetInput appends input.Stages instead of
+	// input.AppendStages (https://github.com/ent/contrib/pull/639, open);
+	// apply the append here until an entgql release carries the fix.
 	appended := input.AppendStages
 	input.AppendStages = nil
 	return r.db(ctx).Release.UpdateOneID(id).SetInput(input).AppendStages(appended).Save(viewer.WithIntent(ctx, id, viewer.Intent{ExpectedVersion: expectedVersion}))

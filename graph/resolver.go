@@ -1,6 +1,7 @@
 // Package graph is relgraph's GraphQL layer: the gqlgen schema, thin
-// resolvers over Ent, the error presenter that gives every failure an
-// extensions.code, and the HTTP handler that the server and the tests share.
+// resolvers that translate arguments into calls on Ent and store and results
+// back, the one error presenter that gives every failure an extensions.code,
+// and the GraphQL endpoint (NewServer) that internal/httpapi mounts.
 package graph
 
 import (
@@ -11,7 +12,7 @@ import (
 //go:generate go run -mod=mod github.com/99designs/gqlgen
 
 // Resolver is the root resolver; its dependencies are injected once by
-// NewSchema. Resolvers that write take their client from the request
+// NewServer. Resolvers that write take their client from the request
 // context (ent.FromContext) so they run inside the request's transaction.
 type Resolver struct {
 	client *ent.Client
