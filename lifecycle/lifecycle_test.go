@@ -366,65 +366,6 @@ func TestStages(t *testing.T) {
 	}
 }
 
-func TestStageRank(t *testing.T) {
-	cases := []struct {
-		s    lifecycle.Stage
-		want int
-	}{
-		{lifecycle.Development, 0},
-		{lifecycle.SystemTest, 1},
-		{lifecycle.IntegrationTest, 2},
-		{lifecycle.PerformanceTest, 3},
-		{lifecycle.UserAcceptance, 4},
-		{lifecycle.Production, 5},
-		{"", -1},
-		{"STAGING", -1},
-		{"production", -1},
-		{" PRODUCTION", -1},
-	}
-	for _, c := range cases {
-		t.Run(fmt.Sprintf("%q", string(c.s)), func(t *testing.T) {
-			if got := c.s.Rank(); got != c.want {
-				t.Errorf("Rank() = %d, want %d", got, c.want)
-			}
-		})
-	}
-}
-
-func TestStageValues(t *testing.T) {
-	want := []string{"DEVELOPMENT", "SYSTEM_TEST", "INTEGRATION_TEST", "PERFORMANCE_TEST", "USER_ACCEPTANCE", "PRODUCTION"}
-	for _, s := range []lifecycle.Stage{"", lifecycle.Production, "BOGUS"} {
-		t.Run(fmt.Sprintf("receiver %q", string(s)), func(t *testing.T) {
-			if got := s.Values(); !slices.Equal(got, want) {
-				t.Errorf("Values() = %v, want %v", got, want)
-			}
-		})
-	}
-}
-
-func TestStageMarshalGQL(t *testing.T) {
-	cases := []struct {
-		s    lifecycle.Stage
-		want string
-	}{
-		{lifecycle.Development, `"DEVELOPMENT"`},
-		{lifecycle.SystemTest, `"SYSTEM_TEST"`},
-		{lifecycle.IntegrationTest, `"INTEGRATION_TEST"`},
-		{lifecycle.PerformanceTest, `"PERFORMANCE_TEST"`},
-		{lifecycle.UserAcceptance, `"USER_ACCEPTANCE"`},
-		{lifecycle.Production, `"PRODUCTION"`},
-	}
-	for _, c := range cases {
-		t.Run(string(c.s), func(t *testing.T) {
-			var buf bytes.Buffer
-			c.s.MarshalGQL(&buf)
-			if buf.String() != c.want {
-				t.Errorf("MarshalGQL wrote %q, want %q", buf.String(), c.want)
-			}
-		})
-	}
-}
-
 func TestStageUnmarshalGQL(t *testing.T) {
 	type tc struct {
 		name string
@@ -480,6 +421,26 @@ func TestStageGQLRoundTrip(t *testing.T) {
 				t.Errorf("round trip gave %q, want %q", back, s)
 			}
 		})
+	}
+}
+
+// Statuses read from GraphQL are exactly the five of the state machine,
+// and every one survives a round trip.
+func TestStatusGQL(t *testing.T) {
+	for _, s := range lifecycle.Statuses() {
+		var buf bytes.Buffer
+		s.MarshalGQL(&buf)
+		var back lifecycle.Status
+		requireNoError(t, back.UnmarshalGQL(strings.Trim(buf.String(), `"`)))
+		if back != s {
+			t.Errorf("round trip gave %q, want %q", back, s)
+		}
+	}
+	for _, in := range []any{"", "draft", "SHIPPED", 1, nil} {
+		var s lifecycle.Status
+		if err := s.UnmarshalGQL(in); err == nil || s != "" {
+			t.Errorf("UnmarshalGQL(%#v) = %q, %v; want an error", in, s, err)
+		}
 	}
 }
 
