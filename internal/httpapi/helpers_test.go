@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -24,13 +23,12 @@ type testServer struct {
 	DB         *store.DB
 	statements atomic.Int64
 	logs       *bytes.Buffer
-	dsn        string
 }
 
 func newTestServer(t *testing.T, configure ...func(*httpapi.Config)) *testServer {
 	t.Helper()
-	ts := &testServer{logs: &bytes.Buffer{}, dsn: testdb.New(t)}
-	db, err := store.Open(context.Background(), ts.dsn, store.WithStatementHook(func(context.Context, string) {
+	ts := &testServer{logs: &bytes.Buffer{}}
+	db, err := store.Open(context.Background(), testdb.New(t), store.WithStatementHook(func(context.Context, string) {
 		ts.statements.Add(1)
 	}))
 	if err != nil {
@@ -51,22 +49,6 @@ func newTestServer(t *testing.T, configure ...func(*httpapi.Config)) *testServer
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
-
-// newReplica serves a second, independent handler over the same database as
-// s, with its own connection pool and graph cache, as a second replica would.
-func newReplica(t *testing.T, s *testServer) *testServer {
-	t.Helper()
-	db, err := store.Open(context.Background(), s.dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	r := &testServer{logs: &bytes.Buffer{}, DB: db, dsn: s.dsn}
-	cfg := httpapi.Config{DB: db, Logger: slog.New(slog.NewTextHandler(&lockedWriter{w: r.logs}, nil))}
-	r.Server = httptest.NewServer(httpapi.New(cfg))
-	t.Cleanup(r.Close)
-	return r
-}
 
 type lockedWriter struct {
 	mu sync.Mutex
@@ -143,25 +125,6 @@ func (s *testServer) ok(t *testing.T, query string, vars map[string]any, v any) 
 			t.Fatalf("decode %s: %v", res.Data, err)
 		}
 	}
-}
-
-// fails posts a request that must fail with code and returns the error.
-func (s *testServer) fails(t *testing.T, code, query string, vars map[string]any) gqlError {
-	t.Helper()
-	res := s.query(t, query, vars)
-	if len(res.Errors) == 0 {
-		t.Fatalf("expected %s error, got data %s", code, res.Data)
-	}
-	e := res.Errors[0]
-	if got := e.Extensions["code"]; got != code {
-		t.Fatalf("expected code %s, got %v: %q", code, got, e.Message)
-	}
-	for _, leak := range []string{"sqlite", "SQL", "constraint failed", "ent:", "goroutine", ".go:"} {
-		if strings.Contains(e.Message, leak) {
-			t.Errorf("error message leaks internals (%q): %q", leak, e.Message)
-		}
-	}
-	return e
 }
 
 // vars builds a variables map from alternating keys and values.

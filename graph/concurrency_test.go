@@ -1,4 +1,4 @@
-package httpapi_test
+package graph_test
 
 import (
 	"encoding/json"
