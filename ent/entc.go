@@ -2,7 +2,7 @@
 
 // entc.go runs Ent's code generation with the entgql extension. It writes the
 // generated Go code under ent/ and the GraphQL schema graph/ent.graphqls, which
-// gqlgen then turns into graph/generated.go.
+// gqlgen then turns into graph/*.generated.go (one file per schema file).
 package main
 
 import (
