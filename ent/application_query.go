@@ -32,8 +32,8 @@ type ApplicationQuery struct {
 	withUpstreamDependencies        *DependencyQuery
 	withDownstreamDependencies      *DependencyQuery
 	withChangeApplications          *ChangeApplicationQuery
-	loadTotal                       []func(context.Context, []*Application) error
 	modifiers                       []func(*sql.Selector)
+	loadTotal                       []func(context.Context, []*Application) error
 	withNamedChanges                map[string]*ChangeQuery
 	withNamedFreezeWindows          map[string]*FreezeWindowQuery
 	withNamedUpstreamDependencies   map[string]*DependencyQuery
@@ -383,9 +383,8 @@ func (_q *ApplicationQuery) Clone() *ApplicationQuery {
 		withDownstreamDependencies: _q.withDownstreamDependencies.Clone(),
 		withChangeApplications:     _q.withChangeApplications.Clone(),
 		// clone intermediate query.
-		sql:       _q.sql.Clone(),
-		path:      _q.path,
-		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
+		sql:  _q.sql.Clone(),
+		path: _q.path,
 	}
 }
 
@@ -915,9 +914,6 @@ func (_q *ApplicationQuery) sqlQuery(ctx context.Context) *sql.Selector {
 	if _q.ctx.Unique != nil && *_q.ctx.Unique {
 		selector.Distinct()
 	}
-	for _, m := range _q.modifiers {
-		m(selector)
-	}
 	for _, p := range _q.predicates {
 		p(selector)
 	}
@@ -933,12 +929,6 @@ func (_q *ApplicationQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_q *ApplicationQuery) Modify(modifiers ...func(s *sql.Selector)) *ApplicationSelect {
-	_q.modifiers = append(_q.modifiers, modifiers...)
-	return _q.Select()
 }
 
 // WithNamedChanges tells the query-builder to eager-load the nodes that are connected to the "changes"
@@ -1099,10 +1089,4 @@ func (_s *ApplicationSelect) sqlScan(ctx context.Context, root *ApplicationQuery
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_s *ApplicationSelect) Modify(modifiers ...func(s *sql.Selector)) *ApplicationSelect {
-	_s.modifiers = append(_s.modifiers, modifiers...)
-	return _s
 }

@@ -29,8 +29,8 @@ type ChangeQuery struct {
 	withApplications            *ApplicationQuery
 	withRelease                 *ReleaseQuery
 	withChangeApplications      *ChangeApplicationQuery
-	loadTotal                   []func(context.Context, []*Change) error
 	modifiers                   []func(*sql.Selector)
+	loadTotal                   []func(context.Context, []*Change) error
 	withNamedApplications       map[string]*ApplicationQuery
 	withNamedChangeApplications map[string]*ChangeApplicationQuery
 	// intermediate query (i.e. traversal path).
@@ -331,9 +331,8 @@ func (_q *ChangeQuery) Clone() *ChangeQuery {
 		withRelease:            _q.withRelease.Clone(),
 		withChangeApplications: _q.withChangeApplications.Clone(),
 		// clone intermediate query.
-		sql:       _q.sql.Clone(),
-		path:      _q.path,
-		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
+		sql:  _q.sql.Clone(),
+		path: _q.path,
 	}
 }
 
@@ -713,9 +712,6 @@ func (_q *ChangeQuery) sqlQuery(ctx context.Context) *sql.Selector {
 	if _q.ctx.Unique != nil && *_q.ctx.Unique {
 		selector.Distinct()
 	}
-	for _, m := range _q.modifiers {
-		m(selector)
-	}
 	for _, p := range _q.predicates {
 		p(selector)
 	}
@@ -731,12 +727,6 @@ func (_q *ChangeQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_q *ChangeQuery) Modify(modifiers ...func(s *sql.Selector)) *ChangeSelect {
-	_q.modifiers = append(_q.modifiers, modifiers...)
-	return _q.Select()
 }
 
 // WithNamedApplications tells the query-builder to eager-load the nodes that are connected to the "applications"
@@ -855,10 +845,4 @@ func (_s *ChangeSelect) sqlScan(ctx context.Context, root *ChangeQuery, v any) e
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_s *ChangeSelect) Modify(modifiers ...func(s *sql.Selector)) *ChangeSelect {
-	_s.modifiers = append(_s.modifiers, modifiers...)
-	return _s
 }

@@ -20,9 +20,8 @@ import (
 // ChangeUpdate is the builder for updating Change entities.
 type ChangeUpdate struct {
 	config
-	hooks     []Hook
-	mutation  *ChangeMutation
-	modifiers []func(*sql.UpdateBuilder)
+	hooks    []Hook
+	mutation *ChangeMutation
 }
 
 // Where appends a list predicates to the ChangeUpdate builder.
@@ -278,12 +277,6 @@ func (_u *ChangeUpdate) check() error {
 	return nil
 }
 
-// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
-func (_u *ChangeUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ChangeUpdate {
-	_u.modifiers = append(_u.modifiers, modifiers...)
-	return _u
-}
-
 func (_u *ChangeUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -397,7 +390,6 @@ func (_u *ChangeUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
-	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{change.Label}
@@ -413,10 +405,9 @@ func (_u *ChangeUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 // ChangeUpdateOne is the builder for updating a single Change entity.
 type ChangeUpdateOne struct {
 	config
-	fields    []string
-	hooks     []Hook
-	mutation  *ChangeMutation
-	modifiers []func(*sql.UpdateBuilder)
+	fields   []string
+	hooks    []Hook
+	mutation *ChangeMutation
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -679,12 +670,6 @@ func (_u *ChangeUpdateOne) check() error {
 	return nil
 }
 
-// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
-func (_u *ChangeUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ChangeUpdateOne {
-	_u.modifiers = append(_u.modifiers, modifiers...)
-	return _u
-}
-
 func (_u *ChangeUpdateOne) sqlSave(ctx context.Context) (_node *Change, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -815,7 +800,6 @@ func (_u *ChangeUpdateOne) sqlSave(ctx context.Context) (_node *Change, err erro
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
-	_spec.AddModifiers(_u.modifiers...)
 	_node = &Change{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

@@ -25,8 +25,8 @@ type ChangeApplicationQuery struct {
 	predicates      []predicate.ChangeApplication
 	withChange      *ChangeQuery
 	withApplication *ApplicationQuery
-	loadTotal       []func(context.Context, []*ChangeApplication) error
 	modifiers       []func(*sql.Selector)
+	loadTotal       []func(context.Context, []*ChangeApplication) error
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -230,9 +230,8 @@ func (_q *ChangeApplicationQuery) Clone() *ChangeApplicationQuery {
 		withChange:      _q.withChange.Clone(),
 		withApplication: _q.withApplication.Clone(),
 		// clone intermediate query.
-		sql:       _q.sql.Clone(),
-		path:      _q.path,
-		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
+		sql:  _q.sql.Clone(),
+		path: _q.path,
 	}
 }
 
@@ -509,9 +508,6 @@ func (_q *ChangeApplicationQuery) sqlQuery(ctx context.Context) *sql.Selector {
 	if _q.ctx.Unique != nil && *_q.ctx.Unique {
 		selector.Distinct()
 	}
-	for _, m := range _q.modifiers {
-		m(selector)
-	}
 	for _, p := range _q.predicates {
 		p(selector)
 	}
@@ -527,12 +523,6 @@ func (_q *ChangeApplicationQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_q *ChangeApplicationQuery) Modify(modifiers ...func(s *sql.Selector)) *ChangeApplicationSelect {
-	_q.modifiers = append(_q.modifiers, modifiers...)
-	return _q.Select()
 }
 
 // ChangeApplicationGroupBy is the group-by builder for ChangeApplication entities.
@@ -623,10 +613,4 @@ func (_s *ChangeApplicationSelect) sqlScan(ctx context.Context, root *ChangeAppl
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_s *ChangeApplicationSelect) Modify(modifiers ...func(s *sql.Selector)) *ChangeApplicationSelect {
-	_s.modifiers = append(_s.modifiers, modifiers...)
-	return _s
 }

@@ -19,9 +19,8 @@ import (
 // ChangeApplicationUpdate is the builder for updating ChangeApplication entities.
 type ChangeApplicationUpdate struct {
 	config
-	hooks     []Hook
-	mutation  *ChangeApplicationMutation
-	modifiers []func(*sql.UpdateBuilder)
+	hooks    []Hook
+	mutation *ChangeApplicationMutation
 }
 
 // Where appends a list predicates to the ChangeApplicationUpdate builder.
@@ -123,12 +122,6 @@ func (_u *ChangeApplicationUpdate) check() error {
 	return nil
 }
 
-// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
-func (_u *ChangeApplicationUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ChangeApplicationUpdate {
-	_u.modifiers = append(_u.modifiers, modifiers...)
-	return _u
-}
-
 func (_u *ChangeApplicationUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -199,7 +192,6 @@ func (_u *ChangeApplicationUpdate) sqlSave(ctx context.Context) (_node int, err 
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
-	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{changeapplication.Label}
@@ -215,10 +207,9 @@ func (_u *ChangeApplicationUpdate) sqlSave(ctx context.Context) (_node int, err 
 // ChangeApplicationUpdateOne is the builder for updating a single ChangeApplication entity.
 type ChangeApplicationUpdateOne struct {
 	config
-	fields    []string
-	hooks     []Hook
-	mutation  *ChangeApplicationMutation
-	modifiers []func(*sql.UpdateBuilder)
+	fields   []string
+	hooks    []Hook
+	mutation *ChangeApplicationMutation
 }
 
 // SetChangeID sets the "change_id" field.
@@ -327,12 +318,6 @@ func (_u *ChangeApplicationUpdateOne) check() error {
 	return nil
 }
 
-// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
-func (_u *ChangeApplicationUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ChangeApplicationUpdateOne {
-	_u.modifiers = append(_u.modifiers, modifiers...)
-	return _u
-}
-
 func (_u *ChangeApplicationUpdateOne) sqlSave(ctx context.Context) (_node *ChangeApplication, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -422,7 +407,6 @@ func (_u *ChangeApplicationUpdateOne) sqlSave(ctx context.Context) (_node *Chang
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
-	_spec.AddModifiers(_u.modifiers...)
 	_node = &ChangeApplication{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

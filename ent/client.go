@@ -26,8 +26,6 @@ import (
 	"github.com/relgraph/relgraph/ent/generation"
 	"github.com/relgraph/relgraph/ent/release"
 	"github.com/relgraph/relgraph/lifecycle"
-
-	stdsql "database/sql"
 )
 
 // Client is the client that holds all ent builders.
@@ -913,7 +911,8 @@ func (c *ChangeApplicationClient) QueryApplication(_m *ChangeApplication) *Appli
 
 // Hooks returns the client hooks.
 func (c *ChangeApplicationClient) Hooks() []Hook {
-	return c.hooks.ChangeApplication
+	hooks := c.hooks.ChangeApplication
+	return append(hooks[:len(hooks):len(hooks)], changeapplication.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1878,27 +1877,3 @@ type (
 		Environment, FreezeWindow, Generation, Release []ent.Interceptor
 	}
 )
-
-// ExecContext allows calling the underlying ExecContext method of the driver if it is supported by it.
-// See, database/sql#DB.ExecContext for more information.
-func (c *config) ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error) {
-	ex, ok := c.driver.(interface {
-		ExecContext(context.Context, string, ...any) (stdsql.Result, error)
-	})
-	if !ok {
-		return nil, fmt.Errorf("Driver.ExecContext is not supported")
-	}
-	return ex.ExecContext(ctx, query, args...)
-}
-
-// QueryContext allows calling the underlying QueryContext method of the driver if it is supported by it.
-// See, database/sql#DB.QueryContext for more information.
-func (c *config) QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error) {
-	q, ok := c.driver.(interface {
-		QueryContext(context.Context, string, ...any) (*stdsql.Rows, error)
-	})
-	if !ok {
-		return nil, fmt.Errorf("Driver.QueryContext is not supported")
-	}
-	return q.QueryContext(ctx, query, args...)
-}

@@ -25,8 +25,8 @@ type DependencyQuery struct {
 	predicates   []predicate.Dependency
 	withConsumer *ApplicationQuery
 	withProvider *ApplicationQuery
-	loadTotal    []func(context.Context, []*Dependency) error
 	modifiers    []func(*sql.Selector)
+	loadTotal    []func(context.Context, []*Dependency) error
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -302,9 +302,8 @@ func (_q *DependencyQuery) Clone() *DependencyQuery {
 		withConsumer: _q.withConsumer.Clone(),
 		withProvider: _q.withProvider.Clone(),
 		// clone intermediate query.
-		sql:       _q.sql.Clone(),
-		path:      _q.path,
-		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
+		sql:  _q.sql.Clone(),
+		path: _q.path,
 	}
 }
 
@@ -586,9 +585,6 @@ func (_q *DependencyQuery) sqlQuery(ctx context.Context) *sql.Selector {
 	if _q.ctx.Unique != nil && *_q.ctx.Unique {
 		selector.Distinct()
 	}
-	for _, m := range _q.modifiers {
-		m(selector)
-	}
 	for _, p := range _q.predicates {
 		p(selector)
 	}
@@ -604,12 +600,6 @@ func (_q *DependencyQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_q *DependencyQuery) Modify(modifiers ...func(s *sql.Selector)) *DependencySelect {
-	_q.modifiers = append(_q.modifiers, modifiers...)
-	return _q.Select()
 }
 
 // DependencyGroupBy is the group-by builder for Dependency entities.
@@ -700,10 +690,4 @@ func (_s *DependencySelect) sqlScan(ctx context.Context, root *DependencyQuery, 
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_s *DependencySelect) Modify(modifiers ...func(s *sql.Selector)) *DependencySelect {
-	_s.modifiers = append(_s.modifiers, modifiers...)
-	return _s
 }

@@ -18,9 +18,8 @@ import (
 // DependencyUpdate is the builder for updating Dependency entities.
 type DependencyUpdate struct {
 	config
-	hooks     []Hook
-	mutation  *DependencyMutation
-	modifiers []func(*sql.UpdateBuilder)
+	hooks    []Hook
+	mutation *DependencyMutation
 }
 
 // Where appends a list predicates to the DependencyUpdate builder.
@@ -131,12 +130,6 @@ func (_u *DependencyUpdate) check() error {
 	return nil
 }
 
-// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
-func (_u *DependencyUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *DependencyUpdate {
-	_u.modifiers = append(_u.modifiers, modifiers...)
-	return _u
-}
-
 func (_u *DependencyUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -158,7 +151,6 @@ func (_u *DependencyUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if value, ok := _u.mutation.Description(); ok {
 		_spec.SetField(dependency.FieldDescription, field.TypeString, value)
 	}
-	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{dependency.Label}
@@ -174,10 +166,9 @@ func (_u *DependencyUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 // DependencyUpdateOne is the builder for updating a single Dependency entity.
 type DependencyUpdateOne struct {
 	config
-	fields    []string
-	hooks     []Hook
-	mutation  *DependencyMutation
-	modifiers []func(*sql.UpdateBuilder)
+	fields   []string
+	hooks    []Hook
+	mutation *DependencyMutation
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -295,12 +286,6 @@ func (_u *DependencyUpdateOne) check() error {
 	return nil
 }
 
-// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
-func (_u *DependencyUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *DependencyUpdateOne {
-	_u.modifiers = append(_u.modifiers, modifiers...)
-	return _u
-}
-
 func (_u *DependencyUpdateOne) sqlSave(ctx context.Context) (_node *Dependency, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -339,7 +324,6 @@ func (_u *DependencyUpdateOne) sqlSave(ctx context.Context) (_node *Dependency, 
 	if value, ok := _u.mutation.Description(); ok {
 		_spec.SetField(dependency.FieldDescription, field.TypeString, value)
 	}
-	_spec.AddModifiers(_u.modifiers...)
 	_node = &Dependency{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

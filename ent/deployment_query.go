@@ -26,8 +26,8 @@ type DeploymentQuery struct {
 	predicates      []predicate.Deployment
 	withRelease     *ReleaseQuery
 	withEnvironment *EnvironmentQuery
-	loadTotal       []func(context.Context, []*Deployment) error
 	modifiers       []func(*sql.Selector)
+	loadTotal       []func(context.Context, []*Deployment) error
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -303,9 +303,8 @@ func (_q *DeploymentQuery) Clone() *DeploymentQuery {
 		withRelease:     _q.withRelease.Clone(),
 		withEnvironment: _q.withEnvironment.Clone(),
 		// clone intermediate query.
-		sql:       _q.sql.Clone(),
-		path:      _q.path,
-		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
+		sql:  _q.sql.Clone(),
+		path: _q.path,
 	}
 }
 
@@ -587,9 +586,6 @@ func (_q *DeploymentQuery) sqlQuery(ctx context.Context) *sql.Selector {
 	if _q.ctx.Unique != nil && *_q.ctx.Unique {
 		selector.Distinct()
 	}
-	for _, m := range _q.modifiers {
-		m(selector)
-	}
 	for _, p := range _q.predicates {
 		p(selector)
 	}
@@ -605,12 +601,6 @@ func (_q *DeploymentQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_q *DeploymentQuery) Modify(modifiers ...func(s *sql.Selector)) *DeploymentSelect {
-	_q.modifiers = append(_q.modifiers, modifiers...)
-	return _q.Select()
 }
 
 // DeploymentGroupBy is the group-by builder for Deployment entities.
@@ -701,10 +691,4 @@ func (_s *DeploymentSelect) sqlScan(ctx context.Context, root *DeploymentQuery, 
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_s *DeploymentSelect) Modify(modifiers ...func(s *sql.Selector)) *DeploymentSelect {
-	_s.modifiers = append(_s.modifiers, modifiers...)
-	return _s
 }

@@ -36,8 +36,8 @@ func main() {
 			// Global ids: every type owns a 2^32 range of ids, so node(id:)
 			// knows the type from the id alone, on SQLite and PostgreSQL alike.
 			gen.FeatureGlobalID,
-			gen.FeatureExecQuery,
-			gen.FeatureModifier,
+			// No FeatureModifier or FeatureExecQuery: their raw-SQL builders
+			// would let a Go program write past every schema hook.
 		},
 	}, entc.Extensions(ex),
 		// The release state machine (a Release hook) must know which freeze

@@ -25,8 +25,8 @@ type EnvironmentQuery struct {
 	inters               []Interceptor
 	predicates           []predicate.Environment
 	withDeployments      *DeploymentQuery
-	loadTotal            []func(context.Context, []*Environment) error
 	modifiers            []func(*sql.Selector)
+	loadTotal            []func(context.Context, []*Environment) error
 	withNamedDeployments map[string]*DeploymentQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -280,9 +280,8 @@ func (_q *EnvironmentQuery) Clone() *EnvironmentQuery {
 		predicates:      append([]predicate.Environment{}, _q.predicates...),
 		withDeployments: _q.withDeployments.Clone(),
 		// clone intermediate query.
-		sql:       _q.sql.Clone(),
-		path:      _q.path,
-		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
+		sql:  _q.sql.Clone(),
+		path: _q.path,
 	}
 }
 
@@ -520,9 +519,6 @@ func (_q *EnvironmentQuery) sqlQuery(ctx context.Context) *sql.Selector {
 	if _q.ctx.Unique != nil && *_q.ctx.Unique {
 		selector.Distinct()
 	}
-	for _, m := range _q.modifiers {
-		m(selector)
-	}
 	for _, p := range _q.predicates {
 		p(selector)
 	}
@@ -538,12 +534,6 @@ func (_q *EnvironmentQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_q *EnvironmentQuery) Modify(modifiers ...func(s *sql.Selector)) *EnvironmentSelect {
-	_q.modifiers = append(_q.modifiers, modifiers...)
-	return _q.Select()
 }
 
 // WithNamedDeployments tells the query-builder to eager-load the nodes that are connected to the "deployments"
@@ -648,10 +638,4 @@ func (_s *EnvironmentSelect) sqlScan(ctx context.Context, root *EnvironmentQuery
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_s *EnvironmentSelect) Modify(modifiers ...func(s *sql.Selector)) *EnvironmentSelect {
-	_s.modifiers = append(_s.modifiers, modifiers...)
-	return _s
 }

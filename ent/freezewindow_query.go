@@ -25,8 +25,8 @@ type FreezeWindowQuery struct {
 	inters                []Interceptor
 	predicates            []predicate.FreezeWindow
 	withApplications      *ApplicationQuery
-	loadTotal             []func(context.Context, []*FreezeWindow) error
 	modifiers             []func(*sql.Selector)
+	loadTotal             []func(context.Context, []*FreezeWindow) error
 	withNamedApplications map[string]*ApplicationQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -280,9 +280,8 @@ func (_q *FreezeWindowQuery) Clone() *FreezeWindowQuery {
 		predicates:       append([]predicate.FreezeWindow{}, _q.predicates...),
 		withApplications: _q.withApplications.Clone(),
 		// clone intermediate query.
-		sql:       _q.sql.Clone(),
-		path:      _q.path,
-		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
+		sql:  _q.sql.Clone(),
+		path: _q.path,
 	}
 }
 
@@ -551,9 +550,6 @@ func (_q *FreezeWindowQuery) sqlQuery(ctx context.Context) *sql.Selector {
 	if _q.ctx.Unique != nil && *_q.ctx.Unique {
 		selector.Distinct()
 	}
-	for _, m := range _q.modifiers {
-		m(selector)
-	}
 	for _, p := range _q.predicates {
 		p(selector)
 	}
@@ -569,12 +565,6 @@ func (_q *FreezeWindowQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_q *FreezeWindowQuery) Modify(modifiers ...func(s *sql.Selector)) *FreezeWindowSelect {
-	_q.modifiers = append(_q.modifiers, modifiers...)
-	return _q.Select()
 }
 
 // WithNamedApplications tells the query-builder to eager-load the nodes that are connected to the "applications"
@@ -679,10 +669,4 @@ func (_s *FreezeWindowSelect) sqlScan(ctx context.Context, root *FreezeWindowQue
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_s *FreezeWindowSelect) Modify(modifiers ...func(s *sql.Selector)) *FreezeWindowSelect {
-	_s.modifiers = append(_s.modifiers, modifiers...)
-	return _s
 }

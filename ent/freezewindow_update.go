@@ -19,9 +19,8 @@ import (
 // FreezeWindowUpdate is the builder for updating FreezeWindow entities.
 type FreezeWindowUpdate struct {
 	config
-	hooks     []Hook
-	mutation  *FreezeWindowMutation
-	modifiers []func(*sql.UpdateBuilder)
+	hooks    []Hook
+	mutation *FreezeWindowMutation
 }
 
 // Where appends a list predicates to the FreezeWindowUpdate builder.
@@ -190,12 +189,6 @@ func (_u *FreezeWindowUpdate) check() error {
 	return nil
 }
 
-// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
-func (_u *FreezeWindowUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *FreezeWindowUpdate {
-	_u.modifiers = append(_u.modifiers, modifiers...)
-	return _u
-}
-
 func (_u *FreezeWindowUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -268,7 +261,6 @@ func (_u *FreezeWindowUpdate) sqlSave(ctx context.Context) (_node int, err error
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
-	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{freezewindow.Label}
@@ -284,10 +276,9 @@ func (_u *FreezeWindowUpdate) sqlSave(ctx context.Context) (_node int, err error
 // FreezeWindowUpdateOne is the builder for updating a single FreezeWindow entity.
 type FreezeWindowUpdateOne struct {
 	config
-	fields    []string
-	hooks     []Hook
-	mutation  *FreezeWindowMutation
-	modifiers []func(*sql.UpdateBuilder)
+	fields   []string
+	hooks    []Hook
+	mutation *FreezeWindowMutation
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -463,12 +454,6 @@ func (_u *FreezeWindowUpdateOne) check() error {
 	return nil
 }
 
-// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
-func (_u *FreezeWindowUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *FreezeWindowUpdateOne {
-	_u.modifiers = append(_u.modifiers, modifiers...)
-	return _u
-}
-
 func (_u *FreezeWindowUpdateOne) sqlSave(ctx context.Context) (_node *FreezeWindow, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -558,7 +543,6 @@ func (_u *FreezeWindowUpdateOne) sqlSave(ctx context.Context) (_node *FreezeWind
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
-	_spec.AddModifiers(_u.modifiers...)
 	_node = &FreezeWindow{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

@@ -22,8 +22,8 @@ type GenerationQuery struct {
 	order      []generation.OrderOption
 	inters     []Interceptor
 	predicates []predicate.Generation
-	loadTotal  []func(context.Context, []*Generation) error
 	modifiers  []func(*sql.Selector)
+	loadTotal  []func(context.Context, []*Generation) error
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -253,9 +253,8 @@ func (_q *GenerationQuery) Clone() *GenerationQuery {
 		inters:     append([]Interceptor{}, _q.inters...),
 		predicates: append([]predicate.Generation{}, _q.predicates...),
 		// clone intermediate query.
-		sql:       _q.sql.Clone(),
-		path:      _q.path,
-		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
+		sql:  _q.sql.Clone(),
+		path: _q.path,
 	}
 }
 
@@ -433,9 +432,6 @@ func (_q *GenerationQuery) sqlQuery(ctx context.Context) *sql.Selector {
 	if _q.ctx.Unique != nil && *_q.ctx.Unique {
 		selector.Distinct()
 	}
-	for _, m := range _q.modifiers {
-		m(selector)
-	}
 	for _, p := range _q.predicates {
 		p(selector)
 	}
@@ -451,12 +447,6 @@ func (_q *GenerationQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_q *GenerationQuery) Modify(modifiers ...func(s *sql.Selector)) *GenerationSelect {
-	_q.modifiers = append(_q.modifiers, modifiers...)
-	return _q.Select()
 }
 
 // GenerationGroupBy is the group-by builder for Generation entities.
@@ -547,10 +537,4 @@ func (_s *GenerationSelect) sqlScan(ctx context.Context, root *GenerationQuery, 
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_s *GenerationSelect) Modify(modifiers ...func(s *sql.Selector)) *GenerationSelect {
-	_s.modifiers = append(_s.modifiers, modifiers...)
-	return _s
 }

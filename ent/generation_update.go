@@ -17,9 +17,8 @@ import (
 // GenerationUpdate is the builder for updating Generation entities.
 type GenerationUpdate struct {
 	config
-	hooks     []Hook
-	mutation  *GenerationMutation
-	modifiers []func(*sql.UpdateBuilder)
+	hooks    []Hook
+	mutation *GenerationMutation
 }
 
 // Where appends a list predicates to the GenerationUpdate builder.
@@ -81,12 +80,6 @@ func (_u *GenerationUpdate) ExecX(ctx context.Context) {
 	}
 }
 
-// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
-func (_u *GenerationUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *GenerationUpdate {
-	_u.modifiers = append(_u.modifiers, modifiers...)
-	return _u
-}
-
 func (_u *GenerationUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	_spec := sqlgraph.NewUpdateSpec(generation.Table, generation.Columns, sqlgraph.NewFieldSpec(generation.FieldID, field.TypeInt))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
@@ -102,7 +95,6 @@ func (_u *GenerationUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if value, ok := _u.mutation.AddedValue(); ok {
 		_spec.AddField(generation.FieldValue, field.TypeInt64, value)
 	}
-	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{generation.Label}
@@ -118,10 +110,9 @@ func (_u *GenerationUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 // GenerationUpdateOne is the builder for updating a single Generation entity.
 type GenerationUpdateOne struct {
 	config
-	fields    []string
-	hooks     []Hook
-	mutation  *GenerationMutation
-	modifiers []func(*sql.UpdateBuilder)
+	fields   []string
+	hooks    []Hook
+	mutation *GenerationMutation
 }
 
 // SetValue sets the "value" field.
@@ -190,12 +181,6 @@ func (_u *GenerationUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
-// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
-func (_u *GenerationUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *GenerationUpdateOne {
-	_u.modifiers = append(_u.modifiers, modifiers...)
-	return _u
-}
-
 func (_u *GenerationUpdateOne) sqlSave(ctx context.Context) (_node *Generation, err error) {
 	_spec := sqlgraph.NewUpdateSpec(generation.Table, generation.Columns, sqlgraph.NewFieldSpec(generation.FieldID, field.TypeInt))
 	id, ok := _u.mutation.ID()
@@ -228,7 +213,6 @@ func (_u *GenerationUpdateOne) sqlSave(ctx context.Context) (_node *Generation, 
 	if value, ok := _u.mutation.AddedValue(); ok {
 		_spec.AddField(generation.FieldValue, field.TypeInt64, value)
 	}
-	_spec.AddModifiers(_u.modifiers...)
 	_node = &Generation{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

@@ -27,8 +27,8 @@ type ReleaseQuery struct {
 	predicates           []predicate.Release
 	withChanges          *ChangeQuery
 	withDeployments      *DeploymentQuery
-	loadTotal            []func(context.Context, []*Release) error
 	modifiers            []func(*sql.Selector)
+	loadTotal            []func(context.Context, []*Release) error
 	withNamedChanges     map[string]*ChangeQuery
 	withNamedDeployments map[string]*DeploymentQuery
 	// intermediate query (i.e. traversal path).
@@ -306,9 +306,8 @@ func (_q *ReleaseQuery) Clone() *ReleaseQuery {
 		withChanges:     _q.withChanges.Clone(),
 		withDeployments: _q.withDeployments.Clone(),
 		// clone intermediate query.
-		sql:       _q.sql.Clone(),
-		path:      _q.path,
-		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
+		sql:  _q.sql.Clone(),
+		path: _q.path,
 	}
 }
 
@@ -605,9 +604,6 @@ func (_q *ReleaseQuery) sqlQuery(ctx context.Context) *sql.Selector {
 	if _q.ctx.Unique != nil && *_q.ctx.Unique {
 		selector.Distinct()
 	}
-	for _, m := range _q.modifiers {
-		m(selector)
-	}
 	for _, p := range _q.predicates {
 		p(selector)
 	}
@@ -623,12 +619,6 @@ func (_q *ReleaseQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_q *ReleaseQuery) Modify(modifiers ...func(s *sql.Selector)) *ReleaseSelect {
-	_q.modifiers = append(_q.modifiers, modifiers...)
-	return _q.Select()
 }
 
 // WithNamedChanges tells the query-builder to eager-load the nodes that are connected to the "changes"
@@ -747,10 +737,4 @@ func (_s *ReleaseSelect) sqlScan(ctx context.Context, root *ReleaseQuery, v any)
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_s *ReleaseSelect) Modify(modifiers ...func(s *sql.Selector)) *ReleaseSelect {
-	_s.modifiers = append(_s.modifiers, modifiers...)
-	return _s
 }

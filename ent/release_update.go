@@ -22,9 +22,8 @@ import (
 // ReleaseUpdate is the builder for updating Release entities.
 type ReleaseUpdate struct {
 	config
-	hooks     []Hook
-	mutation  *ReleaseMutation
-	modifiers []func(*sql.UpdateBuilder)
+	hooks    []Hook
+	mutation *ReleaseMutation
 }
 
 // Where appends a list predicates to the ReleaseUpdate builder.
@@ -293,12 +292,6 @@ func (_u *ReleaseUpdate) check() error {
 	return nil
 }
 
-// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
-func (_u *ReleaseUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ReleaseUpdate {
-	_u.modifiers = append(_u.modifiers, modifiers...)
-	return _u
-}
-
 func (_u *ReleaseUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -439,7 +432,6 @@ func (_u *ReleaseUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
-	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{release.Label}
@@ -455,10 +447,9 @@ func (_u *ReleaseUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 // ReleaseUpdateOne is the builder for updating a single Release entity.
 type ReleaseUpdateOne struct {
 	config
-	fields    []string
-	hooks     []Hook
-	mutation  *ReleaseMutation
-	modifiers []func(*sql.UpdateBuilder)
+	fields   []string
+	hooks    []Hook
+	mutation *ReleaseMutation
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -734,12 +725,6 @@ func (_u *ReleaseUpdateOne) check() error {
 	return nil
 }
 
-// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
-func (_u *ReleaseUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ReleaseUpdateOne {
-	_u.modifiers = append(_u.modifiers, modifiers...)
-	return _u
-}
-
 func (_u *ReleaseUpdateOne) sqlSave(ctx context.Context) (_node *Release, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -897,7 +882,6 @@ func (_u *ReleaseUpdateOne) sqlSave(ctx context.Context) (_node *Release, err er
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
-	_spec.AddModifiers(_u.modifiers...)
 	_node = &Release{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

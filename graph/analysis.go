@@ -31,6 +31,9 @@ func checkDepth(maxDepth *int) (int, error) {
 }
 
 // rangeOf turns optional from/to arguments into a window, open where nil.
+// impact.Window reads a zero end as open, so a to at the zero instant
+// (0001-01-01T00:00:00Z, before which nothing lies) ends the window just
+// before it instead: it meets nothing, as asked.
 func rangeOf(from, to *time.Time) (impact.Window, error) {
 	var w impact.Window
 	if from != nil {
@@ -38,6 +41,9 @@ func rangeOf(from, to *time.Time) (impact.Window, error) {
 	}
 	if to != nil {
 		w.End = *to
+		if w.End.IsZero() {
+			w.End = w.End.Add(-time.Nanosecond)
+		}
 	}
 	if from != nil && to != nil && !from.Before(*to) {
 		return w, fault.Invalid("to", "to (%s) must be after from (%s)", to.Format(time.RFC3339), from.Format(time.RFC3339))

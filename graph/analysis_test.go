@@ -248,6 +248,12 @@ func TestReleaseAnalysis(t *testing.T) {
 	if got := summary(ranged.ReleaseConflicts); !slices.Equal(got, want[1:]) {
 		t.Fatalf("releaseConflicts in range = %v, want %v", got, want[1:])
 	}
+	// Nothing lies before the first instant; an open range after it is all.
+	var edges struct{ Before, After []conflict }
+	s.ok(t, `{ before: releaseConflicts(to:"0001-01-01T00:00:00Z") { overlapStart } after: releaseConflicts(from:"0001-01-01T00:00:00Z") { releases { name } overlapStart overlapEnd sharedApplications { name } } }`, nil, &edges)
+	if len(edges.Before) != 0 || !slices.Equal(summary(edges.After), want) {
+		t.Fatalf("releaseConflicts before the first instant = %v, after it = %v", edges.Before, summary(edges.After))
+	}
 
 	var rel struct {
 		Node struct {

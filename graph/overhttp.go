@@ -50,7 +50,12 @@ type errorResponseWriter struct {
 }
 
 func (g *errorResponseWriter) WriteHeader(code int) {
-	if code >= 400 && code < 500 && isJSON(g.Header().Get("Content-Type")) {
+	// gqlgen answers a request no transport accepts (a PUT, an unknown
+	// content type) with a JSON body but no Content-Type: hold it too.
+	if ct := g.Header().Get("Content-Type"); code >= 400 && code < 500 && (isJSON(ct) || ct == "") {
+		if ct == "" {
+			g.Header().Set("Content-Type", "application/json")
+		}
 		g.held, g.status = true, code
 		return
 	}

@@ -39,14 +39,17 @@ func NewGraphCache(db *DB) *GraphCache {
 	return &GraphCache{client: db.Client, sql: db.sql}
 }
 
-// clientFor is the client a read under ctx goes through: the request's
-// transaction, if it has one, so that a mutation reads its own writes.
+// clientFor is the client a read under ctx goes through: the write's or
+// request's transaction, if there is one, so that a mutation reads its own
+// writes.
 func (g *GraphCache) clientFor(ctx context.Context) *ent.Client {
-	if c := ent.FromContext(ctx); c != nil {
-		return c
-	}
+	// The transaction wins over a client in ctx: a Go program may carry its
+	// plain client in ctx while a hook puts the write's transaction there.
 	if tx := ent.TxFromContext(ctx); tx != nil {
 		return tx.Client()
+	}
+	if c := ent.FromContext(ctx); c != nil {
+		return c
 	}
 	return g.client
 }

@@ -6,11 +6,10 @@ import (
 	"slices"
 	"time"
 
-	entsql "entgo.io/ent/dialect/sql"
-
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/change"
+	"github.com/relgraph/relgraph/ent/changeapplication"
 	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/predicate"
@@ -68,26 +67,21 @@ func (g *GraphCache) ReleaseConflicts(ctx context.Context, within impact.Window,
 	if len(releases) < 2 {
 		return []*ReleaseConflict{}, nil
 	}
-	// One statement for every release's changed applications: changes of
-	// the candidate releases joined with the change-application table.
-	var rows []struct {
-		ReleaseID     int `json:"release_id"`
-		ApplicationID int `json:"application_id"`
-	}
-	err = db.Change.Query().
-		Where(change.HasReleaseWith(preds...)).
-		Modify(func(s *entsql.Selector) {
-			t := entsql.Table(change.ApplicationsTable)
-			s.Join(t).On(s.C(change.FieldID), t.C(change.ApplicationsPrimaryKey[0]))
-			s.Select(s.C(change.FieldReleaseID), entsql.As(t.C(change.ApplicationsPrimaryKey[1]), "application_id"))
-		}).
-		Scan(ctx, &rows)
+	// One statement for every release's changed applications: the
+	// change-application links of the candidate releases' changes, with
+	// each change's release.
+	links, err := db.ChangeApplication.Query().
+		Where(changeapplication.HasChangeWith(change.HasReleaseWith(preds...))).
+		WithChange(func(q *ent.ChangeQuery) { q.Select(change.FieldReleaseID) }).
+		All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load changed applications: %w", err)
 	}
 	changed := make(map[int][]int, len(releases))
-	for _, row := range rows {
-		changed[row.ReleaseID] = append(changed[row.ReleaseID], row.ApplicationID)
+	for _, l := range links {
+		if rel := l.Edges.Change.ReleaseID; rel != nil {
+			changed[*rel] = append(changed[*rel], l.ApplicationID)
+		}
 	}
 	byID := make(map[int]*ent.Release, len(releases))
 	input := make([]impact.Release, 0, len(releases))

@@ -8,6 +8,7 @@ import (
 	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/auditevent"
 	"github.com/relgraph/relgraph/ent/change"
+	"github.com/relgraph/relgraph/ent/changeapplication"
 	"github.com/relgraph/relgraph/ent/dependency"
 	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/ent/environment"
@@ -32,6 +33,7 @@ func init() {
 	application.Hooks[3] = applicationHooks[0]
 	application.Hooks[4] = applicationHooks[1]
 	application.Hooks[5] = applicationHooks[2]
+	application.Hooks[6] = applicationHooks[3]
 	applicationMixinFields0 := applicationMixin[0].Fields()
 	_ = applicationMixinFields0
 	applicationMixinFields1 := applicationMixin[1].Fields()
@@ -203,6 +205,8 @@ func init() {
 			return nil
 		}
 	}()
+	changeapplicationHooks := schema.ChangeApplication{}.Hooks()
+	changeapplication.Hooks[0] = changeapplicationHooks[0]
 	dependencyMixin := schema.Dependency{}.Mixin()
 	dependencyMixinHooks0 := dependencyMixin[0].Hooks()
 	dependencyHooks := schema.Dependency{}.Hooks()
@@ -273,6 +277,7 @@ func init() {
 	environment.Hooks[1] = environmentMixinHooks0[1]
 	environment.Hooks[2] = environmentHooks[0]
 	environment.Hooks[3] = environmentHooks[1]
+	environment.Hooks[4] = environmentHooks[2]
 	environmentMixinFields0 := environmentMixin[0].Fields()
 	_ = environmentMixinFields0
 	environmentFields := schema.Environment{}.Fields()
@@ -409,6 +414,7 @@ func init() {
 	release.Hooks[6] = releaseHooks[2]
 	release.Hooks[7] = releaseHooks[3]
 	release.Hooks[8] = releaseHooks[4]
+	release.Hooks[9] = releaseHooks[5]
 	releaseMixinFields0 := releaseMixin[0].Fields()
 	_ = releaseMixinFields0
 	releaseMixinFields1 := releaseMixin[1].Fields()

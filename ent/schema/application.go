@@ -91,6 +91,12 @@ func (Application) Edges() []ent.Edge {
 func (Application) Hooks() []ent.Hook {
 	return []ent.Hook{
 		trimField("name"),
+		writtenElsewhere(map[string]string{
+			"changes":                 "set a change's applications on the change (applicationIDs)",
+			"freeze_windows":          "set a freeze window's applications on the freeze window (applicationIDs)",
+			"upstream_dependencies":   "create or delete the dependency",
+			"downstream_dependencies": "create or delete the dependency",
+		}),
 		// A freeze naming only this application would silently widen to
 		// the whole portfolio if the application disappeared from it.
 		refuseDeleteWhileReferenced("remove or reassign them first",

@@ -38,6 +38,9 @@ func audited(transitions string) ent.Hook {
 					}
 				}
 			}
+			// The edges the write asked for, before inner hooks rewrite them
+			// (a release's changes are moved by updating the changes).
+			edges := edgeChanges(m)
 			v, err := next.Mutate(ctx, m)
 			if err != nil {
 				return v, err
@@ -68,7 +71,7 @@ func audited(transitions string) ent.Hook {
 					}
 				}
 				changes := diff(before[id], after)
-				addEdgeChanges(changes, m)
+				edges.addTo(changes)
 				e := client.AuditEvent.Create().
 					SetActor(viewer.Actor(ctx)).
 					SetAction(action).
@@ -180,36 +183,51 @@ func diff(before, after map[string]any) map[string]any {
 	return changes
 }
 
-// addEdgeChanges records the ids a write connected and disconnected, for
-// edges not already visible as a field (like releaseId).
-func addEdgeChanges(changes map[string]any, m ent.Mutation) {
+// edgeWrites are the ids a write connects and disconnects, per edge.
+type edgeWrites struct {
+	added, removed map[string][]int
+	cleared        []string
+}
+
+func edgeChanges(m ent.Mutation) edgeWrites {
+	w := edgeWrites{added: map[string][]int{}, removed: map[string][]int{}, cleared: m.ClearedEdges()}
 	for _, e := range m.AddedEdges() {
+		w.added[e] = ids(m.AddedIDs(e))
+	}
+	for _, e := range m.RemovedEdges() {
+		w.removed[e] = ids(m.RemovedIDs(e))
+	}
+	return w
+}
+
+func ids(values []ent.Value) []int {
+	out := make([]int, 0, len(values))
+	for _, v := range values {
+		if id, ok := v.(int); ok {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// addTo records the edge writes in changes, except for edges already
+// visible as a field (like releaseID).
+func (w edgeWrites) addTo(changes map[string]any) {
+	for e, added := range w.added {
 		if _, isField := changes[GraphQLName(e)+"ID"]; isField {
 			continue
 		}
-		entry := edgeEntry(changes, e)
-		entry["added"] = m.AddedIDs(e)
+		edgeEntry(changes, e)["added"] = added
 	}
-	for _, e := range m.RemovedEdges() {
-		entry := edgeEntry(changes, e)
-		entry["removed"] = m.RemovedIDs(e)
+	for e, removed := range w.removed {
+		edgeEntry(changes, e)["removed"] = removed
 	}
-	for _, e := range m.ClearedEdges() {
+	for _, e := range w.cleared {
 		if _, isField := changes[GraphQLName(e)+"ID"]; isField {
 			continue
 		}
 		edgeEntry(changes, e)["cleared"] = true
 	}
-}
-
-func edgeEntry(changes map[string]any, edge string) map[string]any {
-	name := GraphQLName(edge)
-	if e, ok := changes[name].(map[string]any); ok {
-		return e
-	}
-	e := map[string]any{}
-	changes[name] = e
-	return e
 }
 
 // GraphQLName spells a schema field name as GraphQL does: external_ref is
@@ -225,4 +243,14 @@ func GraphQLName(snake string) string {
 		}
 	}
 	return strings.Join(parts, "")
+}
+
+func edgeEntry(changes map[string]any, edge string) map[string]any {
+	name := GraphQLName(edge)
+	if e, ok := changes[name].(map[string]any); ok {
+		return e
+	}
+	e := map[string]any{}
+	changes[name] = e
+	return e
 }

@@ -192,6 +192,19 @@ func (ChangeApplication) Edges() []ent.Edge {
 	}
 }
 
+// Hooks of the ChangeApplication: a link is written through its change
+// (applicationIDs), where "at least one application" and the audit trail
+// apply; Ent writes those links without passing through these hooks.
+func (ChangeApplication) Hooks() []ent.Hook {
+	return []ent.Hook{
+		func(ent.Mutator) ent.Mutator {
+			return ent.MutateFunc(func(context.Context, ent.Mutation) (ent.Value, error) {
+				return nil, fault.Precondition("a change's applications are written through the change (applicationIDs)")
+			})
+		},
+	}
+}
+
 // Indexes of the ChangeApplication. The storage key is the name the index
 // had when store.Migrate created it by hand, so existing databases keep it.
 func (ChangeApplication) Indexes() []ent.Index {

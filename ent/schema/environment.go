@@ -63,6 +63,7 @@ func (Environment) Edges() []ent.Edge {
 func (Environment) Hooks() []ent.Hook {
 	return []ent.Hook{
 		trimField("name"),
+		writtenElsewhere(map[string]string{"deployments": "a deployment's environment is fixed when it is created"}),
 		refuseDeleteWhileReferenced("delete them first",
 			referrer{noun: "deployment", count: func(ctx context.Context, c *gen.Client, id int) (int, error) {
 				return c.Deployment.Query().Where(deployment.EnvironmentID(id)).Count(ctx)

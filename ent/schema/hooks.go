@@ -353,3 +353,21 @@ func length(min, max int) func(string) error {
 		return nil
 	}
 }
+
+// writtenElsewhere refuses writes of the named edges from this side. Each
+// is written by the record at its other end, whose rules and audit trail
+// apply there (a change keeps at least one application; a deployment's
+// release is fixed): edge names the edge, where says how to write it.
+func writtenElsewhere(where map[string]string) ent.Hook {
+	return func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			touched := append(append(m.AddedEdges(), m.RemovedEdges()...), m.ClearedEdges()...)
+			for _, e := range touched {
+				if how, ok := where[e]; ok {
+					return nil, fault.Precondition("%s.%s cannot be written from this side: %s", m.Type(), GraphQLName(e), how)
+				}
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+}

@@ -89,6 +89,7 @@ func (Release) Edges() []ent.Edge {
 func (Release) Hooks() []ent.Hook {
 	return []ent.Hook{
 		trimField("name"),
+		writtenElsewhere(map[string]string{"deployments": "a deployment's release is fixed when it is created"}),
 		normalizeStages(),
 		releaseStateMachine(),
 		refuseDeleteWhileReferenced("a release with deployments can be cancelled, not deleted",

@@ -15,6 +15,7 @@ import (
 
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/ent/auditevent"
+	"github.com/relgraph/relgraph/ent/changeapplication"
 	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/ent/release"
 	"github.com/relgraph/relgraph/internal/fault"
@@ -352,5 +353,63 @@ func TestAuditEventsShareTheWritesTransaction(t *testing.T) {
 	owner, _ := ev.Changes["owner"].(map[string]any)
 	if ev.Action != auditevent.ActionUPDATE || ev.Actor != "script" || owner["old"] != "" || owner["new"] != "Finance" {
 		t.Fatalf("update audited as %+v", ev)
+	}
+}
+
+// Links have one owner: a change's applications are written through the
+// change, a deployment's release and environment when it is created. The
+// other ends (and the edge schema's own client) refuse to write them.
+func TestLinksAreWrittenByTheirOwner(t *testing.T) {
+	p, ctx := newPortfolio(t)
+	c := p.client
+	dep := c.Deployment.Create().SetReleaseID(p.release.ID).SetEnvironmentID(p.envs[lifecycle.Development].ID).SaveX(ctx)
+	other := c.Release.Create().SetName("R2").SaveX(ctx)
+	doors := map[string]func() error{
+		"unlink through the edge schema": func() error {
+			_, err := c.ChangeApplication.Delete().Where(changeapplication.ChangeID(p.change.ID)).Exec(ctx)
+			return err
+		},
+		"link through the edge schema": func() error {
+			return c.ChangeApplication.Create().SetChangeID(p.change.ID).SetApplicationID(p.consumer.ID).Exec(ctx)
+		},
+		"clear an application's changes": func() error { return c.Application.UpdateOneID(p.provider.ID).ClearChanges().Exec(ctx) },
+		"clear an application's freezes": func() error {
+			return c.Application.UpdateOneID(p.provider.ID).ClearFreezeWindows().Exec(ctx)
+		},
+		"move a deployment to another release": func() error {
+			return c.Release.UpdateOneID(other.ID).AddDeploymentIDs(dep.ID).Exec(ctx)
+		},
+		"move a deployment to another environment": func() error {
+			return c.Environment.UpdateOneID(p.envs[lifecycle.Production].ID).AddDeploymentIDs(dep.ID).Exec(ctx)
+		},
+	}
+	for name, door := range doors {
+		t.Run(name, func(t *testing.T) {
+			requireFault(t, door(), fault.FailedPrecondition)
+		})
+	}
+	if n := c.Change.QueryApplications(p.change).CountX(ctx); n != 1 {
+		t.Fatalf("the change touches %d applications, want 1", n)
+	}
+	if got := c.Deployment.GetX(ctx, dep.ID); got.ReleaseID != p.release.ID || got.EnvironmentID != p.envs[lifecycle.Development].ID {
+		t.Fatalf("the deployment moved: %+v", got)
+	}
+}
+
+// The audit trail records the edges a write asked for, even when a hook
+// carries them out another way (a release's changes are moved by updating
+// the changes themselves).
+func TestAuditRecordsRequestedEdges(t *testing.T) {
+	p, ctx := newPortfolio(t)
+	c := p.client
+	ch := c.Change.Create().SetTitle("unscheduled").AddApplicationIDs(p.consumer.ID).SaveX(ctx)
+	rel := c.Release.Create().SetName("R2").AddChangeIDs(ch.ID).SaveX(ctx)
+	ev := c.AuditEvent.Query().Where(auditevent.EntityID(rel.ID), auditevent.ActionEQ(auditevent.ActionCREATE)).OnlyX(ctx)
+	changes, _ := ev.Changes["changes"].(map[string]any)
+	if added, _ := changes["added"].([]any); len(added) != 1 || added[0] != float64(ch.ID) {
+		t.Fatalf("release creation audited as %v, want changes added [%d]", ev.Changes, ch.ID)
+	}
+	if got := c.Change.GetX(ctx, ch.ID).ReleaseID; got == nil || *got != rel.ID {
+		t.Fatalf("change not scheduled: %v", got)
 	}
 }

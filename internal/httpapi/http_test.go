@@ -152,11 +152,15 @@ func TestGraphQLOverHTTPStatus(t *testing.T) {
 		{"validation error, graphql-response", "application/graphql-response+json", `{"query":"{ nope }"}`, 400, false},
 		{"success, graphql-response", "application/graphql-response+json", `{"query":"{ applications { totalCount } }"}`, 200, true},
 		{"malformed body", "application/json", `{"query":`, 400, false},
+		{"unsupported content type", "application/json", `{"query":"{ applications { totalCount } }"}`, 400, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			req, _ := http.NewRequest(http.MethodPost, s.URL+"/graphql", strings.NewReader(tc.body))
 			req.Header.Set("Content-Type", "application/json")
+			if tc.name == "unsupported content type" {
+				req.Header.Set("Content-Type", "text/plain")
+			}
 			req.Header.Set("Accept", tc.accept)
 			res, err := s.Client().Do(req)
 			if err != nil {
@@ -173,6 +177,12 @@ func TestGraphQLOverHTTPStatus(t *testing.T) {
 			}
 			if _, has := out["data"]; has != tc.hasData {
 				t.Fatalf("data entry present=%v, want %v: %s", has, tc.hasData, body)
+			}
+			errs, _ := out["errors"].([]any)
+			for _, e := range errs {
+				if ext, _ := e.(map[string]any)["extensions"].(map[string]any); ext["code"] == nil {
+					t.Fatalf("error without extensions.code: %s", body)
+				}
 			}
 		})
 	}
