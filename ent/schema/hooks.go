@@ -18,7 +18,8 @@ import (
 )
 
 // cleanInput refuses strings no database should store (NUL bytes, invalid
-// UTF-8: PostgreSQL rejects both) and stores every time in UTC, because
+// UTF-8: PostgreSQL rejects both) and times outside the years RFC 3339 can
+// spell (StorableTime), and stores every time in UTC, because
 // SQLite compares times as text and mixed offsets would sort and filter
 // wrongly. It serves every entity.
 func cleanInput() ent.Hook {
@@ -32,6 +33,9 @@ func cleanInput() ent.Hook {
 						return nil, fault.Invalid(GraphQLName(name), "%s must be valid UTF-8 text without NUL characters", GraphQLName(name))
 					}
 				case time.Time:
+					if err := StorableTime(v); err != nil {
+						return nil, fault.Invalid(GraphQLName(name), "%s %s", GraphQLName(name), err)
+					}
 					if v.Location() != time.UTC {
 						if err := m.SetField(name, v.UTC()); err != nil {
 							return nil, err
@@ -42,6 +46,17 @@ func cleanInput() ent.Hook {
 			return next.Mutate(ctx, m)
 		})
 	}
+}
+
+// StorableTime reports whether t can be stored and read back as it is:
+// SQLite keeps times as text and PostgreSQL's timestamps end in year 294276,
+// but RFC 3339, in which relgraph reads and writes times, spells years
+// 0001 to 9999 only.
+func StorableTime(t time.Time) error {
+	if y := t.UTC().Year(); y < 1 || y > 9999 {
+		return fmt.Errorf("must lie in the years 0001 to 9999 (UTC), not %d", y)
+	}
+	return nil
 }
 
 // trimField trims surrounding whitespace from a string field before the

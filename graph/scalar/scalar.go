@@ -8,10 +8,12 @@ import (
 	"encoding/json"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/relgraph/relgraph/ent/schema"
 	"github.com/relgraph/relgraph/internal/fault"
 )
 
@@ -58,8 +60,26 @@ func UnmarshalTime(v any) (time.Time, error) {
 		return time.Time{}, fault.Invalid("", "%v is not a time: use an RFC 3339 string such as 2026-12-01T09:00:00Z", v)
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
+	if err != nil || !validOffset(s) {
 		return time.Time{}, fault.Invalid("", "%q is not a time: use an RFC 3339 string such as 2026-12-01T09:00:00Z", s)
 	}
+	if err := schema.StorableTime(t); err != nil {
+		return time.Time{}, fault.Invalid("", "%q: a time %s", s, err)
+	}
 	return t.UTC(), nil
+}
+
+// validOffset reports whether an RFC 3339 time ends in Z or an offset of at
+// most ±23:59 (time.Parse takes +24:00 and beyond).
+func validOffset(s string) bool {
+	if strings.HasSuffix(s, "Z") || strings.HasSuffix(s, "z") {
+		return true
+	}
+	if len(s) < 6 {
+		return false
+	}
+	hh, mm := s[len(s)-5:len(s)-3], s[len(s)-2:]
+	h, herr := strconv.Atoi(hh)
+	m, merr := strconv.Atoi(mm)
+	return herr == nil && merr == nil && h <= 23 && m <= 59
 }
