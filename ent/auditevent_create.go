@@ -133,6 +133,11 @@ func (_c *AuditEventCreate) check() error {
 	if _, ok := _c.mutation.Actor(); !ok {
 		return &ValidationError{Name: "actor", err: errors.New(`ent: missing required field "AuditEvent.actor"`)}
 	}
+	if v, ok := _c.mutation.Actor(); ok {
+		if err := auditevent.ActorValidator(v); err != nil {
+			return &ValidationError{Name: "actor", err: fmt.Errorf(`ent: validator failed for field "AuditEvent.actor": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.Action(); !ok {
 		return &ValidationError{Name: "action", err: errors.New(`ent: missing required field "AuditEvent.action"`)}
 	}
@@ -149,6 +154,11 @@ func (_c *AuditEventCreate) check() error {
 	}
 	if _, ok := _c.mutation.Changes(); !ok {
 		return &ValidationError{Name: "changes", err: errors.New(`ent: missing required field "AuditEvent.changes"`)}
+	}
+	if v, ok := _c.mutation.Reason(); ok {
+		if err := auditevent.ReasonValidator(v); err != nil {
+			return &ValidationError{Name: "reason", err: fmt.Errorf(`ent: validator failed for field "AuditEvent.reason": %w`, err)}
+		}
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/ent/environment"
 	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/lifecycle"
 )
 
 // One release going to one environment in a time window.
@@ -31,8 +32,8 @@ type Deployment struct {
 	ReleaseID int `json:"release_id,omitempty"`
 	// The environment deployed to.
 	EnvironmentID int `json:"environment_id,omitempty"`
-	// Where the deployment stands. It may become IN_PROGRESS or SUCCEEDED only once the release has succeeded in every earlier stage it must pass.
-	Status deployment.Status `json:"status,omitempty"`
+	// Where the deployment stands: SCHEDULED, then IN_PROGRESS, then SUCCEEDED or FAILED (a scheduled deployment may be recorded as done or failed directly); a SUCCEEDED one may be ROLLED_BACK. FAILED and ROLLED_BACK are final. It may become IN_PROGRESS or SUCCEEDED only once the release has succeeded in every earlier stage it must pass.
+	Status lifecycle.DeploymentStatus `json:"status,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the DeploymentQuery when eager-loading is set.
 	Edges        DeploymentEdges `json:"edges"`
@@ -148,7 +149,7 @@ func (_m *Deployment) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field status", values[i])
 			} else if value.Valid {
-				_m.Status = deployment.Status(value.String)
+				_m.Status = lifecycle.DeploymentStatus(value.String)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])

@@ -13,6 +13,7 @@ import (
 	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/ent/environment"
 	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/lifecycle"
 )
 
 // DeploymentCreate is the builder for creating a Deployment entity.
@@ -91,13 +92,13 @@ func (_c *DeploymentCreate) SetEnvironmentID(v int) *DeploymentCreate {
 }
 
 // SetStatus sets the "status" field.
-func (_c *DeploymentCreate) SetStatus(v deployment.Status) *DeploymentCreate {
+func (_c *DeploymentCreate) SetStatus(v lifecycle.DeploymentStatus) *DeploymentCreate {
 	_c.mutation.SetStatus(v)
 	return _c
 }
 
 // SetNillableStatus sets the "status" field if the given value is not nil.
-func (_c *DeploymentCreate) SetNillableStatus(v *deployment.Status) *DeploymentCreate {
+func (_c *DeploymentCreate) SetNillableStatus(v *lifecycle.DeploymentStatus) *DeploymentCreate {
 	if v != nil {
 		_c.SetStatus(*v)
 	}

@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/ent/predicate"
+	"github.com/relgraph/relgraph/lifecycle"
 )
 
 // DeploymentUpdate is the builder for updating Deployment entities.
@@ -75,13 +76,13 @@ func (_u *DeploymentUpdate) ClearEndsAt() *DeploymentUpdate {
 }
 
 // SetStatus sets the "status" field.
-func (_u *DeploymentUpdate) SetStatus(v deployment.Status) *DeploymentUpdate {
+func (_u *DeploymentUpdate) SetStatus(v lifecycle.DeploymentStatus) *DeploymentUpdate {
 	_u.mutation.SetStatus(v)
 	return _u
 }
 
 // SetNillableStatus sets the "status" field if the given value is not nil.
-func (_u *DeploymentUpdate) SetNillableStatus(v *deployment.Status) *DeploymentUpdate {
+func (_u *DeploymentUpdate) SetNillableStatus(v *lifecycle.DeploymentStatus) *DeploymentUpdate {
 	if v != nil {
 		_u.SetStatus(*v)
 	}
@@ -248,13 +249,13 @@ func (_u *DeploymentUpdateOne) ClearEndsAt() *DeploymentUpdateOne {
 }
 
 // SetStatus sets the "status" field.
-func (_u *DeploymentUpdateOne) SetStatus(v deployment.Status) *DeploymentUpdateOne {
+func (_u *DeploymentUpdateOne) SetStatus(v lifecycle.DeploymentStatus) *DeploymentUpdateOne {
 	_u.mutation.SetStatus(v)
 	return _u
 }
 
 // SetNillableStatus sets the "status" field if the given value is not nil.
-func (_u *DeploymentUpdateOne) SetNillableStatus(v *deployment.Status) *DeploymentUpdateOne {
+func (_u *DeploymentUpdateOne) SetNillableStatus(v *lifecycle.DeploymentStatus) *DeploymentUpdateOne {
 	if v != nil {
 		_u.SetStatus(*v)
 	}

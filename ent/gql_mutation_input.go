@@ -8,7 +8,6 @@ import (
 	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/dependency"
-	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/lifecycle"
 )
 
@@ -234,7 +233,7 @@ func (c *DependencyUpdateOne) SetInput(i UpdateDependencyInput) *DependencyUpdat
 type CreateDeploymentInput struct {
 	StartsAt      *time.Time
 	EndsAt        *time.Time
-	Status        *deployment.Status
+	Status        *lifecycle.DeploymentStatus
 	ReleaseID     int
 	EnvironmentID int
 }
@@ -266,7 +265,7 @@ type UpdateDeploymentInput struct {
 	StartsAt      *time.Time
 	ClearEndsAt   bool
 	EndsAt        *time.Time
-	Status        *deployment.Status
+	Status        *lifecycle.DeploymentStatus
 }
 
 // Mutate applies the UpdateDeploymentInput on the DeploymentMutation builder.

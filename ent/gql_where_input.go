@@ -1813,10 +1813,10 @@ type DeploymentWhereInput struct {
 	EnvironmentIDNotIn []int `json:"environmentIDNotIn,omitempty"`
 
 	// "status" field predicates.
-	Status      *deployment.Status  `json:"status,omitempty"`
-	StatusNEQ   *deployment.Status  `json:"statusNEQ,omitempty"`
-	StatusIn    []deployment.Status `json:"statusIn,omitempty"`
-	StatusNotIn []deployment.Status `json:"statusNotIn,omitempty"`
+	Status      *lifecycle.DeploymentStatus  `json:"status,omitempty"`
+	StatusNEQ   *lifecycle.DeploymentStatus  `json:"statusNEQ,omitempty"`
+	StatusIn    []lifecycle.DeploymentStatus `json:"statusIn,omitempty"`
+	StatusNotIn []lifecycle.DeploymentStatus `json:"statusNotIn,omitempty"`
 
 	// "release" edge predicates.
 	HasRelease     *bool                `json:"hasRelease,omitempty"`

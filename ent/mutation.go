@@ -3847,7 +3847,7 @@ type DeploymentMutation struct {
 	updated_at         *time.Time
 	starts_at          *time.Time
 	ends_at            *time.Time
-	status             *deployment.Status
+	status             *lifecycle.DeploymentStatus
 	clearedFields      map[string]struct{}
 	release            *int
 	clearedrelease     bool
@@ -4199,12 +4199,12 @@ func (m *DeploymentMutation) ResetEnvironmentID() {
 }
 
 // SetStatus sets the "status" field.
-func (m *DeploymentMutation) SetStatus(d deployment.Status) {
-	m.status = &d
+func (m *DeploymentMutation) SetStatus(ls lifecycle.DeploymentStatus) {
+	m.status = &ls
 }
 
 // Status returns the value of the "status" field in the mutation.
-func (m *DeploymentMutation) Status() (r deployment.Status, exists bool) {
+func (m *DeploymentMutation) Status() (r lifecycle.DeploymentStatus, exists bool) {
 	v := m.status
 	if v == nil {
 		return
@@ -4215,7 +4215,7 @@ func (m *DeploymentMutation) Status() (r deployment.Status, exists bool) {
 // OldStatus returns the old "status" field's value of the Deployment entity.
 // If the Deployment object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *DeploymentMutation) OldStatus(ctx context.Context) (v deployment.Status, err error) {
+func (m *DeploymentMutation) OldStatus(ctx context.Context) (v lifecycle.DeploymentStatus, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
 	}
@@ -4441,7 +4441,7 @@ func (m *DeploymentMutation) SetField(name string, value ent.Value) error {
 		m.SetEnvironmentID(v)
 		return nil
 	case deployment.FieldStatus:
-		v, ok := value.(deployment.Status)
+		v, ok := value.(lifecycle.DeploymentStatus)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}

@@ -19,7 +19,6 @@ import (
 	"github.com/relgraph/relgraph/ent/auditevent"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/dependency"
-	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/graph/model"
 	"github.com/relgraph/relgraph/impact"
 	"github.com/relgraph/relgraph/lifecycle"
@@ -3032,8 +3031,8 @@ func (ec *executionContext) _Deployment_status(ctx context.Context, field graphq
 			return obj.Status, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v deployment.Status) graphql.Marshaler {
-			return ec.marshalNDeploymentStatus2githubᚗcomᚋrelgraphᚋrelgraphᚋentᚋdeploymentᚐStatus(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v lifecycle.DeploymentStatus) graphql.Marshaler {
+			return ec.marshalNDeploymentStatus2githubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐDeploymentStatus(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7644,7 +7643,7 @@ func (ec *executionContext) unmarshalInputCreateDeploymentInput(ctx context.Cont
 			it.EndsAt = data
 		case "status":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
-			data, err := ec.unmarshalODeploymentStatus2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚋdeploymentᚐStatus(ctx, v)
+			data, err := ec.unmarshalODeploymentStatus2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐDeploymentStatus(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -8821,28 +8820,28 @@ func (ec *executionContext) unmarshalInputDeploymentWhereInput(ctx context.Conte
 			it.EnvironmentIDNotIn = data
 		case "status":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
-			data, err := ec.unmarshalODeploymentStatus2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚋdeploymentᚐStatus(ctx, v)
+			data, err := ec.unmarshalODeploymentStatus2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐDeploymentStatus(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Status = data
 		case "statusNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNEQ"))
-			data, err := ec.unmarshalODeploymentStatus2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚋdeploymentᚐStatus(ctx, v)
+			data, err := ec.unmarshalODeploymentStatus2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐDeploymentStatus(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.StatusNEQ = data
 		case "statusIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusIn"))
-			data, err := ec.unmarshalODeploymentStatus2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚋdeploymentᚐStatusᚄ(ctx, v)
+			data, err := ec.unmarshalODeploymentStatus2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐDeploymentStatusᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.StatusIn = data
 		case "statusNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNotIn"))
-			data, err := ec.unmarshalODeploymentStatus2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚋdeploymentᚐStatusᚄ(ctx, v)
+			data, err := ec.unmarshalODeploymentStatus2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐDeploymentStatusᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -10954,7 +10953,7 @@ func (ec *executionContext) unmarshalInputUpdateDeploymentInput(ctx context.Cont
 			it.ClearEndsAt = data
 		case "status":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
-			data, err := ec.unmarshalODeploymentStatus2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚋdeploymentᚐStatus(ctx, v)
+			data, err := ec.unmarshalODeploymentStatus2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐDeploymentStatus(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -13142,13 +13141,13 @@ func (ec *executionContext) marshalNDeploymentOrderField2ᚖgithubᚗcomᚋrelgr
 	return v
 }
 
-func (ec *executionContext) unmarshalNDeploymentStatus2githubᚗcomᚋrelgraphᚋrelgraphᚋentᚋdeploymentᚐStatus(ctx context.Context, v any) (deployment.Status, error) {
-	var res deployment.Status
+func (ec *executionContext) unmarshalNDeploymentStatus2githubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐDeploymentStatus(ctx context.Context, v any) (lifecycle.DeploymentStatus, error) {
+	var res lifecycle.DeploymentStatus
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNDeploymentStatus2githubᚗcomᚋrelgraphᚋrelgraphᚋentᚋdeploymentᚐStatus(ctx context.Context, sel ast.SelectionSet, v deployment.Status) graphql.Marshaler {
+func (ec *executionContext) marshalNDeploymentStatus2githubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐDeploymentStatus(ctx context.Context, sel ast.SelectionSet, v lifecycle.DeploymentStatus) graphql.Marshaler {
 	return v
 }
 
@@ -13972,16 +13971,16 @@ func (ec *executionContext) unmarshalODeploymentOrder2ᚕᚖgithubᚗcomᚋrelgr
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalODeploymentStatus2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚋdeploymentᚐStatusᚄ(ctx context.Context, v any) ([]deployment.Status, error) {
+func (ec *executionContext) unmarshalODeploymentStatus2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐDeploymentStatusᚄ(ctx context.Context, v any) ([]lifecycle.DeploymentStatus, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]deployment.Status, len(vSlice))
+	res := make([]lifecycle.DeploymentStatus, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNDeploymentStatus2githubᚗcomᚋrelgraphᚋrelgraphᚋentᚋdeploymentᚐStatus(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNDeploymentStatus2githubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐDeploymentStatus(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -13989,14 +13988,14 @@ func (ec *executionContext) unmarshalODeploymentStatus2ᚕgithubᚗcomᚋrelgrap
 	return res, nil
 }
 
-func (ec *executionContext) marshalODeploymentStatus2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚋdeploymentᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []deployment.Status) graphql.Marshaler {
+func (ec *executionContext) marshalODeploymentStatus2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐDeploymentStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []lifecycle.DeploymentStatus) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNDeploymentStatus2githubᚗcomᚋrelgraphᚋrelgraphᚋentᚋdeploymentᚐStatus(ctx, sel, v[i])
+		return ec.marshalNDeploymentStatus2githubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐDeploymentStatus(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -14008,16 +14007,16 @@ func (ec *executionContext) marshalODeploymentStatus2ᚕgithubᚗcomᚋrelgraph�
 	return ret
 }
 
-func (ec *executionContext) unmarshalODeploymentStatus2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚋdeploymentᚐStatus(ctx context.Context, v any) (*deployment.Status, error) {
+func (ec *executionContext) unmarshalODeploymentStatus2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐDeploymentStatus(ctx context.Context, v any) (*lifecycle.DeploymentStatus, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(deployment.Status)
+	var res = new(lifecycle.DeploymentStatus)
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalODeploymentStatus2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚋdeploymentᚐStatus(ctx context.Context, sel ast.SelectionSet, v *deployment.Status) graphql.Marshaler {
+func (ec *executionContext) marshalODeploymentStatus2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋlifecycleᚐDeploymentStatus(ctx context.Context, sel ast.SelectionSet, v *lifecycle.DeploymentStatus) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

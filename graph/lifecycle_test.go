@@ -76,6 +76,7 @@ func TestEnvironmentsAndDeploymentsCRUD(t *testing.T) {
 	}
 	s.fails(t, "GRAPHQL_VALIDATION_FAILED", `mutation { createEnvironment(input:{name:"x", stage:STAGING}) { id } }`, nil)
 
+	f.transition(t, "PLANNED") // a DRAFT release can only book
 	dep := f.deploy(t, f.release, "DEVELOPMENT", "SCHEDULED")
 	var got struct {
 		UpdateDeployment struct {
@@ -109,6 +110,7 @@ func TestEnvironmentsAndDeploymentsCRUD(t *testing.T) {
 func TestPromotionGates(t *testing.T) {
 	s := newTestServer(t)
 	f := newLifecycleFixture(t, s)
+	f.transition(t, "PLANNED")
 	// Scheduling is always allowed; starting or succeeding needs every earlier stage.
 	sit := f.deploy(t, f.release, "SYSTEM_TEST", "SCHEDULED")
 	e := s.fails(t, "FAILED_PRECONDITION", `mutation($id:ID!) { updateDeployment(id:$id, input:{status:IN_PROGRESS}) { id } }`, vars("id", sit))
@@ -146,10 +148,12 @@ func TestPromotionGates(t *testing.T) {
 			Stages []string
 		}
 	}
-	s.ok(t, `mutation { createRelease(input:{name:"hotfix", stages:[PRODUCTION, DEVELOPMENT]}) { id stages } }`, nil, &rel)
+	s.ok(t, `mutation { createRelease(input:{name:"hotfix", stages:[PRODUCTION, DEVELOPMENT], startsAt:"2027-02-01T00:00:00Z", endsAt:"2027-02-02T00:00:00Z"}) { id stages } }`, nil, &rel)
 	if !slices.Equal(rel.CreateRelease.Stages, []string{"DEVELOPMENT", "PRODUCTION"}) {
 		t.Fatalf("stages not normalized: %v", rel.CreateRelease.Stages)
 	}
+	s.createChange(t, "hotfix change", rel.CreateRelease.ID, f.app)
+	s.ok(t, `mutation($id:ID!) { transitionRelease(id:$id, to:PLANNED) { status } }`, vars("id", rel.CreateRelease.ID), nil)
 	s.fails(t, "FAILED_PRECONDITION", `mutation($r:ID!,$e:ID!) { createDeployment(input:{releaseID:$r, environmentID:$e, status:SUCCEEDED}) { id } }`,
 		vars("r", rel.CreateRelease.ID, "e", f.envs["PRODUCTION"]))
 	f.deploy(t, rel.CreateRelease.ID, "DEVELOPMENT", "SUCCEEDED")
@@ -276,7 +280,10 @@ func TestFreezeWindows(t *testing.T) {
 func TestEnvironmentConflicts(t *testing.T) {
 	s := newTestServer(t)
 	f := newLifecycleFixture(t, s)
-	r2 := s.createRelease(t, "R2")
+	f.transition(t, "PLANNED")
+	r2 := s.createRelease(t, "R2", "2027-02-01T00:00:00Z", "2027-02-02T00:00:00Z")
+	s.createChange(t, "R2 change", r2, f.app)
+	s.ok(t, `mutation($id:ID!) { transitionRelease(id:$id, to:PLANNED) { status } }`, vars("id", r2), nil)
 	book := func(release, stage, status, starts, ends string) string {
 		var out struct{ CreateDeployment struct{ ID string } }
 		s.ok(t, `mutation($in:CreateDeploymentInput!) { createDeployment(input:$in) { id } }`,

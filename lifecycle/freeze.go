@@ -1,13 +1,27 @@
 package lifecycle
 
-import "context"
+import (
+	"context"
 
-// FreezeFinder names the freeze windows a release violates: those whose
-// time overlaps the release's window and that cover an application in the
-// release's impact (a freeze listing no applications covers all). The state
-// machine asks it before a release starts; store.GraphCache implements it on
-// the graph snapshot, and the Ent client carries it as a dependency (see
-// ent/entc.go), so every writer, not only GraphQL, meets the same check.
+	"github.com/relgraph/relgraph/impact"
+)
+
+// FreezeFinder answers the questions about freeze windows that the release
+// rules need and that take the dependency graph: which freezes a window of
+// changes violates, and which started releases a freeze covers. A freeze
+// covers an application it lists (or, listing none, every application), and
+// a release or deployment violates it when their windows overlap and the
+// release's impact (its changed applications and everything that depends on
+// them) reaches a covered application.
+//
+// store.GraphCache implements it on the graph snapshot, and the Ent client
+// carries it as a dependency (see ent/entc.go), so every writer, not only
+// GraphQL, meets the same checks.
 type FreezeFinder interface {
-	ViolatedFreezes(ctx context.Context, releaseID int) ([]string, error)
+	// FreezesOver names, by start then name, the freeze windows that a
+	// window w of changes to the changed applications violates.
+	FreezesOver(ctx context.Context, w impact.Window, changed []int) ([]string, error)
+	// StartedReleasesUnder names the IN_PROGRESS releases that a freeze
+	// over window w and applications apps (none: all) would cover.
+	StartedReleasesUnder(ctx context.Context, w impact.Window, apps []int) ([]string, error)
 }

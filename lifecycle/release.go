@@ -78,15 +78,15 @@ func CheckTransition(f ReleaseFacts, to Status, o Override) error {
 			return fault.Precondition("a release needs at least one change to be PLANNED")
 		}
 	case to == InProgress:
-		if len(f.Freezes) > 0 {
-			if !o.Override {
-				return fault.Precondition("the release violates freeze window(s) %s: pass override: true with a reason to start it anyway",
-					quoteAll(f.Freezes))
-			}
-			if strings.TrimSpace(o.Reason) == "" {
-				return fault.Precondition("overriding freeze window(s) %s needs a non-empty reason", quoteAll(f.Freezes))
-			}
+		// Planned releases can lose their window or changes; a release
+		// starts only with both.
+		if !f.HasWindow {
+			return fault.Precondition("a release needs a window (startsAt and endsAt) to be IN_PROGRESS")
 		}
+		if f.Changes == 0 {
+			return fault.Precondition("a release needs at least one change to be IN_PROGRESS")
+		}
+		return CheckFreezeOverride("the release", f.Freezes, o, "start it")
 	case to == Deployed:
 		if !f.ProductionSucceeded {
 			return fault.Precondition("a release needs a SUCCEEDED deployment to a PRODUCTION environment to be DEPLOYED")
@@ -119,4 +119,88 @@ func quoteAll(names []string) string {
 		q[i] = fmt.Sprintf("%q", n)
 	}
 	return strings.Join(q, ", ")
+}
+
+// CheckHistory refuses every write to a release in a final status, its
+// changes or its deployments: a DEPLOYED or CANCELLED release is read-only
+// history.
+func CheckHistory(release string, s Status) error {
+	if s == Deployed || s == Cancelled {
+		return fault.Precondition("release %q is %s: it, its changes and its deployments are read-only history", release, s)
+	}
+	return nil
+}
+
+// ReleaseEdit describes what a write does to a release, for CheckReleaseEdit.
+type ReleaseEdit struct {
+	// ClearsWindow: startsAt or endsAt would be unset.
+	ClearsWindow bool
+	// ChangesStages: the stage list would change.
+	ChangesStages bool
+	// RemovesLastChange: the release would be left without changes.
+	RemovesLastChange bool
+	// NewFreezes names the freeze windows the release would violate after
+	// the write and does not before it.
+	NewFreezes []string
+	// Deletes: the release would be deleted.
+	Deletes bool
+}
+
+// CheckReleaseEdit applies the invariants of a release that has started:
+// an IN_PROGRESS release keeps a window and at least one change, keeps its
+// stage list, and does not move into a freeze without an override with a
+// reason; only a DRAFT or PLANNED release can be deleted (cancel it
+// instead); a final release is read-only history.
+func CheckReleaseEdit(release string, s Status, e ReleaseEdit, o Override) error {
+	if err := CheckHistory(release, s); err != nil {
+		return err
+	}
+	if e.Deletes && s != Draft && s != Planned {
+		return fault.Precondition("release %q is %s: a started release cannot be deleted; cancel it instead", release, s)
+	}
+	if s != InProgress {
+		return nil
+	}
+	switch {
+	case e.ClearsWindow:
+		return fault.Precondition("release %q is IN_PROGRESS: it keeps its window (startsAt and endsAt)", release)
+	case e.ChangesStages:
+		return fault.Precondition("release %q is IN_PROGRESS: its stages are fixed", release)
+	case e.RemovesLastChange:
+		return fault.Precondition("release %q is IN_PROGRESS: it keeps at least one change", release)
+	}
+	return CheckFreezeOverride(fmt.Sprintf("release %q", release), e.NewFreezes, o, "go ahead")
+}
+
+// CheckFreezeOverride lets subject violate freezes only with an override
+// and a reason; doing says what the override allows, for the refusal.
+func CheckFreezeOverride(subject string, freezes []string, o Override, doing string) error {
+	if len(freezes) == 0 {
+		return nil
+	}
+	if !o.Override {
+		return fault.Precondition("%s violates freeze window(s) %s: pass override: true with a reason to %s anyway",
+			subject, quoteAll(freezes), doing)
+	}
+	if strings.TrimSpace(o.Reason) == "" {
+		return fault.Precondition("overriding freeze window(s) %s needs a non-empty reason", quoteAll(freezes))
+	}
+	return nil
+}
+
+// CheckFreezeOverStarted lets a freeze window newly cover started releases
+// (so that they would violate it) only with an override and a reason: a
+// freeze shortened to let a release start cannot quietly be restored.
+func CheckFreezeOverStarted(freeze string, releases []string, o Override) error {
+	if len(releases) == 0 {
+		return nil
+	}
+	if !o.Override {
+		return fault.Precondition("freeze window %q would cover started release(s) %s: pass override: true with a reason to freeze them anyway",
+			freeze, quoteAll(releases))
+	}
+	if strings.TrimSpace(o.Reason) == "" {
+		return fault.Precondition("freezing started release(s) %s needs a non-empty reason", quoteAll(releases))
+	}
+	return nil
 }

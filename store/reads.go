@@ -132,7 +132,7 @@ type EnvironmentConflict struct {
 func (g *GraphCache) EnvironmentConflicts(ctx context.Context, within impact.Window) ([]*EnvironmentConflict, error) {
 	preds := []predicate.Deployment{
 		deployment.StartsAtNotNil(), deployment.EndsAtNotNil(),
-		deployment.StatusNotIn(deployment.StatusFAILED, deployment.StatusROLLED_BACK),
+		deployment.StatusNotIn(lifecycle.DeploymentFailed, lifecycle.DeploymentRolledBack),
 	}
 	if !within.End.IsZero() {
 		preds = append(preds, deployment.StartsAtLT(within.End))
@@ -174,8 +174,33 @@ func (g *GraphCache) FreezeViolations(ctx context.Context, rel *ent.Release) ([]
 	if rel.StartsAt == nil || rel.EndsAt == nil {
 		return []*ent.FreezeWindow{}, nil
 	}
+	changed, err := g.ChangedApplications(ctx, rel.ID)
+	if err != nil {
+		return nil, err
+	}
+	return g.freezesOver(ctx, impact.Window{Start: *rel.StartsAt, End: *rel.EndsAt}, changed)
+}
+
+// FreezesOver names the freeze windows a window w of changes to the changed
+// applications violates (lifecycle.FreezeFinder).
+func (g *GraphCache) FreezesOver(ctx context.Context, w impact.Window, changed []int) ([]string, error) {
+	freezes, err := g.freezesOver(ctx, w, changed)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(freezes))
+	for i, f := range freezes {
+		names[i] = f.Name
+	}
+	return names, nil
+}
+
+func (g *GraphCache) freezesOver(ctx context.Context, w impact.Window, changed []int) ([]*ent.FreezeWindow, error) {
+	if len(changed) == 0 {
+		return []*ent.FreezeWindow{}, nil
+	}
 	freezes, err := g.clientFor(ctx).FreezeWindow.Query().
-		Where(freezewindow.StartsAtLT(*rel.EndsAt), freezewindow.EndsAtGT(*rel.StartsAt)).
+		Where(freezewindow.StartsAtLT(w.End), freezewindow.EndsAtGT(w.Start)).
 		WithApplications(func(q *ent.ApplicationQuery) { q.Select(application.FieldID) }).
 		Order(ent.Asc(freezewindow.FieldStartsAt), ent.Asc(freezewindow.FieldName), ent.Asc(freezewindow.FieldID)).
 		All(ctx)
@@ -186,43 +211,60 @@ func (g *GraphCache) FreezeViolations(ctx context.Context, rel *ent.Release) ([]
 	if err != nil {
 		return nil, err
 	}
-	changed, err := g.ChangedApplications(ctx, rel.ID)
-	if err != nil {
-		return nil, err
-	}
 	impacted := graph.Snapshot.ImpactSet(changed)
 	out := []*ent.FreezeWindow{}
 	for _, f := range freezes {
-		covered := len(f.Edges.Applications) == 0 && len(impacted) > 0
-		for _, a := range f.Edges.Applications {
-			if _, found := slices.BinarySearch(impacted, a.ID); found {
-				covered = true
-				break
-			}
+		apps := make([]int, len(f.Edges.Applications))
+		for i, a := range f.Edges.Applications {
+			apps[i] = a.ID
 		}
-		if covered {
+		if covers(apps, impacted) {
 			out = append(out, f)
 		}
 	}
 	return out, nil
 }
 
-// ViolatedFreezes names the freeze windows release releaseID violates, for
-// the release state machine (lifecycle.FreezeFinder).
-func (g *GraphCache) ViolatedFreezes(ctx context.Context, releaseID int) ([]string, error) {
-	rel, err := g.clientFor(ctx).Release.Get(ctx, releaseID)
+// StartedReleasesUnder names the IN_PROGRESS releases a freeze over window
+// w and applications apps would cover (lifecycle.FreezeFinder).
+func (g *GraphCache) StartedReleasesUnder(ctx context.Context, w impact.Window, apps []int) ([]string, error) {
+	db := g.clientFor(ctx)
+	releases, err := db.Release.Query().
+		Where(release.StatusEQ(lifecycle.InProgress), release.StartsAtLT(w.End), release.EndsAtGT(w.Start)).
+		Order(ent.Asc(release.FieldName)).
+		All(ctx)
+	if err != nil || len(releases) == 0 {
+		return nil, err
+	}
+	graph, err := g.Current(ctx)
 	if err != nil {
 		return nil, err
 	}
-	freezes, err := g.FreezeViolations(ctx, rel)
-	if err != nil {
-		return nil, err
-	}
-	names := make([]string, len(freezes))
-	for i, f := range freezes {
-		names[i] = f.Name
+	var names []string
+	for _, rel := range releases {
+		changed, err := g.ChangedApplications(ctx, rel.ID)
+		if err != nil {
+			return nil, err
+		}
+		if covers(uniqueSorted(apps), graph.Snapshot.ImpactSet(changed)) {
+			names = append(names, rel.Name)
+		}
 	}
 	return names, nil
+}
+
+// covers reports whether a freeze over apps (none: every application)
+// covers an application of the sorted impacted set.
+func covers(apps, impacted []int) bool {
+	if len(apps) == 0 {
+		return len(impacted) > 0
+	}
+	for _, a := range apps {
+		if _, found := slices.BinarySearch(impacted, a); found {
+			return true
+		}
+	}
+	return false
 }
 
 func uniqueSorted(ids []int) []int {

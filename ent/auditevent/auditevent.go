@@ -66,6 +66,10 @@ var (
 	Hooks [1]ent.Hook
 	// DefaultAt holds the default value on creation for the "at" field.
 	DefaultAt func() time.Time
+	// ActorValidator is a validator for the "actor" field. It is called by the builders before save.
+	ActorValidator func(string) error
+	// ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	ReasonValidator func(string) error
 )
 
 // Action defines the type for the "action" enum field.

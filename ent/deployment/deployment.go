@@ -4,13 +4,13 @@ package deployment
 
 import (
 	"fmt"
-	"io"
-	"strconv"
 	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/relgraph/relgraph/lifecycle"
 )
 
 const (
@@ -82,7 +82,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/relgraph/relgraph/ent/runtime"
 var (
-	Hooks [4]ent.Hook
+	Hooks [5]ent.Hook
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
 	// DefaultUpdatedAt holds the default value on creation for the "updated_at" field.
@@ -91,29 +91,12 @@ var (
 	UpdateDefaultUpdatedAt func() time.Time
 )
 
-// Status defines the type for the "status" enum field.
-type Status string
-
-// StatusSCHEDULED is the default value of the Status enum.
-const DefaultStatus = StatusSCHEDULED
-
-// Status values.
-const (
-	StatusSCHEDULED   Status = "SCHEDULED"
-	StatusIN_PROGRESS Status = "IN_PROGRESS"
-	StatusSUCCEEDED   Status = "SUCCEEDED"
-	StatusFAILED      Status = "FAILED"
-	StatusROLLED_BACK Status = "ROLLED_BACK"
-)
-
-func (s Status) String() string {
-	return string(s)
-}
+const DefaultStatus lifecycle.DeploymentStatus = "SCHEDULED"
 
 // StatusValidator is a validator for the "status" field enum values. It is called by the builders before save.
-func StatusValidator(s Status) error {
-	switch s {
-	case StatusSCHEDULED, StatusIN_PROGRESS, StatusSUCCEEDED, StatusFAILED, StatusROLLED_BACK:
+func StatusValidator(s lifecycle.DeploymentStatus) error {
+	switch s.String() {
+	case "SCHEDULED", "IN_PROGRESS", "SUCCEEDED", "FAILED", "ROLLED_BACK":
 		return nil
 	default:
 		return fmt.Errorf("deployment: invalid enum value for status field: %q", s)
@@ -191,20 +174,9 @@ func newEnvironmentStep() *sqlgraph.Step {
 	)
 }
 
-// MarshalGQL implements graphql.Marshaler interface.
-func (e Status) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(e.String()))
-}
-
-// UnmarshalGQL implements graphql.Unmarshaler interface.
-func (e *Status) UnmarshalGQL(val interface{}) error {
-	str, ok := val.(string)
-	if !ok {
-		return fmt.Errorf("enum %T must be a string", val)
-	}
-	*e = Status(str)
-	if err := StatusValidator(*e); err != nil {
-		return fmt.Errorf("%s is not a valid Status", str)
-	}
-	return nil
-}
+var (
+	// lifecycle.DeploymentStatus must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*lifecycle.DeploymentStatus)(nil)
+	// lifecycle.DeploymentStatus must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*lifecycle.DeploymentStatus)(nil)
+)

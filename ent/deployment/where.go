@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/relgraph/relgraph/ent/predicate"
+	"github.com/relgraph/relgraph/lifecycle"
 )
 
 // ID filters vertices based on their ID field.
@@ -306,23 +307,33 @@ func EnvironmentIDNotIn(vs ...int) predicate.Deployment {
 }
 
 // StatusEQ applies the EQ predicate on the "status" field.
-func StatusEQ(v Status) predicate.Deployment {
-	return predicate.Deployment(sql.FieldEQ(FieldStatus, v))
+func StatusEQ(v lifecycle.DeploymentStatus) predicate.Deployment {
+	vc := v
+	return predicate.Deployment(sql.FieldEQ(FieldStatus, vc))
 }
 
 // StatusNEQ applies the NEQ predicate on the "status" field.
-func StatusNEQ(v Status) predicate.Deployment {
-	return predicate.Deployment(sql.FieldNEQ(FieldStatus, v))
+func StatusNEQ(v lifecycle.DeploymentStatus) predicate.Deployment {
+	vc := v
+	return predicate.Deployment(sql.FieldNEQ(FieldStatus, vc))
 }
 
 // StatusIn applies the In predicate on the "status" field.
-func StatusIn(vs ...Status) predicate.Deployment {
-	return predicate.Deployment(sql.FieldIn(FieldStatus, vs...))
+func StatusIn(vs ...lifecycle.DeploymentStatus) predicate.Deployment {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.Deployment(sql.FieldIn(FieldStatus, v...))
 }
 
 // StatusNotIn applies the NotIn predicate on the "status" field.
-func StatusNotIn(vs ...Status) predicate.Deployment {
-	return predicate.Deployment(sql.FieldNotIn(FieldStatus, vs...))
+func StatusNotIn(vs ...lifecycle.DeploymentStatus) predicate.Deployment {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.Deployment(sql.FieldNotIn(FieldStatus, v...))
 }
 
 // HasRelease applies the HasEdge predicate on the "release" edge.

@@ -120,6 +120,14 @@ func init() {
 	auditeventDescAt := auditeventFields[0].Descriptor()
 	// auditevent.DefaultAt holds the default value on creation for the at field.
 	auditevent.DefaultAt = auditeventDescAt.Default.(func() time.Time)
+	// auditeventDescActor is the schema descriptor for actor field.
+	auditeventDescActor := auditeventFields[1].Descriptor()
+	// auditevent.ActorValidator is a validator for the "actor" field. It is called by the builders before save.
+	auditevent.ActorValidator = auditeventDescActor.Validators[0].(func(string) error)
+	// auditeventDescReason is the schema descriptor for reason field.
+	auditeventDescReason := auditeventFields[6].Descriptor()
+	// auditevent.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	auditevent.ReasonValidator = auditeventDescReason.Validators[0].(func(string) error)
 	changeMixin := schema.Change{}.Mixin()
 	changeMixinHooks0 := changeMixin[0].Hooks()
 	changeMixinHooks1 := changeMixin[1].Hooks()
@@ -129,6 +137,7 @@ func init() {
 	change.Hooks[2] = changeMixinHooks1[0]
 	change.Hooks[3] = changeHooks[0]
 	change.Hooks[4] = changeHooks[1]
+	change.Hooks[5] = changeHooks[2]
 	changeMixinFields0 := changeMixin[0].Fields()
 	_ = changeMixinFields0
 	changeMixinFields1 := changeMixin[1].Fields()
@@ -256,6 +265,7 @@ func init() {
 	deployment.Hooks[1] = deploymentMixinHooks0[1]
 	deployment.Hooks[2] = deploymentMixinHooks1[0]
 	deployment.Hooks[3] = deploymentHooks[0]
+	deployment.Hooks[4] = deploymentHooks[1]
 	deploymentMixinFields0 := deploymentMixin[0].Fields()
 	_ = deploymentMixinFields0
 	deploymentFields := schema.Deployment{}.Fields()
@@ -338,6 +348,7 @@ func init() {
 	freezewindow.Hooks[1] = freezewindowMixinHooks0[1]
 	freezewindow.Hooks[2] = freezewindowMixinHooks1[0]
 	freezewindow.Hooks[3] = freezewindowHooks[0]
+	freezewindow.Hooks[4] = freezewindowHooks[1]
 	freezewindowMixinFields0 := freezewindowMixin[0].Fields()
 	_ = freezewindowMixinFields0
 	freezewindowFields := schema.FreezeWindow{}.Fields()
@@ -415,6 +426,7 @@ func init() {
 	release.Hooks[7] = releaseHooks[3]
 	release.Hooks[8] = releaseHooks[4]
 	release.Hooks[9] = releaseHooks[5]
+	release.Hooks[10] = releaseHooks[6]
 	releaseMixinFields0 := releaseMixin[0].Fields()
 	_ = releaseMixinFields0
 	releaseMixinFields1 := releaseMixin[1].Fields()

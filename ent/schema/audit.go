@@ -28,6 +28,9 @@ func audited(transitions string) ent.Hook {
 			}
 			var ids []int
 			before := map[int]map[string]any{}
+			// Why, per record: refused before the write when unfit for the
+			// trail (see reasonFor).
+			reasons := map[int]string{}
 			if !m.Op().Is(ent.OpCreate) {
 				if ids, err = mutationIDs(ctx, m); err != nil {
 					return nil, err
@@ -36,7 +39,12 @@ func audited(transitions string) ent.Hook {
 					if before[id], err = snapshotOf(ctx, client, m.Type(), id); err != nil {
 						return nil, err
 					}
+					if reasons[id], err = reasonFor(ctx, id); err != nil {
+						return nil, err
+					}
 				}
+			} else if reasons[viewer.NewRecord], err = reasonFor(ctx, viewer.NewRecord); err != nil {
+				return nil, err
 			}
 			// The edges the write asked for, before inner hooks rewrite them
 			// (a release's changes are moved by updating the changes).
@@ -48,6 +56,7 @@ func audited(transitions string) ent.Hook {
 			if m.Op().Is(ent.OpCreate) {
 				id, _ := mutationID(m)
 				ids = []int{id}
+				reasons[id] = reasons[viewer.NewRecord]
 			}
 			action := auditevent.ActionUPDATE
 			switch {
@@ -78,7 +87,7 @@ func audited(transitions string) ent.Hook {
 					SetEntityType(m.Type()).
 					SetEntityID(id).
 					SetChanges(changes)
-				if r, ok := viewer.Reason(ctx, id); ok {
+				if r := reasons[id]; r != "" {
 					e.SetReason(r)
 				}
 				events = append(events, e)

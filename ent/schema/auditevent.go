@@ -10,6 +10,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"github.com/relgraph/relgraph/internal/fault"
+	"github.com/relgraph/relgraph/internal/freetext"
 )
 
 // AuditEvent records one successful write, in the same transaction as the
@@ -28,6 +29,7 @@ func (AuditEvent) Fields() []ent.Field {
 			Comment("When the write happened.").
 			Annotations(entgql.OrderField("AT")),
 		field.String("actor").
+			Validate(visibleText(freetext.MaxActor)).
 			Immutable().
 			Comment("Who wrote: the caller's identity, or \"anonymous\"."),
 		field.Enum("action").
@@ -47,6 +49,7 @@ func (AuditEvent) Fields() []ent.Field {
 			Comment("Per field, its old and new value: {\"name\": {\"old\": \"a\", \"new\": \"b\"}}; edges list the added and removed ids.").
 			Annotations(entgql.Type("Map")),
 		field.String("reason").
+			Validate(visibleText(freetext.MaxReason)).
 			Optional().
 			Nillable().
 			Immutable().
@@ -87,5 +90,20 @@ func refuseAuditRewrite() ent.Hook {
 			}
 			return next.Mutate(ctx, m)
 		})
+	}
+}
+
+// visibleText validates a free-text field of the audit trail: stored as
+// written, it must already be what freetext.Clean makes of it.
+func visibleText(max int) func(string) error {
+	return func(s string) error {
+		clean, err := freetext.Clean(s, max)
+		if err != nil {
+			return fault.Invalid("", "%s", err)
+		}
+		if clean != s {
+			return fault.Invalid("", "must not begin or end with white space or invisible characters")
+		}
+		return nil
 	}
 }

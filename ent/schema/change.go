@@ -2,6 +2,7 @@ package schema
 
 import (
 	"context"
+	"slices"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
@@ -15,7 +16,10 @@ import (
 	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/hook"
+	"github.com/relgraph/relgraph/impact"
 	"github.com/relgraph/relgraph/internal/fault"
+	"github.com/relgraph/relgraph/internal/viewer"
+	"github.com/relgraph/relgraph/lifecycle"
 )
 
 // Change is one unit of work that touches one or more applications, optionally
@@ -92,7 +96,149 @@ func (Change) Hooks() []ent.Hook {
 	return []ent.Hook{
 		trimField("title"),
 		requireApplications(),
+		changesFollowTheirRelease(),
 	}
+}
+
+// changesFollowTheirRelease applies the release invariants to writes of
+// its changes (lifecycle.CheckReleaseEdit): a DEPLOYED or CANCELLED
+// release's changes are read-only and none join it; an IN_PROGRESS release
+// keeps at least one change, and a change that joins it or touches more
+// applications may not carry it into a freeze without an override (on the
+// change's write, or on the release's when updateRelease moves it in).
+func changesFollowTheirRelease() ent.Hook {
+	return func(next ent.Mutator) ent.Mutator {
+		return hook.ChangeFunc(func(ctx context.Context, m *gen.ChangeMutation) (ent.Value, error) {
+			client := m.Client()
+			type write struct {
+				id       int // viewer.NewRecord for a create
+				from, to *int
+			}
+			var writes []write
+			if m.Op().Is(ent.OpCreate) {
+				to, ok := m.ReleaseID()
+				if ok {
+					writes = append(writes, write{id: viewer.NewRecord, to: &to})
+				}
+			} else {
+				ids, err := m.IDs(ctx)
+				if err != nil {
+					return nil, err
+				}
+				changes, err := client.Change.Query().Where(change.IDIn(ids...)).All(ctx)
+				if err != nil {
+					return nil, err
+				}
+				for _, c := range changes {
+					w := write{id: c.ID, from: c.ReleaseID, to: c.ReleaseID}
+					switch to, set := m.ReleaseID(); {
+					case m.Op().Is(ent.OpDelete|ent.OpDeleteOne) || m.ReleaseIDCleared():
+						w.to = nil
+					case set:
+						w.to = &to
+					}
+					writes = append(writes, w)
+				}
+				// Every change leaving a release at once counts when it
+				// comes to keeping one.
+				leaving := map[int][]int{}
+				for _, w := range writes {
+					if w.from != nil && (w.to == nil || *w.to != *w.from) {
+						leaving[*w.from] = append(leaving[*w.from], w.id)
+					}
+				}
+				for rel, ids := range leaving {
+					if err := checkLeaving(ctx, client, rel, ids); err != nil {
+						return nil, err
+					}
+				}
+			}
+			for _, w := range writes {
+				if w.from != nil {
+					if err := checkHistory(ctx, client, *w.from); err != nil {
+						return nil, err
+					}
+				}
+				joins := w.to != nil && (w.from == nil || *w.to != *w.from)
+				if w.to == nil || (!joins && len(m.ApplicationsIDs()) == 0) {
+					continue
+				}
+				if err := checkJoining(ctx, m, *w.to, w.id); err != nil {
+					return nil, err
+				}
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+}
+
+// checkHistory refuses the write of a change of a final release.
+func checkHistory(ctx context.Context, client *gen.Client, releaseID int) error {
+	rel, err := client.Release.Get(ctx, releaseID)
+	if err != nil {
+		return err
+	}
+	return lifecycle.CheckHistory(rel.Name, rel.Status)
+}
+
+// checkLeaving refuses changes leaving a started release that would be left
+// with none.
+func checkLeaving(ctx context.Context, client *gen.Client, releaseID int, leaving []int) error {
+	rel, err := client.Release.Get(ctx, releaseID)
+	if err != nil {
+		return err
+	}
+	remaining, err := client.Change.Query().Where(change.ReleaseID(releaseID), change.IDNotIn(leaving...)).Count(ctx)
+	if err != nil {
+		return err
+	}
+	return lifecycle.CheckReleaseEdit(rel.Name, rel.Status, lifecycle.ReleaseEdit{RemovesLastChange: remaining == 0}, lifecycle.Override{})
+}
+
+// checkJoining judges change id joining release releaseID, or touching more
+// applications in it, as m writes it.
+func checkJoining(ctx context.Context, m *gen.ChangeMutation, releaseID, id int) error {
+	client := m.Client()
+	rel, err := client.Release.Get(ctx, releaseID)
+	if err != nil {
+		return err
+	}
+	if err := lifecycle.CheckHistory(rel.Name, rel.Status); err != nil {
+		return err
+	}
+	if rel.Status != lifecycle.InProgress || rel.StartsAt == nil || rel.EndsAt == nil {
+		return nil
+	}
+	finder, fctx, err := freezeFinder(ctx, m, m.Freezes)
+	if err != nil {
+		return err
+	}
+	changed, err := changedApplications(ctx, client, releaseID)
+	if err != nil {
+		return err
+	}
+	touched := slices.Clone(m.ApplicationsIDs())
+	if id != viewer.NewRecord {
+		current, err := client.Application.Query().Where(application.HasChangesWith(change.ID(id))).IDs(ctx)
+		if err != nil {
+			return err
+		}
+		touched = append(touched, current...)
+	}
+	w := impact.Window{Start: *rel.StartsAt, End: *rel.EndsAt}
+	before, err := finder.FreezesOver(fctx, w, changed)
+	if err != nil {
+		return err
+	}
+	after, err := finder.FreezesOver(fctx, w, append(changed, touched...))
+	if err != nil {
+		return err
+	}
+	override, err := overrideFor(ctx, id, releaseID)
+	if err != nil {
+		return err
+	}
+	return lifecycle.CheckReleaseEdit(rel.Name, rel.Status, lifecycle.ReleaseEdit{NewFreezes: newFreezes(before, after)}, override)
 }
 
 // requireApplications keeps every change touching at least one application,

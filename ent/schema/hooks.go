@@ -2,7 +2,9 @@ package schema
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -14,7 +16,9 @@ import (
 	"github.com/relgraph/relgraph/ent/generation"
 	"github.com/relgraph/relgraph/ent/hook"
 	"github.com/relgraph/relgraph/internal/fault"
+	"github.com/relgraph/relgraph/internal/freetext"
 	"github.com/relgraph/relgraph/internal/viewer"
+	"github.com/relgraph/relgraph/lifecycle"
 )
 
 // cleanInput refuses strings no database should store (NUL bytes, invalid
@@ -385,4 +389,64 @@ func writtenElsewhere(where map[string]string) ent.Hook {
 			return next.Mutate(ctx, m)
 		})
 	}
+}
+
+// reasonFor is why the caller writes record id (viewer.Reason), fit for the
+// audit trail: trimmed of white space and invisible characters, and refused
+// with BAD_USER_INPUT when it holds control characters or runs past
+// freetext.MaxReason. A reason with nothing visible counts as none.
+func reasonFor(ctx context.Context, id int) (string, error) {
+	raw, ok := viewer.Reason(ctx, id)
+	if !ok {
+		return "", nil
+	}
+	if _, visible := freetext.Sanitize(raw, len(raw)); !visible {
+		return "", nil
+	}
+	reason, err := freetext.Clean(raw, freetext.MaxReason)
+	if err != nil {
+		return "", fault.Invalid("reason", "reason %s", err)
+	}
+	return reason, nil
+}
+
+// overrideFor is the caller's request to go ahead despite freeze windows
+// in the write of record id, with its reason; ids beyond the first are
+// records on whose behalf the write happens (the release a change is moved
+// into by updateRelease).
+func overrideFor(ctx context.Context, ids ...int) (lifecycle.Override, error) {
+	for _, id := range ids {
+		if viewer.Overrides(ctx, id) {
+			reason, err := reasonFor(ctx, id)
+			return lifecycle.Override{Override: true, Reason: reason}, err
+		}
+	}
+	return lifecycle.Override{}, nil
+}
+
+// freezeFinder returns the client's lifecycle.FreezeFinder and a context
+// whose reads go through the write's transaction, so the finder sees what
+// the transaction wrote before. A client built without one (not by
+// store.Open) cannot check freezes, and says so rather than skip the check.
+func freezeFinder(ctx context.Context, m interface {
+	Tx() (*gen.Tx, error)
+}, finder lifecycle.FreezeFinder) (lifecycle.FreezeFinder, context.Context, error) {
+	if finder == nil {
+		return nil, ctx, errors.New("freeze check: the Ent client has no lifecycle.FreezeFinder (open it with store.Open, or pass ent.Freezes)")
+	}
+	if tx, err := m.Tx(); err == nil {
+		ctx = gen.NewTxContext(ctx, tx)
+	}
+	return finder, ctx, nil
+}
+
+// newFreezes lists the freezes of after that are not in before.
+func newFreezes(before, after []string) []string {
+	var out []string
+	for _, f := range after {
+		if !slices.Contains(before, f) {
+			out = append(out, f)
+		}
+	}
+	return out
 }

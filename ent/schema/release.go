@@ -2,7 +2,6 @@ package schema
 
 import (
 	"context"
-	"errors"
 	"slices"
 
 	"entgo.io/contrib/entgql"
@@ -12,13 +11,14 @@ import (
 	"entgo.io/ent/schema/field"
 
 	gen "github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/ent/environment"
 	"github.com/relgraph/relgraph/ent/hook"
 	"github.com/relgraph/relgraph/ent/release"
 	"github.com/relgraph/relgraph/internal/fault"
-	"github.com/relgraph/relgraph/internal/viewer"
+	"github.com/relgraph/relgraph/impact"
 	"github.com/relgraph/relgraph/lifecycle"
 )
 
@@ -92,6 +92,7 @@ func (Release) Hooks() []ent.Hook {
 		writtenElsewhere(map[string]string{"deployments": "a deployment's release is fixed when it is created"}),
 		normalizeStages(),
 		releaseStateMachine(),
+		releaseInvariants(),
 		refuseDeleteWhileReferenced("a release with deployments can be cancelled, not deleted",
 			referrer{noun: "deployment", count: func(ctx context.Context, c *gen.Client, id int) (int, error) {
 				return c.Deployment.Query().Where(deployment.ReleaseID(id)).Count(ctx)
@@ -161,8 +162,10 @@ func releaseStateMachine() ent.Hook {
 				if err != nil {
 					return nil, err
 				}
-				override := lifecycle.Override{Override: viewer.Overrides(ctx, id)}
-				override.Reason, _ = viewer.Reason(ctx, id)
+				override, err := overrideFor(ctx, id)
+				if err != nil {
+					return nil, err
+				}
 				if err := lifecycle.CheckTransition(facts, to, override); err != nil {
 					return nil, err
 				}
@@ -199,25 +202,115 @@ func releaseFacts(ctx context.Context, m *gen.ReleaseMutation, id int, to lifecy
 	}
 	if facts.ProductionSucceeded, err = client.Deployment.Query().Where(
 		deployment.ReleaseID(id),
-		deployment.StatusEQ(deployment.StatusSUCCEEDED),
+		deployment.StatusEQ(lifecycle.DeploymentSucceeded),
 		deployment.HasEnvironmentWith(environment.StageEQ(lifecycle.Production)),
 	).Exist(ctx); err != nil {
 		return facts, err
 	}
-	if to == lifecycle.InProgress {
-		if m.Freezes == nil {
-			return facts, errors.New("release state machine: the Ent client has no lifecycle.FreezeFinder (open it with store.Open, or pass ent.Freezes)")
+	if to == lifecycle.InProgress && facts.HasWindow {
+		finder, fctx, err := freezeFinder(ctx, m, m.Freezes)
+		if err != nil {
+			return facts, err
 		}
-		// The finder reads through the write's transaction, to see what
-		// this transaction wrote before.
-		if tx, err := m.Tx(); err == nil {
-			ctx = gen.NewTxContext(ctx, tx)
+		changed, err := changedApplications(ctx, client, id)
+		if err != nil {
+			return facts, err
 		}
-		if facts.Freezes, err = m.Freezes.ViolatedFreezes(ctx, id); err != nil {
+		if facts.Freezes, err = finder.FreezesOver(fctx, impact.Window{Start: *rel.StartsAt, End: *rel.EndsAt}, changed); err != nil {
 			return facts, err
 		}
 	}
 	return facts, nil
+}
+
+// changedApplications returns the ids of the applications release id's
+// changes touch.
+func changedApplications(ctx context.Context, c *gen.Client, id int) ([]int, error) {
+	return c.Application.Query().Where(application.HasChangesWith(change.ReleaseID(id))).IDs(ctx)
+}
+
+// releaseInvariants keeps a started release whole and a finished one
+// untouched (lifecycle.CheckReleaseEdit) on every write other than a move
+// of its status, which the state machine judges: an IN_PROGRESS release
+// keeps its window and stages and moves its window into a freeze only with
+// an override; DEPLOYED and CANCELLED releases are read-only; only DRAFT and
+// PLANNED releases can be deleted.
+func releaseInvariants() ent.Hook {
+	return hook.On(func(next ent.Mutator) ent.Mutator {
+		return hook.ReleaseFunc(func(ctx context.Context, m *gen.ReleaseMutation) (ent.Value, error) {
+			if _, isMove := m.Status(); isMove {
+				return next.Mutate(ctx, m)
+			}
+			ids, err := m.IDs(ctx)
+			if err != nil {
+				return nil, err
+			}
+			for _, id := range ids {
+				rel, err := m.Client().Release.Get(ctx, id)
+				if err != nil {
+					return nil, err
+				}
+				edit := lifecycle.ReleaseEdit{
+					Deletes:      m.Op().Is(ent.OpDelete | ent.OpDeleteOne),
+					ClearsWindow: m.StartsAtCleared() || m.EndsAtCleared(),
+				}
+				if stages, set := m.Stages(); set && !slices.Equal(stages, rel.Stages) {
+					edit.ChangesStages = true
+				}
+				if rel.Status == lifecycle.InProgress && !edit.ClearsWindow && (fieldTouched(m, release.FieldStartsAt) || fieldTouched(m, release.FieldEndsAt)) {
+					if edit.NewFreezes, err = windowMoveFreezes(ctx, m, rel); err != nil {
+						return nil, err
+					}
+				}
+				override, err := overrideFor(ctx, id)
+				if err != nil {
+					return nil, err
+				}
+				if err := lifecycle.CheckReleaseEdit(rel.Name, rel.Status, edit, override); err != nil {
+					return nil, err
+				}
+			}
+			return next.Mutate(ctx, m)
+		})
+	}, ent.OpUpdate|ent.OpUpdateOne|ent.OpDelete|ent.OpDeleteOne)
+}
+
+// windowMoveFreezes lists the freezes that moving rel's window as m does
+// would newly violate.
+func windowMoveFreezes(ctx context.Context, m *gen.ReleaseMutation, rel *gen.Release) ([]string, error) {
+	finder, fctx, err := freezeFinder(ctx, m, m.Freezes)
+	if err != nil {
+		return nil, err
+	}
+	changed, err := changedApplications(ctx, m.Client(), rel.ID)
+	if err != nil {
+		return nil, err
+	}
+	var old, moved impact.Window
+	if rel.StartsAt != nil && rel.EndsAt != nil {
+		old = impact.Window{Start: *rel.StartsAt, End: *rel.EndsAt}
+	}
+	moved = old
+	if t, ok := m.StartsAt(); ok {
+		moved.Start = t
+	}
+	if t, ok := m.EndsAt(); ok {
+		moved.End = t
+	}
+	if moved.Start.IsZero() || moved.End.IsZero() {
+		return nil, nil
+	}
+	var before []string
+	if !old.Start.IsZero() {
+		if before, err = finder.FreezesOver(fctx, old, changed); err != nil {
+			return nil, err
+		}
+	}
+	after, err := finder.FreezesOver(fctx, moved, changed)
+	if err != nil {
+		return nil, err
+	}
+	return newFreezes(before, after), nil
 }
 
 // scheduleChangesFromTheChangeSide applies a release mutation's changeIDs

@@ -16,7 +16,6 @@ import (
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/ent/auditevent"
 	"github.com/relgraph/relgraph/ent/changeapplication"
-	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/ent/release"
 	"github.com/relgraph/relgraph/internal/fault"
 	"github.com/relgraph/relgraph/internal/testdb"
@@ -219,12 +218,12 @@ func TestDeployedNeedsProduction(t *testing.T) {
 	requireFault(t, p.move(ctx, p.release.ID, lifecycle.Deployed), fault.FailedPrecondition, "PRODUCTION")
 
 	// Promotion gates hold for the Ent client too.
-	deploy := func(s lifecycle.Stage, status deployment.Status) error {
+	deploy := func(s lifecycle.Stage, status lifecycle.DeploymentStatus) error {
 		return c.Deployment.Create().SetReleaseID(p.release.ID).SetEnvironmentID(p.envs[s].ID).SetStatus(status).Exec(ctx)
 	}
-	requireFault(t, deploy(lifecycle.Production, deployment.StatusSUCCEEDED), fault.FailedPrecondition, "PRODUCTION", "DEVELOPMENT")
+	requireFault(t, deploy(lifecycle.Production, lifecycle.DeploymentSucceeded), fault.FailedPrecondition, "PRODUCTION", "DEVELOPMENT")
 	for _, s := range lifecycle.Stages() {
-		if err := deploy(s, deployment.StatusSUCCEEDED); err != nil {
+		if err := deploy(s, lifecycle.DeploymentSucceeded); err != nil {
 			t.Fatalf("deploy to %s: %v", s, err)
 		}
 	}

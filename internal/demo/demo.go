@@ -46,7 +46,6 @@ import (
 	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/dependency"
-	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/internal/viewer"
 	"github.com/relgraph/relgraph/lifecycle"
 )
@@ -381,9 +380,9 @@ const (
 	medRisk  = change.RiskMEDIUM
 	highRisk = change.RiskHIGH
 
-	scheduled  = deployment.StatusSCHEDULED
-	inProgress = deployment.StatusIN_PROGRESS
-	succeeded  = deployment.StatusSUCCEEDED
+	scheduled  = lifecycle.DeploymentScheduled
+	inProgress = lifecycle.DeploymentInProgress
+	succeeded  = lifecycle.DeploymentSucceeded
 )
 
 // Release names, used by the release table and the change table.
@@ -610,7 +609,7 @@ var environments = []environmentRow{
 
 type deploymentRow struct {
 	release, environment string
-	status               deployment.Status
+	status               lifecycle.DeploymentStatus
 	startsAt, endsAt     *time.Time
 }
 

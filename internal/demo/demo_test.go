@@ -11,7 +11,6 @@ import (
 
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/ent/auditevent"
-	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/impact"
 	"github.com/relgraph/relgraph/internal/demo"
 	"github.com/relgraph/relgraph/internal/testdb"
@@ -301,29 +300,29 @@ func TestLoadLifecycle(t *testing.T) {
 	}
 
 	// Per release, the status of its deployment to each stage.
-	want := map[string]map[lifecycle.Stage]deployment.Status{
+	want := map[string]map[lifecycle.Stage]lifecycle.DeploymentStatus{
 		"2026.11 Identity MFA rollout": {
-			lifecycle.Development: deployment.StatusSUCCEEDED, lifecycle.SystemTest: deployment.StatusSUCCEEDED,
-			lifecycle.IntegrationTest: deployment.StatusSUCCEEDED, lifecycle.PerformanceTest: deployment.StatusSUCCEEDED,
-			lifecycle.UserAcceptance: deployment.StatusSUCCEEDED, lifecycle.Production: deployment.StatusSUCCEEDED,
+			lifecycle.Development: lifecycle.DeploymentSucceeded, lifecycle.SystemTest: lifecycle.DeploymentSucceeded,
+			lifecycle.IntegrationTest: lifecycle.DeploymentSucceeded, lifecycle.PerformanceTest: lifecycle.DeploymentSucceeded,
+			lifecycle.UserAcceptance: lifecycle.DeploymentSucceeded, lifecycle.Production: lifecycle.DeploymentSucceeded,
 		},
 		"2026.12 Payments hardening": {
-			lifecycle.Development: deployment.StatusSUCCEEDED, lifecycle.SystemTest: deployment.StatusSUCCEEDED,
-			lifecycle.IntegrationTest: deployment.StatusSUCCEEDED, lifecycle.PerformanceTest: deployment.StatusIN_PROGRESS,
-			lifecycle.UserAcceptance: deployment.StatusSCHEDULED, lifecycle.Production: deployment.StatusSCHEDULED,
+			lifecycle.Development: lifecycle.DeploymentSucceeded, lifecycle.SystemTest: lifecycle.DeploymentSucceeded,
+			lifecycle.IntegrationTest: lifecycle.DeploymentSucceeded, lifecycle.PerformanceTest: lifecycle.DeploymentInProgress,
+			lifecycle.UserAcceptance: lifecycle.DeploymentScheduled, lifecycle.Production: lifecycle.DeploymentScheduled,
 		},
 		"2026.12 Checkout revamp": {
-			lifecycle.Development: deployment.StatusSCHEDULED, lifecycle.SystemTest: deployment.StatusSCHEDULED,
-			lifecycle.IntegrationTest: deployment.StatusSCHEDULED, lifecycle.PerformanceTest: deployment.StatusSCHEDULED,
-			lifecycle.UserAcceptance: deployment.StatusSCHEDULED, lifecycle.Production: deployment.StatusSCHEDULED,
+			lifecycle.Development: lifecycle.DeploymentScheduled, lifecycle.SystemTest: lifecycle.DeploymentScheduled,
+			lifecycle.IntegrationTest: lifecycle.DeploymentScheduled, lifecycle.PerformanceTest: lifecycle.DeploymentScheduled,
+			lifecycle.UserAcceptance: lifecycle.DeploymentScheduled, lifecycle.Production: lifecycle.DeploymentScheduled,
 		},
 		"2027.01 Fulfilment reliability": {
-			lifecycle.Development: deployment.StatusSCHEDULED, lifecycle.SystemTest: deployment.StatusSCHEDULED,
+			lifecycle.Development: lifecycle.DeploymentScheduled, lifecycle.SystemTest: lifecycle.DeploymentScheduled,
 		},
 		"2027.Q1 Data platform migration": {},
 	}
 	for _, r := range rels {
-		got := map[lifecycle.Stage]deployment.Status{}
+		got := map[lifecycle.Stage]lifecycle.DeploymentStatus{}
 		succeeded := map[lifecycle.Stage]bool{}
 		for _, d := range r.Edges.Deployments {
 			stage := envByID[d.EnvironmentID].Stage
@@ -331,7 +330,7 @@ func TestLoadLifecycle(t *testing.T) {
 				t.Errorf("release %q has two deployments to stage %s", r.Name, stage)
 			}
 			got[stage] = d.Status
-			if d.Status == deployment.StatusSUCCEEDED {
+			if d.Status == lifecycle.DeploymentSucceeded {
 				succeeded[stage] = true
 			}
 			if d.StartsAt == nil || d.EndsAt == nil || !d.EndsAt.After(*d.StartsAt) {
@@ -348,7 +347,7 @@ func TestLoadLifecycle(t *testing.T) {
 		// The promotion gates: a deployment IN_PROGRESS or SUCCEEDED has a
 		// SUCCEEDED deployment in every earlier stage of the release.
 		for _, d := range r.Edges.Deployments {
-			if d.Status != deployment.StatusIN_PROGRESS && d.Status != deployment.StatusSUCCEEDED {
+			if d.Status != lifecycle.DeploymentInProgress && d.Status != lifecycle.DeploymentSucceeded {
 				continue
 			}
 			stage := envByID[d.EnvironmentID].Stage
@@ -368,7 +367,7 @@ func TestLoadLifecycle(t *testing.T) {
 			}
 		case lifecycle.Planned:
 			for _, d := range r.Edges.Deployments {
-				if d.Status != deployment.StatusSCHEDULED {
+				if d.Status != lifecycle.DeploymentScheduled {
 					t.Errorf("PLANNED release %q has a %s deployment, want only SCHEDULED", r.Name, d.Status)
 				}
 			}
@@ -379,7 +378,7 @@ func TestLoadLifecycle(t *testing.T) {
 		case lifecycle.Deployed:
 			prodInWindow := false
 			for _, d := range r.Edges.Deployments {
-				if envByID[d.EnvironmentID].Stage == lifecycle.Production && d.Status == deployment.StatusSUCCEEDED &&
+				if envByID[d.EnvironmentID].Stage == lifecycle.Production && d.Status == lifecycle.DeploymentSucceeded &&
 					!d.StartsAt.Before(*r.StartsAt) && !d.EndsAt.After(*r.EndsAt) {
 					prodInWindow = true
 				}
@@ -395,7 +394,7 @@ func TestLoadLifecycle(t *testing.T) {
 	var bookings []lifecycle.Booking
 	depByID := map[int]*ent.Deployment{}
 	for _, d := range client.Deployment.Query().AllX(ctx) {
-		if d.Status == deployment.StatusFAILED || d.Status == deployment.StatusROLLED_BACK {
+		if d.Status == lifecycle.DeploymentFailed || d.Status == lifecycle.DeploymentRolledBack {
 			continue
 		}
 		depByID[d.ID] = d

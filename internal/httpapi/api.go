@@ -9,13 +9,13 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/rs/cors"
 
 	"github.com/relgraph/relgraph/graph"
+	"github.com/relgraph/relgraph/internal/freetext"
 	"github.com/relgraph/relgraph/internal/graphiql"
 	"github.com/relgraph/relgraph/internal/viewer"
 	"github.com/relgraph/relgraph/store"
@@ -102,11 +102,9 @@ const ActorHeader = "X-Actor"
 
 func identifyActor(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		actor := strings.TrimSpace(strings.ToValidUTF8(strings.ReplaceAll(r.Header.Get(ActorHeader), "\x00", ""), ""))
-		if runes := []rune(actor); len(runes) > 200 {
-			actor = string(runes[:200])
-		}
-		if actor != "" {
+		// The audit trail keeps actors as free text (internal/freetext):
+		// what a client sends is cleaned to fit rather than refused.
+		if actor, ok := freetext.Sanitize(r.Header.Get(ActorHeader), freetext.MaxActor); ok {
 			r = r.WithContext(viewer.WithActor(r.Context(), actor))
 		}
 		next.ServeHTTP(w, r)

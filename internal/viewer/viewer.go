@@ -27,6 +27,11 @@ func Actor(ctx context.Context) string {
 	return Anonymous
 }
 
+// NewRecord stands for the id of a record a write creates, which is not
+// known before it is written: WithIntent(ctx, NewRecord, ...) declares
+// intent for a create.
+const NewRecord = 0
+
 // Intent is what a caller declares about the write of one record; nil
 // fields declare nothing.
 type Intent struct {
@@ -72,7 +77,8 @@ func Overrides(ctx context.Context, id int) bool {
 	return o != nil && *o
 }
 
-// Reason returns why the caller writes record id, if they said.
+// Reason returns why the caller writes record id, as given, if they said;
+// the schema decides whether it is fit for the audit trail.
 func Reason(ctx context.Context, id int) (string, bool) {
 	if r := intentFor(ctx, id).Reason; r != nil && *r != "" {
 		return *r, true
