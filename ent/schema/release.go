@@ -17,8 +17,8 @@ import (
 	"github.com/relgraph/relgraph/ent/environment"
 	"github.com/relgraph/relgraph/ent/hook"
 	"github.com/relgraph/relgraph/ent/release"
-	"github.com/relgraph/relgraph/internal/fault"
 	"github.com/relgraph/relgraph/impact"
+	"github.com/relgraph/relgraph/internal/fault"
 	"github.com/relgraph/relgraph/lifecycle"
 )
 
