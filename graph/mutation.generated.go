@@ -24,21 +24,21 @@ type MutationResolver interface {
 	CreateDependency(ctx context.Context, input ent.CreateDependencyInput) (*ent.Dependency, error)
 	UpdateDependency(ctx context.Context, id int, input ent.UpdateDependencyInput) (*ent.Dependency, error)
 	DeleteDependency(ctx context.Context, id int) (int, error)
-	CreateChange(ctx context.Context, input ent.CreateChangeInput) (*ent.Change, error)
-	UpdateChange(ctx context.Context, id int, input ent.UpdateChangeInput, expectedVersion *int) (*ent.Change, error)
+	CreateChange(ctx context.Context, input ent.CreateChangeInput, override *bool, reason *string) (*ent.Change, error)
+	UpdateChange(ctx context.Context, id int, input ent.UpdateChangeInput, expectedVersion *int, override *bool, reason *string) (*ent.Change, error)
 	DeleteChange(ctx context.Context, id int) (int, error)
 	CreateRelease(ctx context.Context, input ent.CreateReleaseInput) (*ent.Release, error)
-	UpdateRelease(ctx context.Context, id int, input ent.UpdateReleaseInput, expectedVersion *int) (*ent.Release, error)
+	UpdateRelease(ctx context.Context, id int, input ent.UpdateReleaseInput, expectedVersion *int, override *bool, reason *string) (*ent.Release, error)
 	DeleteRelease(ctx context.Context, id int) (int, error)
 	TransitionRelease(ctx context.Context, id int, to lifecycle.Status, expectedVersion *int, override *bool, reason *string) (*ent.Release, error)
 	CreateEnvironment(ctx context.Context, input ent.CreateEnvironmentInput) (*ent.Environment, error)
 	UpdateEnvironment(ctx context.Context, id int, input ent.UpdateEnvironmentInput) (*ent.Environment, error)
 	DeleteEnvironment(ctx context.Context, id int) (int, error)
-	CreateDeployment(ctx context.Context, input ent.CreateDeploymentInput) (*ent.Deployment, error)
-	UpdateDeployment(ctx context.Context, id int, input ent.UpdateDeploymentInput) (*ent.Deployment, error)
+	CreateDeployment(ctx context.Context, input ent.CreateDeploymentInput, override *bool, reason *string) (*ent.Deployment, error)
+	UpdateDeployment(ctx context.Context, id int, input ent.UpdateDeploymentInput, override *bool, reason *string) (*ent.Deployment, error)
 	DeleteDeployment(ctx context.Context, id int) (int, error)
-	CreateFreezeWindow(ctx context.Context, input ent.CreateFreezeWindowInput) (*ent.FreezeWindow, error)
-	UpdateFreezeWindow(ctx context.Context, id int, input ent.UpdateFreezeWindowInput) (*ent.FreezeWindow, error)
+	CreateFreezeWindow(ctx context.Context, input ent.CreateFreezeWindowInput, override *bool, reason *string) (*ent.FreezeWindow, error)
+	UpdateFreezeWindow(ctx context.Context, id int, input ent.UpdateFreezeWindowInput, override *bool, reason *string) (*ent.FreezeWindow, error)
 	DeleteFreezeWindow(ctx context.Context, id int) (int, error)
 }
 
@@ -71,6 +71,22 @@ func (ec *executionContext) field_Mutation_createChange_args(ctx context.Context
 		return nil, err
 	}
 	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "override",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["override"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
 	return args, nil
 }
 
@@ -99,6 +115,22 @@ func (ec *executionContext) field_Mutation_createDeployment_args(ctx context.Con
 		return nil, err
 	}
 	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "override",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["override"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
 	return args, nil
 }
 
@@ -127,6 +159,22 @@ func (ec *executionContext) field_Mutation_createFreezeWindow_args(ctx context.C
 		return nil, err
 	}
 	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "override",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["override"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
 	return args, nil
 }
 
@@ -345,6 +393,22 @@ func (ec *executionContext) field_Mutation_updateChange_args(ctx context.Context
 		return nil, err
 	}
 	args["expectedVersion"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "override",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["override"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg4
 	return args, nil
 }
 
@@ -389,6 +453,22 @@ func (ec *executionContext) field_Mutation_updateDeployment_args(ctx context.Con
 		return nil, err
 	}
 	args["input"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "override",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["override"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg3
 	return args, nil
 }
 
@@ -433,6 +513,22 @@ func (ec *executionContext) field_Mutation_updateFreezeWindow_args(ctx context.C
 		return nil, err
 	}
 	args["input"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "override",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["override"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg3
 	return args, nil
 }
 
@@ -463,6 +559,22 @@ func (ec *executionContext) field_Mutation_updateRelease_args(ctx context.Contex
 		return nil, err
 	}
 	args["expectedVersion"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "override",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["override"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg4
 	return args, nil
 }
 
@@ -744,7 +856,7 @@ func (ec *executionContext) _Mutation_createChange(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateChange(ctx, fc.Args["input"].(ent.CreateChangeInput))
+			return ec.Resolvers.Mutation().CreateChange(ctx, fc.Args["input"].(ent.CreateChangeInput), fc.Args["override"].(*bool), fc.Args["reason"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Change) graphql.Marshaler {
@@ -788,7 +900,7 @@ func (ec *executionContext) _Mutation_updateChange(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UpdateChange(ctx, fc.Args["id"].(int), fc.Args["input"].(ent.UpdateChangeInput), fc.Args["expectedVersion"].(*int))
+			return ec.Resolvers.Mutation().UpdateChange(ctx, fc.Args["id"].(int), fc.Args["input"].(ent.UpdateChangeInput), fc.Args["expectedVersion"].(*int), fc.Args["override"].(*bool), fc.Args["reason"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Change) graphql.Marshaler {
@@ -920,7 +1032,7 @@ func (ec *executionContext) _Mutation_updateRelease(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UpdateRelease(ctx, fc.Args["id"].(int), fc.Args["input"].(ent.UpdateReleaseInput), fc.Args["expectedVersion"].(*int))
+			return ec.Resolvers.Mutation().UpdateRelease(ctx, fc.Args["id"].(int), fc.Args["input"].(ent.UpdateReleaseInput), fc.Args["expectedVersion"].(*int), fc.Args["override"].(*bool), fc.Args["reason"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Release) graphql.Marshaler {
@@ -1184,7 +1296,7 @@ func (ec *executionContext) _Mutation_createDeployment(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateDeployment(ctx, fc.Args["input"].(ent.CreateDeploymentInput))
+			return ec.Resolvers.Mutation().CreateDeployment(ctx, fc.Args["input"].(ent.CreateDeploymentInput), fc.Args["override"].(*bool), fc.Args["reason"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Deployment) graphql.Marshaler {
@@ -1228,7 +1340,7 @@ func (ec *executionContext) _Mutation_updateDeployment(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UpdateDeployment(ctx, fc.Args["id"].(int), fc.Args["input"].(ent.UpdateDeploymentInput))
+			return ec.Resolvers.Mutation().UpdateDeployment(ctx, fc.Args["id"].(int), fc.Args["input"].(ent.UpdateDeploymentInput), fc.Args["override"].(*bool), fc.Args["reason"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Deployment) graphql.Marshaler {
@@ -1316,7 +1428,7 @@ func (ec *executionContext) _Mutation_createFreezeWindow(ctx context.Context, fi
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateFreezeWindow(ctx, fc.Args["input"].(ent.CreateFreezeWindowInput))
+			return ec.Resolvers.Mutation().CreateFreezeWindow(ctx, fc.Args["input"].(ent.CreateFreezeWindowInput), fc.Args["override"].(*bool), fc.Args["reason"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.FreezeWindow) graphql.Marshaler {
@@ -1360,7 +1472,7 @@ func (ec *executionContext) _Mutation_updateFreezeWindow(ctx context.Context, fi
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UpdateFreezeWindow(ctx, fc.Args["id"].(int), fc.Args["input"].(ent.UpdateFreezeWindowInput))
+			return ec.Resolvers.Mutation().UpdateFreezeWindow(ctx, fc.Args["id"].(int), fc.Args["input"].(ent.UpdateFreezeWindowInput), fc.Args["override"].(*bool), fc.Args["reason"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.FreezeWindow) graphql.Marshaler {

@@ -44,13 +44,15 @@ func (r *mutationResolver) DeleteDependency(ctx context.Context, id int) (int, e
 }
 
 // CreateChange is the resolver for the createChange field.
-func (r *mutationResolver) CreateChange(ctx context.Context, input ent.CreateChangeInput) (*ent.Change, error) {
-	return r.db(ctx).Change.Create().SetInput(input).Save(ctx)
+func (r *mutationResolver) CreateChange(ctx context.Context, input ent.CreateChangeInput, override *bool, reason *string) (*ent.Change, error) {
+	return r.db(ctx).Change.Create().SetInput(input).
+		Save(viewer.WithIntent(ctx, viewer.NewRecord, viewer.Intent{Override: override, Reason: reason}))
 }
 
 // UpdateChange is the resolver for the updateChange field.
-func (r *mutationResolver) UpdateChange(ctx context.Context, id int, input ent.UpdateChangeInput, expectedVersion *int) (*ent.Change, error) {
-	return r.db(ctx).Change.UpdateOneID(id).SetInput(input).Save(viewer.WithIntent(ctx, id, viewer.Intent{ExpectedVersion: expectedVersion}))
+func (r *mutationResolver) UpdateChange(ctx context.Context, id int, input ent.UpdateChangeInput, expectedVersion *int, override *bool, reason *string) (*ent.Change, error) {
+	return r.db(ctx).Change.UpdateOneID(id).SetInput(input).
+		Save(viewer.WithIntent(ctx, id, viewer.Intent{ExpectedVersion: expectedVersion, Override: override, Reason: reason}))
 }
 
 // DeleteChange is the resolver for the deleteChange field.
@@ -64,13 +66,14 @@ func (r *mutationResolver) CreateRelease(ctx context.Context, input ent.CreateRe
 }
 
 // UpdateRelease is the resolver for the updateRelease field.
-func (r *mutationResolver) UpdateRelease(ctx context.Context, id int, input ent.UpdateReleaseInput, expectedVersion *int) (*ent.Release, error) {
+func (r *mutationResolver) UpdateRelease(ctx context.Context, id int, input ent.UpdateReleaseInput, expectedVersion *int, override *bool, reason *string) (*ent.Release, error) {
 	// entgql v0.7.0's generated SetInput appends input.Stages instead of
 	// input.AppendStages (https://github.com/ent/contrib/pull/639, open);
 	// apply the append here until an entgql release carries the fix.
 	appended := input.AppendStages
 	input.AppendStages = nil
-	return r.db(ctx).Release.UpdateOneID(id).SetInput(input).AppendStages(appended).Save(viewer.WithIntent(ctx, id, viewer.Intent{ExpectedVersion: expectedVersion}))
+	return r.db(ctx).Release.UpdateOneID(id).SetInput(input).AppendStages(appended).
+		Save(viewer.WithIntent(ctx, id, viewer.Intent{ExpectedVersion: expectedVersion, Override: override, Reason: reason}))
 }
 
 // DeleteRelease is the resolver for the deleteRelease field.
@@ -100,13 +103,15 @@ func (r *mutationResolver) DeleteEnvironment(ctx context.Context, id int) (int, 
 }
 
 // CreateDeployment is the resolver for the createDeployment field.
-func (r *mutationResolver) CreateDeployment(ctx context.Context, input ent.CreateDeploymentInput) (*ent.Deployment, error) {
-	return r.db(ctx).Deployment.Create().SetInput(input).Save(ctx)
+func (r *mutationResolver) CreateDeployment(ctx context.Context, input ent.CreateDeploymentInput, override *bool, reason *string) (*ent.Deployment, error) {
+	return r.db(ctx).Deployment.Create().SetInput(input).
+		Save(viewer.WithIntent(ctx, viewer.NewRecord, viewer.Intent{Override: override, Reason: reason}))
 }
 
 // UpdateDeployment is the resolver for the updateDeployment field.
-func (r *mutationResolver) UpdateDeployment(ctx context.Context, id int, input ent.UpdateDeploymentInput) (*ent.Deployment, error) {
-	return r.db(ctx).Deployment.UpdateOneID(id).SetInput(input).Save(ctx)
+func (r *mutationResolver) UpdateDeployment(ctx context.Context, id int, input ent.UpdateDeploymentInput, override *bool, reason *string) (*ent.Deployment, error) {
+	return r.db(ctx).Deployment.UpdateOneID(id).SetInput(input).
+		Save(viewer.WithIntent(ctx, id, viewer.Intent{Override: override, Reason: reason}))
 }
 
 // DeleteDeployment is the resolver for the deleteDeployment field.
@@ -115,13 +120,15 @@ func (r *mutationResolver) DeleteDeployment(ctx context.Context, id int) (int, e
 }
 
 // CreateFreezeWindow is the resolver for the createFreezeWindow field.
-func (r *mutationResolver) CreateFreezeWindow(ctx context.Context, input ent.CreateFreezeWindowInput) (*ent.FreezeWindow, error) {
-	return r.db(ctx).FreezeWindow.Create().SetInput(input).Save(ctx)
+func (r *mutationResolver) CreateFreezeWindow(ctx context.Context, input ent.CreateFreezeWindowInput, override *bool, reason *string) (*ent.FreezeWindow, error) {
+	return r.db(ctx).FreezeWindow.Create().SetInput(input).
+		Save(viewer.WithIntent(ctx, viewer.NewRecord, viewer.Intent{Override: override, Reason: reason}))
 }
 
 // UpdateFreezeWindow is the resolver for the updateFreezeWindow field.
-func (r *mutationResolver) UpdateFreezeWindow(ctx context.Context, id int, input ent.UpdateFreezeWindowInput) (*ent.FreezeWindow, error) {
-	return r.db(ctx).FreezeWindow.UpdateOneID(id).SetInput(input).Save(ctx)
+func (r *mutationResolver) UpdateFreezeWindow(ctx context.Context, id int, input ent.UpdateFreezeWindowInput, override *bool, reason *string) (*ent.FreezeWindow, error) {
+	return r.db(ctx).FreezeWindow.UpdateOneID(id).SetInput(input).
+		Save(viewer.WithIntent(ctx, id, viewer.Intent{Override: override, Reason: reason}))
 }
 
 // DeleteFreezeWindow is the resolver for the deleteFreezeWindow field.

@@ -231,11 +231,11 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		CreateApplication  func(childComplexity int, input ent.CreateApplicationInput) int
-		CreateChange       func(childComplexity int, input ent.CreateChangeInput) int
+		CreateChange       func(childComplexity int, input ent.CreateChangeInput, override *bool, reason *string) int
 		CreateDependency   func(childComplexity int, input ent.CreateDependencyInput) int
-		CreateDeployment   func(childComplexity int, input ent.CreateDeploymentInput) int
+		CreateDeployment   func(childComplexity int, input ent.CreateDeploymentInput, override *bool, reason *string) int
 		CreateEnvironment  func(childComplexity int, input ent.CreateEnvironmentInput) int
-		CreateFreezeWindow func(childComplexity int, input ent.CreateFreezeWindowInput) int
+		CreateFreezeWindow func(childComplexity int, input ent.CreateFreezeWindowInput, override *bool, reason *string) int
 		CreateRelease      func(childComplexity int, input ent.CreateReleaseInput) int
 		DeleteApplication  func(childComplexity int, id int) int
 		DeleteChange       func(childComplexity int, id int) int
@@ -246,12 +246,12 @@ type ComplexityRoot struct {
 		DeleteRelease      func(childComplexity int, id int) int
 		TransitionRelease  func(childComplexity int, id int, to lifecycle.Status, expectedVersion *int, override *bool, reason *string) int
 		UpdateApplication  func(childComplexity int, id int, input ent.UpdateApplicationInput, expectedVersion *int) int
-		UpdateChange       func(childComplexity int, id int, input ent.UpdateChangeInput, expectedVersion *int) int
+		UpdateChange       func(childComplexity int, id int, input ent.UpdateChangeInput, expectedVersion *int, override *bool, reason *string) int
 		UpdateDependency   func(childComplexity int, id int, input ent.UpdateDependencyInput) int
-		UpdateDeployment   func(childComplexity int, id int, input ent.UpdateDeploymentInput) int
+		UpdateDeployment   func(childComplexity int, id int, input ent.UpdateDeploymentInput, override *bool, reason *string) int
 		UpdateEnvironment  func(childComplexity int, id int, input ent.UpdateEnvironmentInput) int
-		UpdateFreezeWindow func(childComplexity int, id int, input ent.UpdateFreezeWindowInput) int
-		UpdateRelease      func(childComplexity int, id int, input ent.UpdateReleaseInput, expectedVersion *int) int
+		UpdateFreezeWindow func(childComplexity int, id int, input ent.UpdateFreezeWindowInput, override *bool, reason *string) int
+		UpdateRelease      func(childComplexity int, id int, input ent.UpdateReleaseInput, expectedVersion *int, override *bool, reason *string) int
 	}
 
 	PageInfo struct {
@@ -1115,7 +1115,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CreateChange(childComplexity, args["input"].(ent.CreateChangeInput)), true
+		return e.ComplexityRoot.Mutation.CreateChange(childComplexity, args["input"].(ent.CreateChangeInput), args["override"].(*bool), args["reason"].(*string)), true
 	case "Mutation.createDependency":
 		if e.ComplexityRoot.Mutation.CreateDependency == nil {
 			break
@@ -1137,7 +1137,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CreateDeployment(childComplexity, args["input"].(ent.CreateDeploymentInput)), true
+		return e.ComplexityRoot.Mutation.CreateDeployment(childComplexity, args["input"].(ent.CreateDeploymentInput), args["override"].(*bool), args["reason"].(*string)), true
 	case "Mutation.createEnvironment":
 		if e.ComplexityRoot.Mutation.CreateEnvironment == nil {
 			break
@@ -1159,7 +1159,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CreateFreezeWindow(childComplexity, args["input"].(ent.CreateFreezeWindowInput)), true
+		return e.ComplexityRoot.Mutation.CreateFreezeWindow(childComplexity, args["input"].(ent.CreateFreezeWindowInput), args["override"].(*bool), args["reason"].(*string)), true
 	case "Mutation.createRelease":
 		if e.ComplexityRoot.Mutation.CreateRelease == nil {
 			break
@@ -1280,7 +1280,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.UpdateChange(childComplexity, args["id"].(int), args["input"].(ent.UpdateChangeInput), args["expectedVersion"].(*int)), true
+		return e.ComplexityRoot.Mutation.UpdateChange(childComplexity, args["id"].(int), args["input"].(ent.UpdateChangeInput), args["expectedVersion"].(*int), args["override"].(*bool), args["reason"].(*string)), true
 	case "Mutation.updateDependency":
 		if e.ComplexityRoot.Mutation.UpdateDependency == nil {
 			break
@@ -1302,7 +1302,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.UpdateDeployment(childComplexity, args["id"].(int), args["input"].(ent.UpdateDeploymentInput)), true
+		return e.ComplexityRoot.Mutation.UpdateDeployment(childComplexity, args["id"].(int), args["input"].(ent.UpdateDeploymentInput), args["override"].(*bool), args["reason"].(*string)), true
 	case "Mutation.updateEnvironment":
 		if e.ComplexityRoot.Mutation.UpdateEnvironment == nil {
 			break
@@ -1324,7 +1324,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.UpdateFreezeWindow(childComplexity, args["id"].(int), args["input"].(ent.UpdateFreezeWindowInput)), true
+		return e.ComplexityRoot.Mutation.UpdateFreezeWindow(childComplexity, args["id"].(int), args["input"].(ent.UpdateFreezeWindowInput), args["override"].(*bool), args["reason"].(*string)), true
 	case "Mutation.updateRelease":
 		if e.ComplexityRoot.Mutation.UpdateRelease == nil {
 			break
@@ -1335,7 +1335,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.UpdateRelease(childComplexity, args["id"].(int), args["input"].(ent.UpdateReleaseInput), args["expectedVersion"].(*int)), true
+		return e.ComplexityRoot.Mutation.UpdateRelease(childComplexity, args["id"].(int), args["input"].(ent.UpdateReleaseInput), args["expectedVersion"].(*int), args["override"].(*bool), args["reason"].(*string)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {

@@ -131,7 +131,7 @@ func CheckEvidence(release string, stages []Stage, stage Stage, activeStages []S
 	}
 	for _, s := range activeStages {
 		if s.Rank() > stage.Rank() && contains(stages, s) {
-			return fault.Precondition("release %q has a deployment in %s that passed its promotion gate on this SUCCEEDED %s deployment: it cannot be rolled back, failed or deleted",
+			return fault.Precondition("release %q has a deployment in %s that passed its promotion gate on this SUCCEEDED %s deployment, which therefore cannot be rolled back, failed or deleted",
 				release, s, stage)
 		}
 	}

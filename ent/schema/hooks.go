@@ -397,10 +397,7 @@ func writtenElsewhere(where map[string]string) ent.Hook {
 // freetext.MaxReason. A reason with nothing visible counts as none.
 func reasonFor(ctx context.Context, id int) (string, error) {
 	raw, ok := viewer.Reason(ctx, id)
-	if !ok {
-		return "", nil
-	}
-	if _, visible := freetext.Sanitize(raw, len(raw)); !visible {
+	if !ok || freetext.Blank(raw) {
 		return "", nil
 	}
 	reason, err := freetext.Clean(raw, freetext.MaxReason)

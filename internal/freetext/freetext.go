@@ -41,6 +41,12 @@ func Clean(s string, max int) (string, error) {
 	return s, nil
 }
 
+// Blank reports whether s shows nothing: it is empty, or white space and
+// invisible characters only.
+func Blank(s string) bool {
+	return strings.TrimFunc(s, invisible) == ""
+}
+
 // Sanitize is Clean for text a person did not type for relgraph (a request
 // header): control characters are dropped rather than refused and the text
 // is cut at max characters; ok is false when nothing visible remains.
