@@ -64,3 +64,11 @@ func TestSanitize(t *testing.T) {
 		}
 	}
 }
+
+func TestBlank(t *testing.T) {
+	for in, want := range map[string]bool{"": true, " \t\n": true, "\u200b\ufeff": true, "\u0000": false, "a": false, " a ": false} {
+		if got := freetext.Blank(in); got != want {
+			t.Errorf("Blank(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
