@@ -22,7 +22,11 @@ func newDoorFixture(t *testing.T, s *testServer) *doorFixture {
 	f := &doorFixture{lifecycleFixture: newLifecycleFixture(t, s)}
 	f.consumer = s.createApp(t, "consumer")
 	s.createDep(t, f.consumer, f.app)
-	var ch struct{ Changes struct{ Edges []struct{ Node struct{ ID string } } } }
+	var ch struct {
+		Changes struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+	}
 	s.ok(t, `{ changes { edges { node { id } } } }`, nil, &ch)
 	f.change = ch.Changes.Edges[0].Node.ID
 	s.ok(t, `mutation($a:ID!) { createFreezeWindow(input:{name:"Audit", startsAt:"2027-02-20T00:00:00Z", endsAt:"2027-02-28T00:00:00Z", applicationIDs:[$a]}) { id } }`,
@@ -90,7 +94,9 @@ func TestFreezeDodgesAreClosed(t *testing.T) {
 		f.refused(t, "FAILED_PRECONDITION", move, vars("id", f.release, "o", true, "r", " "), "reason")
 		s.ok(t, move, vars("id", f.release, "o", true, "r", "CAB-7: extend into the audit"), nil)
 		var audit struct {
-			AuditEvents struct{ Edges []struct{ Node struct{ Reason string } } }
+			AuditEvents struct {
+				Edges []struct{ Node struct{ Reason string } }
+			}
 		}
 		s.ok(t, `query($id:ID!) { auditEvents(where:{entityID:$id, action:UPDATE}) { edges { node { reason } } } }`, vars("id", f.release), &audit)
 		if n := len(audit.AuditEvents.Edges); n == 0 || audit.AuditEvents.Edges[n-1].Node.Reason != "CAB-7: extend into the audit" {
@@ -158,7 +164,9 @@ func TestFreezeDodgesAreClosed(t *testing.T) {
 		}
 		s.ok(t, start, vars("id", f.release, "r", " \u200bCAB-9 \n"), nil)
 		var audit struct {
-			AuditEvents struct{ Edges []struct{ Node struct{ Reason string } } }
+			AuditEvents struct {
+				Edges []struct{ Node struct{ Reason string } }
+			}
 		}
 		s.ok(t, `query($id:ID!) { auditEvents(where:{entityID:$id, action:TRANSITION}) { edges { node { reason } } } }`, vars("id", f.release), &audit)
 		if e := audit.AuditEvents.Edges; e[len(e)-1].Node.Reason != "CAB-9" {
@@ -288,7 +296,11 @@ func TestTimesOutsideTheRecordAreRefused(t *testing.T) {
 // freezeID is the id of the fixture's freeze window.
 func freezeID(t *testing.T, s *testServer) string {
 	t.Helper()
-	var out struct{ FreezeWindows struct{ Edges []struct{ Node struct{ ID string } } } }
+	var out struct {
+		FreezeWindows struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+	}
 	s.ok(t, `{ freezeWindows(where:{name:"Audit"}) { edges { node { id } } } }`, nil, &out)
 	return out.FreezeWindows.Edges[0].Node.ID
 }

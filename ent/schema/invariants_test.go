@@ -181,12 +181,17 @@ func TestEntFinalReleasesAreHistory(t *testing.T) {
 		"add a change": func() error {
 			return c.Change.Create().SetTitle("late").AddApplicationIDs(p.consumer.ID).SetReleaseID(p.release.ID).Exec(ctx)
 		},
-		"edit its window":      func() error { return c.Release.UpdateOneID(p.release.ID).SetEndsAt(p.end.Add(time.Hour)).Exec(ctx) },
-		"rename it":            func() error { return c.Release.UpdateOneID(p.release.ID).SetName("renamed").Exec(ctx) },
-		"roll back production": func() error { return c.Deployment.UpdateOneID(prod.ID).SetStatus(lifecycle.DeploymentRolledBack).Exec(ctx) },
-		"delete a deployment":  func() error { return c.Deployment.DeleteOneID(prod.ID).Exec(ctx) },
-		"deploy again":         func() error { _, err := p.deploy(ctx, lifecycle.Development, lifecycle.DeploymentScheduled); return err },
-		"delete it":            func() error { return c.Release.DeleteOneID(p.release.ID).Exec(ctx) },
+		"edit its window": func() error { return c.Release.UpdateOneID(p.release.ID).SetEndsAt(p.end.Add(time.Hour)).Exec(ctx) },
+		"rename it":       func() error { return c.Release.UpdateOneID(p.release.ID).SetName("renamed").Exec(ctx) },
+		"roll back production": func() error {
+			return c.Deployment.UpdateOneID(prod.ID).SetStatus(lifecycle.DeploymentRolledBack).Exec(ctx)
+		},
+		"delete a deployment": func() error { return c.Deployment.DeleteOneID(prod.ID).Exec(ctx) },
+		"deploy again": func() error {
+			_, err := p.deploy(ctx, lifecycle.Development, lifecycle.DeploymentScheduled)
+			return err
+		},
+		"delete it": func() error { return c.Release.DeleteOneID(p.release.ID).Exec(ctx) },
 	}
 	for name, door := range doors {
 		t.Run(name, func(t *testing.T) {
