@@ -133,6 +133,20 @@ func TestFreezeDodgesAreClosed(t *testing.T) {
 			vars("id", dep), `"Audit"`)
 		s.ok(t, book, vars("r", f.release, "e", f.envs["DEVELOPMENT"], "o", true, "why", "dev only, agreed with the auditor"), nil)
 	})
+	t.Run("a new dependency carries a started release into a freeze", func(t *testing.T) {
+		s := newTestServer(t)
+		f := newDoorFixture(t, s)
+		s.ok(t, `mutation($id:ID!) { updateFreezeWindow(id:$id, input:{startsAt:"2027-02-05T00:00:00Z"}) { id } }`, vars("id", freezeID(t, s)), nil)
+		// Only svc's consumer is frozen: cut that dependency, start R
+		// cleanly, then try to add it back.
+		var deps struct{ Dependencies struct{ Edges []struct{ Node struct{ ID string } } } }
+		s.ok(t, `query($c:ID!) { dependencies(where:{consumerID:$c}) { edges { node { id } } } }`, vars("c", f.consumer), &deps)
+		s.ok(t, `mutation($id:ID!) { deleteDependency(id:$id) }`, vars("id", deps.Dependencies.Edges[0].Node.ID), nil)
+		f.start(t)
+		link := `mutation($c:ID!,$p:ID!,$o:Boolean,$r:String) { createDependency(input:{consumerID:$c, providerID:$p}, override:$o, reason:$r) { id } }`
+		f.refused(t, "FAILED_PRECONDITION", link, vars("c", f.consumer, "p", f.app), `"R1"`, `"Audit"`)
+		s.ok(t, link, vars("c", f.consumer, "p", f.app, "o", true, "r", "the consumer already called it"), nil)
+	})
 	t.Run("shorten a freeze, start, restore it", func(t *testing.T) {
 		s := newTestServer(t)
 		f := newDoorFixture(t, s)

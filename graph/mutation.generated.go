@@ -21,7 +21,7 @@ type MutationResolver interface {
 	CreateApplication(ctx context.Context, input ent.CreateApplicationInput) (*ent.Application, error)
 	UpdateApplication(ctx context.Context, id int, input ent.UpdateApplicationInput, expectedVersion *int) (*ent.Application, error)
 	DeleteApplication(ctx context.Context, id int) (int, error)
-	CreateDependency(ctx context.Context, input ent.CreateDependencyInput) (*ent.Dependency, error)
+	CreateDependency(ctx context.Context, input ent.CreateDependencyInput, override *bool, reason *string) (*ent.Dependency, error)
 	UpdateDependency(ctx context.Context, id int, input ent.UpdateDependencyInput) (*ent.Dependency, error)
 	DeleteDependency(ctx context.Context, id int) (int, error)
 	CreateChange(ctx context.Context, input ent.CreateChangeInput, override *bool, reason *string) (*ent.Change, error)
@@ -101,6 +101,22 @@ func (ec *executionContext) field_Mutation_createDependency_args(ctx context.Con
 		return nil, err
 	}
 	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "override",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["override"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
 	return args, nil
 }
 
@@ -724,7 +740,7 @@ func (ec *executionContext) _Mutation_createDependency(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateDependency(ctx, fc.Args["input"].(ent.CreateDependencyInput))
+			return ec.Resolvers.Mutation().CreateDependency(ctx, fc.Args["input"].(ent.CreateDependencyInput), fc.Args["override"].(*bool), fc.Args["reason"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Dependency) graphql.Marshaler {

@@ -29,8 +29,9 @@ func (r *mutationResolver) DeleteApplication(ctx context.Context, id int) (int, 
 }
 
 // CreateDependency is the resolver for the createDependency field.
-func (r *mutationResolver) CreateDependency(ctx context.Context, input ent.CreateDependencyInput) (*ent.Dependency, error) {
-	return r.db(ctx).Dependency.Create().SetInput(input).Save(ctx)
+func (r *mutationResolver) CreateDependency(ctx context.Context, input ent.CreateDependencyInput, override *bool, reason *string) (*ent.Dependency, error) {
+	return r.db(ctx).Dependency.Create().SetInput(input).
+		Save(viewer.WithIntent(ctx, viewer.NewRecord, viewer.Intent{Override: override, Reason: reason}))
 }
 
 // UpdateDependency is the resolver for the updateDependency field.

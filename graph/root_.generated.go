@@ -232,7 +232,7 @@ type ComplexityRoot struct {
 	Mutation struct {
 		CreateApplication  func(childComplexity int, input ent.CreateApplicationInput) int
 		CreateChange       func(childComplexity int, input ent.CreateChangeInput, override *bool, reason *string) int
-		CreateDependency   func(childComplexity int, input ent.CreateDependencyInput) int
+		CreateDependency   func(childComplexity int, input ent.CreateDependencyInput, override *bool, reason *string) int
 		CreateDeployment   func(childComplexity int, input ent.CreateDeploymentInput, override *bool, reason *string) int
 		CreateEnvironment  func(childComplexity int, input ent.CreateEnvironmentInput) int
 		CreateFreezeWindow func(childComplexity int, input ent.CreateFreezeWindowInput, override *bool, reason *string) int
@@ -1126,7 +1126,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CreateDependency(childComplexity, args["input"].(ent.CreateDependencyInput)), true
+		return e.ComplexityRoot.Mutation.CreateDependency(childComplexity, args["input"].(ent.CreateDependencyInput), args["override"].(*bool), args["reason"].(*string)), true
 	case "Mutation.createDeployment":
 		if e.ComplexityRoot.Mutation.CreateDeployment == nil {
 			break

@@ -24,4 +24,8 @@ type FreezeFinder interface {
 	// StartedReleasesUnder names the IN_PROGRESS releases that a freeze
 	// over window w and applications apps (none: all) would cover.
 	StartedReleasesUnder(ctx context.Context, w impact.Window, apps []int) ([]string, error)
+	// FreezesReachedThrough names the IN_PROGRESS releases that a new
+	// dependency of consumer on provider would carry into freezes they do
+	// not violate yet, and those freezes.
+	FreezesReachedThrough(ctx context.Context, consumer, provider int) (releases, freezes []string, err error)
 }

@@ -204,3 +204,12 @@ func CheckFreezeOverStarted(freeze string, releases []string, o Override) error 
 	}
 	return nil
 }
+
+// CheckDependencyOverStarted lets a new dependency carry started releases'
+// impact into freezes only with an override and a reason.
+func CheckDependencyOverStarted(releases, freezes []string, o Override) error {
+	if len(releases) == 0 {
+		return nil
+	}
+	return CheckFreezeOverride(fmt.Sprintf("through this dependency, started release(s) %s", quoteAll(releases)), freezes, o, "add it")
+}

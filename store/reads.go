@@ -199,6 +199,19 @@ func (g *GraphCache) freezesOver(ctx context.Context, w impact.Window, changed [
 	if len(changed) == 0 {
 		return []*ent.FreezeWindow{}, nil
 	}
+	graph, err := g.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return g.freezesCovering(ctx, w, graph.Snapshot.ImpactSet(changed))
+}
+
+// freezesCovering lists the freeze windows overlapping w that cover an
+// application of the sorted impacted set.
+func (g *GraphCache) freezesCovering(ctx context.Context, w impact.Window, impacted []int) ([]*ent.FreezeWindow, error) {
+	if len(impacted) == 0 {
+		return []*ent.FreezeWindow{}, nil
+	}
 	freezes, err := g.clientFor(ctx).FreezeWindow.Query().
 		Where(freezewindow.StartsAtLT(w.End), freezewindow.EndsAtGT(w.Start)).
 		WithApplications(func(q *ent.ApplicationQuery) { q.Select(application.FieldID) }).
@@ -207,11 +220,6 @@ func (g *GraphCache) freezesOver(ctx context.Context, w impact.Window, changed [
 	if err != nil || len(freezes) == 0 {
 		return []*ent.FreezeWindow{}, err
 	}
-	graph, err := g.Current(ctx)
-	if err != nil {
-		return nil, err
-	}
-	impacted := graph.Snapshot.ImpactSet(changed)
 	out := []*ent.FreezeWindow{}
 	for _, f := range freezes {
 		apps := make([]int, len(f.Edges.Applications))
@@ -251,6 +259,63 @@ func (g *GraphCache) StartedReleasesUnder(ctx context.Context, w impact.Window, 
 		}
 	}
 	return names, nil
+}
+
+// FreezesReachedThrough names the IN_PROGRESS releases that a new
+// dependency of consumer on provider would carry into freeze windows they do
+// not violate yet, and those freezes (lifecycle.FreezeFinder). Through the
+// dependency, a release that reaches provider reaches consumer and whatever
+// depends on it.
+func (g *GraphCache) FreezesReachedThrough(ctx context.Context, consumer, provider int) (releases, freezes []string, err error) {
+	started, err := g.clientFor(ctx).Release.Query().
+		Where(release.StatusEQ(lifecycle.InProgress), release.StartsAtNotNil(), release.EndsAtNotNil()).
+		Order(ent.Asc(release.FieldName)).
+		All(ctx)
+	if err != nil || len(started) == 0 {
+		return nil, nil, err
+	}
+	graph, err := g.Current(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, rel := range started {
+		changed, err := g.ChangedApplications(ctx, rel.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		impacted := graph.Snapshot.ImpactSet(changed)
+		_, reachesProvider := slices.BinarySearch(impacted, provider)
+		if _, reachesConsumer := slices.BinarySearch(impacted, consumer); !reachesProvider || reachesConsumer {
+			continue
+		}
+		widened := uniqueSorted(append(slices.Clone(impacted), graph.Snapshot.ImpactSet([]int{consumer})...))
+		w := impact.Window{Start: *rel.StartsAt, End: *rel.EndsAt}
+		before, err := g.freezesCovering(ctx, w, impacted)
+		if err != nil {
+			return nil, nil, err
+		}
+		after, err := g.freezesCovering(ctx, w, widened)
+		if err != nil {
+			return nil, nil, err
+		}
+		was := map[int]bool{}
+		for _, f := range before {
+			was[f.ID] = true
+		}
+		carried := false
+		for _, f := range after {
+			if !was[f.ID] {
+				carried = true
+				if !slices.Contains(freezes, f.Name) {
+					freezes = append(freezes, f.Name)
+				}
+			}
+		}
+		if carried {
+			releases = append(releases, rel.Name)
+		}
+	}
+	return releases, freezes, nil
 }
 
 // covers reports whether a freeze over apps (none: every application)

@@ -223,6 +223,7 @@ func init() {
 	dependency.Hooks[1] = dependencyMixinHooks0[1]
 	dependency.Hooks[2] = dependencyHooks[0]
 	dependency.Hooks[3] = dependencyHooks[1]
+	dependency.Hooks[4] = dependencyHooks[2]
 	dependencyMixinFields0 := dependencyMixin[0].Fields()
 	_ = dependencyMixinFields0
 	dependencyFields := schema.Dependency{}.Fields()

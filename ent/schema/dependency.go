@@ -13,6 +13,8 @@ import (
 	"github.com/relgraph/relgraph/ent/dependency"
 	"github.com/relgraph/relgraph/ent/hook"
 	"github.com/relgraph/relgraph/internal/fault"
+	"github.com/relgraph/relgraph/internal/viewer"
+	"github.com/relgraph/relgraph/lifecycle"
 )
 
 // Dependency reads "consumer depends on provider": a change to the provider
@@ -81,8 +83,41 @@ func (Dependency) Indexes() []ent.Index {
 func (Dependency) Hooks() []ent.Hook {
 	return []ent.Hook{
 		checkEnds(),
+		dependenciesSpareStartedReleases(),
 		bumpGraphGeneration(),
 	}
+}
+
+// dependenciesSpareStartedReleases refuses, without an override, a new
+// dependency through which an IN_PROGRESS release's impact would reach a
+// freeze window it does not violate yet: the dependency moves the release
+// into the freeze as surely as moving its window would.
+func dependenciesSpareStartedReleases() ent.Hook {
+	return hook.On(func(next ent.Mutator) ent.Mutator {
+		return hook.DependencyFunc(func(ctx context.Context, m *gen.DependencyMutation) (ent.Value, error) {
+			c, cok := m.ConsumerID()
+			p, pok := m.ProviderID()
+			if !cok || !pok {
+				return next.Mutate(ctx, m)
+			}
+			finder, fctx, err := freezeFinder(ctx, m, m.Freezes)
+			if err != nil {
+				return nil, err
+			}
+			releases, freezes, err := finder.FreezesReachedThrough(fctx, c, p)
+			if err != nil {
+				return nil, err
+			}
+			override, err := overrideFor(ctx, viewer.NewRecord)
+			if err != nil {
+				return nil, err
+			}
+			if err := lifecycle.CheckDependencyOverStarted(releases, freezes, override); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}, ent.OpCreate)
 }
 
 // checkEnds refuses a dependency whose consumer is its provider, or that

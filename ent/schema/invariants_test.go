@@ -102,6 +102,19 @@ func TestEntFreezeDodgesAreClosed(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+	t.Run("a new dependency carries a started release into a freeze", func(t *testing.T) {
+		p, ctx := newPortfolio(t)
+		p.freeze(t, ctx, p.start, p.end)
+		p.client.Dependency.Delete().ExecX(ctx)
+		p.begin(t, ctx)
+		link := func(ctx context.Context) error {
+			return p.client.Dependency.Create().SetConsumerID(p.consumer.ID).SetProviderID(p.provider.ID).Exec(ctx)
+		}
+		p.refused(t, ctx, fault.FailedPrecondition, func() error { return link(ctx) }, `"R1"`, `"Audit"`)
+		if err := link(override(ctx, viewer.NewRecord, "agreed")); err != nil {
+			t.Fatal(err)
+		}
+	})
 	t.Run("restore a shortened freeze over a started release", func(t *testing.T) {
 		p, ctx := newPortfolio(t)
 		f := p.freeze(t, ctx, later(p, time.Hour), later(p, 48*time.Hour))
