@@ -139,7 +139,11 @@ func TestFreezeDodgesAreClosed(t *testing.T) {
 		s.ok(t, `mutation($id:ID!) { updateFreezeWindow(id:$id, input:{startsAt:"2027-02-05T00:00:00Z"}) { id } }`, vars("id", freezeID(t, s)), nil)
 		// Only svc's consumer is frozen: cut that dependency, start R
 		// cleanly, then try to add it back.
-		var deps struct{ Dependencies struct{ Edges []struct{ Node struct{ ID string } } } }
+		var deps struct {
+			Dependencies struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
+		}
 		s.ok(t, `query($c:ID!) { dependencies(where:{consumerID:$c}) { edges { node { id } } } }`, vars("c", f.consumer), &deps)
 		s.ok(t, `mutation($id:ID!) { deleteDependency(id:$id) }`, vars("id", deps.Dependencies.Edges[0].Node.ID), nil)
 		f.start(t)
