@@ -322,3 +322,75 @@ func freezeID(t *testing.T, s *testServer) string {
 	s.ok(t, `{ freezeWindows(where:{name:"Audit"}) { edges { node { id } } } }`, nil, &out)
 	return out.FreezeWindows.Edges[0].Node.ID
 }
+
+func TestSubtlerDoorsAreClosed(t *testing.T) {
+	t.Run("clear and set a change's release in one write", func(t *testing.T) {
+		s := newTestServer(t)
+		f := newDoorFixture(t, s)
+		f.start(t)
+		f.deployAll(t)
+		f.transition(t, "DEPLOYED")
+		loose := s.createChange(t, "loose", "", f.consumer)
+		f.refused(t, "FAILED_PRECONDITION", `mutation($id:ID!,$r:ID!) { updateChange(id:$id, input:{clearRelease:true, releaseID:$r}) { id } }`,
+			vars("id", loose, "r", f.release), "read-only history")
+	})
+	t.Run("shrink the stages, deploy, restore them", func(t *testing.T) {
+		s := newTestServer(t)
+		f := newDoorFixture(t, s)
+		f.transition(t, "PLANNED")
+		f.deploy(t, f.release, "DEVELOPMENT", "SCHEDULED")
+		s.ok(t, `mutation($id:ID!) { updateRelease(id:$id, input:{stages:[PRODUCTION]}) { id } }`, vars("id", f.release), nil)
+		f.deploy(t, f.release, "PRODUCTION", "SUCCEEDED") // a production-only release may
+		f.refused(t, "FAILED_PRECONDITION", `mutation($id:ID!) { updateRelease(id:$id, input:{appendStages:[DEVELOPMENT]}) { id } }`,
+			vars("id", f.release), "stages are fixed")
+	})
+	t.Run("shrink the stages to drop the evidence", func(t *testing.T) {
+		s := newTestServer(t)
+		f := newDoorFixture(t, s)
+		f.transition(t, "PLANNED")
+		f.deploy(t, f.release, "DEVELOPMENT", "SUCCEEDED")
+		f.deploy(t, f.release, "SYSTEM_TEST", "SUCCEEDED")
+		f.refused(t, "FAILED_PRECONDITION", `mutation($id:ID!) { updateRelease(id:$id, input:{stages:[SYSTEM_TEST, PRODUCTION]}) { id } }`,
+			vars("id", f.release), "stages are fixed")
+	})
+	t.Run("go back to DRAFT while deploying", func(t *testing.T) {
+		s := newTestServer(t)
+		f := newDoorFixture(t, s)
+		f.transition(t, "PLANNED")
+		f.deploy(t, f.release, "DEVELOPMENT", "IN_PROGRESS")
+		f.refuseTransition(t, "DRAFT", "DRAFT")
+	})
+	t.Run("set a deployment window one end at a time", func(t *testing.T) {
+		s := newTestServer(t)
+		f := newDoorFixture(t, s)
+		f.transition(t, "PLANNED")
+		var out struct{ CreateDeployment struct{ ID string } }
+		s.ok(t, `mutation($r:ID!,$e:ID!) { createDeployment(input:{releaseID:$r, environmentID:$e, startsAt:"2027-02-21T09:00:00Z"}) { id } }`,
+			vars("r", f.release, "e", f.envs["DEVELOPMENT"]), &out)
+		f.refused(t, "FAILED_PRECONDITION", `mutation($id:ID!) { updateDeployment(id:$id, input:{endsAt:"2027-02-21T10:00:00Z"}) { id } }`,
+			vars("id", out.CreateDeployment.ID), `"Audit"`)
+	})
+	t.Run("a freeze named like one already overridden", func(t *testing.T) {
+		s := newTestServer(t)
+		f := newDoorFixture(t, s)
+		s.ok(t, `mutation($id:ID!) { updateFreezeWindow(id:$id, input:{startsAt:"2027-02-05T00:00:00Z"}) { id } }`, vars("id", freezeID(t, s)), nil)
+		f.transition(t, "PLANNED")
+		s.ok(t, `mutation($id:ID!) { transitionRelease(id:$id, to:IN_PROGRESS, override:true, reason:"CAB-1") { id } }`, vars("id", f.release), nil)
+		s.ok(t, `mutation { createFreezeWindow(input:{name:"Audit", startsAt:"2027-03-01T00:00:00Z", endsAt:"2027-03-05T00:00:00Z"}) { id } }`, nil, nil)
+		f.refused(t, "FAILED_PRECONDITION", `mutation($id:ID!) { updateRelease(id:$id, input:{endsAt:"2027-03-02T00:00:00Z"}) { id } }`,
+			vars("id", f.release), `"Audit"`)
+	})
+	t.Run("a freeze falls on a booked deployment", func(t *testing.T) {
+		s := newTestServer(t)
+		f := newDoorFixture(t, s)
+		f.transition(t, "PLANNED")
+		var out struct{ CreateDeployment struct{ ID string } }
+		s.ok(t, `mutation($r:ID!,$e:ID!) { createDeployment(input:{releaseID:$r, environmentID:$e, startsAt:"2027-02-03T09:00:00Z", endsAt:"2027-02-03T10:00:00Z"}) { id } }`,
+			vars("r", f.release, "e", f.envs["DEVELOPMENT"]), &out)
+		s.ok(t, `mutation($a:ID!) { createFreezeWindow(input:{name:"Sudden", startsAt:"2027-02-03T00:00:00Z", endsAt:"2027-02-04T00:00:00Z", applicationIDs:[$a]}) { id } }`,
+			vars("a", f.app), nil)
+		start := `mutation($id:ID!,$o:Boolean,$r:String) { updateDeployment(id:$id, input:{status:IN_PROGRESS}, override:$o, reason:$r) { id } }`
+		f.refused(t, "FAILED_PRECONDITION", start, vars("id", out.CreateDeployment.ID), `"Sudden"`)
+		s.ok(t, start, vars("id", out.CreateDeployment.ID, "o", true, "r", "hotfix for the outage"), nil)
+	})
+}

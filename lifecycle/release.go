@@ -53,6 +53,8 @@ type ReleaseFacts struct {
 	ProductionSucceeded bool
 	// Freezes names the freeze windows the release violates.
 	Freezes []string
+	// Deploying: the release has an IN_PROGRESS or SUCCEEDED deployment.
+	Deploying bool
 }
 
 // Override is a caller's request to proceed despite freeze violations. It
@@ -77,6 +79,8 @@ func CheckTransition(f ReleaseFacts, to Status, o Override) error {
 		if f.Changes == 0 {
 			return fault.Precondition("a release needs at least one change to be PLANNED")
 		}
+	case to == Draft && f.Deploying:
+		return fault.Precondition("a release with IN_PROGRESS or SUCCEEDED deployments cannot go back to DRAFT (a DRAFT release only books environments)")
 	case to == InProgress:
 		// Planned releases can lose their window or changes; a release
 		// starts only with both.
@@ -144,6 +148,9 @@ type ReleaseEdit struct {
 	NewFreezes []string
 	// Deletes: the release would be deleted.
 	Deletes bool
+	// Deploying: the release has an IN_PROGRESS or SUCCEEDED deployment,
+	// which passed its promotion gate on the current stages.
+	Deploying bool
 }
 
 // CheckReleaseEdit applies the invariants of a release that has started:
@@ -157,6 +164,9 @@ func CheckReleaseEdit(release string, s Status, e ReleaseEdit, o Override) error
 	}
 	if e.Deletes && s != Draft && s != Planned {
 		return fault.Precondition("release %q is %s: a started release cannot be deleted; cancel it instead", release, s)
+	}
+	if e.ChangesStages && e.Deploying {
+		return fault.Precondition("release %q has deployments that passed their promotion gates on its stages: its stages are fixed", release)
 	}
 	if s != InProgress {
 		return nil

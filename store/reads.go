@@ -181,18 +181,18 @@ func (g *GraphCache) FreezeViolations(ctx context.Context, rel *ent.Release) ([]
 	return g.freezesOver(ctx, impact.Window{Start: *rel.StartsAt, End: *rel.EndsAt}, changed)
 }
 
-// FreezesOver names the freeze windows a window w of changes to the changed
-// applications violates (lifecycle.FreezeFinder).
-func (g *GraphCache) FreezesOver(ctx context.Context, w impact.Window, changed []int) ([]string, error) {
+// FreezesOver lists the freeze windows a window w of changes to the
+// changed applications violates (lifecycle.FreezeFinder).
+func (g *GraphCache) FreezesOver(ctx context.Context, w impact.Window, changed []int) ([]lifecycle.Freeze, error) {
 	freezes, err := g.freezesOver(ctx, w, changed)
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, len(freezes))
+	out := make([]lifecycle.Freeze, len(freezes))
 	for i, f := range freezes {
-		names[i] = f.Name
+		out[i] = lifecycle.Freeze{ID: f.ID, Name: f.Name}
 	}
-	return names, nil
+	return out, nil
 }
 
 func (g *GraphCache) freezesOver(ctx context.Context, w impact.Window, changed []int) ([]*ent.FreezeWindow, error) {

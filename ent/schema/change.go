@@ -131,11 +131,15 @@ func changesFollowTheirRelease() ent.Hook {
 				}
 				for _, c := range changes {
 					w := write{id: c.ID, from: c.ReleaseID, to: c.ReleaseID}
+					// A write that clears and sets the release (as
+					// clearRelease with releaseID does) stores the set value.
 					switch to, set := m.ReleaseID(); {
-					case m.Op().Is(ent.OpDelete|ent.OpDeleteOne) || m.ReleaseIDCleared():
+					case m.Op().Is(ent.OpDelete | ent.OpDeleteOne):
 						w.to = nil
 					case set:
 						w.to = &to
+					case m.ReleaseIDCleared():
+						w.to = nil
 					}
 					writes = append(writes, w)
 				}
@@ -238,7 +242,7 @@ func checkJoining(ctx context.Context, m *gen.ChangeMutation, releaseID, id int)
 	if err != nil {
 		return err
 	}
-	return lifecycle.CheckReleaseEdit(rel.Name, rel.Status, lifecycle.ReleaseEdit{NewFreezes: newFreezes(before, after)}, override)
+	return lifecycle.CheckReleaseEdit(rel.Name, rel.Status, lifecycle.ReleaseEdit{NewFreezes: lifecycle.NewFreezes(before, after)}, override)
 }
 
 // requireApplications keeps every change touching at least one application,

@@ -198,25 +198,36 @@ func checkEvidence(ctx context.Context, client *gen.Client, rel *gen.Release, de
 }
 
 // checkDeploymentFreezes refuses, without an override, a deployment whose
-// window (as written) newly meets a freeze covering its release's impact.
-// FAILED and ROLLED_BACK deployments hold no window that matters.
+// window meets a freeze covering its release's impact: when it starts or
+// succeeds (created so, or moved to IN_PROGRESS or SUCCEEDED), whatever
+// happened to freezes and impact since it was booked; and when it is booked
+// or its window moves, if that newly meets a freeze. FAILED and ROLLED_BACK
+// deployments hold no window that matters.
 func checkDeploymentFreezes(ctx context.Context, m *gen.DeploymentMutation, rel *gen.Release, old *gen.Deployment, status lifecycle.DeploymentStatus) error {
+	creating := old.ID == viewer.NewRecord
+	_, statusSet := m.Status()
+	starts := status.Active() && (creating || (statusSet && status != old.Status))
 	windowTouched := fieldTouched(m, deployment.FieldStartsAt) || fieldTouched(m, deployment.FieldEndsAt)
-	if status == lifecycle.DeploymentFailed || status == lifecycle.DeploymentRolledBack || (old.ID != viewer.NewRecord && !windowTouched) {
+	if status == lifecycle.DeploymentFailed || status == lifecycle.DeploymentRolledBack || (!creating && !starts && !windowTouched) {
 		return nil
 	}
 	var before, after impact.Window
-	if old.StartsAt != nil && old.EndsAt != nil && old.ID != viewer.NewRecord {
-		before = impact.Window{Start: *old.StartsAt, End: *old.EndsAt}
+	if old.StartsAt != nil {
+		after.Start = *old.StartsAt
 	}
-	after = before
+	if old.EndsAt != nil {
+		after.End = *old.EndsAt
+	}
+	if !creating && !starts && old.StartsAt != nil && old.EndsAt != nil {
+		before = after
+	}
 	if t, ok := m.StartsAt(); ok {
 		after.Start = t
 	}
 	if t, ok := m.EndsAt(); ok {
 		after.End = t
 	}
-	if after.Start.IsZero() || after.End.IsZero() {
+	if m.StartsAtCleared() || m.EndsAtCleared() || after.Start.IsZero() || after.End.IsZero() {
 		return nil
 	}
 	finder, fctx, err := freezeFinder(ctx, m, m.Freezes)
@@ -227,7 +238,7 @@ func checkDeploymentFreezes(ctx context.Context, m *gen.DeploymentMutation, rel 
 	if err != nil {
 		return err
 	}
-	var was []string
+	var was []lifecycle.Freeze
 	if !before.Start.IsZero() {
 		if was, err = finder.FreezesOver(fctx, before, changed); err != nil {
 			return err
@@ -241,7 +252,7 @@ func checkDeploymentFreezes(ctx context.Context, m *gen.DeploymentMutation, rel 
 	if err != nil {
 		return err
 	}
-	return lifecycle.CheckFreezeOverride(fmt.Sprintf("the deployment of release %q", rel.Name), newFreezes(was, is), override, "deploy")
+	return lifecycle.CheckFreezeOverride(fmt.Sprintf("the deployment of release %q", rel.Name), lifecycle.NewFreezes(was, is), override, "deploy")
 }
 
 // requirePromotionGates enforces the promotion gates: a deployment may become

@@ -125,7 +125,7 @@ func freezesSpareStartedReleases() ent.Hook {
 				if n, ok := m.Name(); ok {
 					name = n
 				}
-				if err := lifecycle.CheckFreezeOverStarted(name, newFreezes(before, after), override); err != nil {
+				if err := lifecycle.CheckFreezeOverStarted(name, newNames(before, after), override); err != nil {
 					return nil, err
 				}
 			}
@@ -145,4 +145,15 @@ func appsAfter(old []int, m *gen.FreezeWindowMutation) []int {
 		}
 	}
 	return append(apps, m.ApplicationsIDs()...)
+}
+
+// newNames lists the names of after that are not in before.
+func newNames(before, after []string) []string {
+	var out []string
+	for _, n := range after {
+		if !slices.Contains(before, n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }

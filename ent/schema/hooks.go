@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -435,15 +434,4 @@ func freezeFinder(ctx context.Context, m interface {
 		ctx = gen.NewTxContext(ctx, tx)
 	}
 	return finder, ctx, nil
-}
-
-// newFreezes lists the freezes of after that are not in before.
-func newFreezes(before, after []string) []string {
-	var out []string
-	for _, f := range after {
-		if !slices.Contains(before, f) {
-			out = append(out, f)
-		}
-	}
-	return out
 }

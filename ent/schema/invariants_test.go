@@ -267,3 +267,46 @@ func TestEntTimesOutsideTheRecordAreRefused(t *testing.T) {
 		}, "endsAt")
 	}
 }
+
+func TestEntSubtlerDoorsAreClosed(t *testing.T) {
+	t.Run("clear and set a change's release in one write", func(t *testing.T) {
+		p, ctx := newPortfolio(t)
+		p.freeze(t, ctx, p.start, p.end)
+		other := p.client.Application.Create().SetName("other").SaveX(ctx)
+		p.client.Change.UpdateOneID(p.change.ID).AddApplicationIDs(other.ID).RemoveApplicationIDs(p.provider.ID).ExecX(ctx)
+		p.begin(t, ctx)
+		loose := p.client.Change.Create().SetTitle("loose").AddApplicationIDs(p.consumer.ID).SaveX(ctx)
+		p.refused(t, ctx, fault.FailedPrecondition, func() error {
+			return p.client.Change.UpdateOneID(loose.ID).ClearReleaseID().SetReleaseID(p.release.ID).Exec(ctx)
+		}, `"Audit"`)
+	})
+	t.Run("stages are fixed once a deployment passed its gate", func(t *testing.T) {
+		p, ctx := newPortfolio(t)
+		if err := p.move(ctx, p.release.ID, lifecycle.Planned); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.deploy(ctx, lifecycle.Development, lifecycle.DeploymentSucceeded); err != nil {
+			t.Fatal(err)
+		}
+		p.refused(t, ctx, fault.FailedPrecondition, func() error {
+			return p.client.Release.UpdateOneID(p.release.ID).SetStages([]lifecycle.Stage{lifecycle.Production}).Exec(ctx)
+		}, "stages are fixed")
+		p.refused(t, ctx, fault.FailedPrecondition, func() error { return p.move(ctx, p.release.ID, lifecycle.Draft) }, "DRAFT")
+	})
+	t.Run("a freeze falls on a booked deployment", func(t *testing.T) {
+		p, ctx := newPortfolio(t)
+		if err := p.move(ctx, p.release.ID, lifecycle.Planned); err != nil {
+			t.Fatal(err)
+		}
+		dep := p.client.Deployment.Create().SetReleaseID(p.release.ID).SetEnvironmentID(p.envs[lifecycle.Development].ID).
+			SetStartsAt(p.start).SetEndsAt(p.start.Add(time.Hour)).SaveX(ctx)
+		p.freeze(t, ctx, p.start, p.end)
+		start := func(ctx context.Context) error {
+			return p.client.Deployment.UpdateOneID(dep.ID).SetStatus(lifecycle.DeploymentInProgress).Exec(ctx)
+		}
+		p.refused(t, ctx, fault.FailedPrecondition, func() error { return start(ctx) }, `"Audit"`)
+		if err := start(override(ctx, dep.ID, "agreed")); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

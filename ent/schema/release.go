@@ -200,6 +200,9 @@ func releaseFacts(ctx context.Context, m *gen.ReleaseMutation, id int, to lifecy
 	if facts.Changes, err = client.Change.Query().Where(change.ReleaseID(id)).Count(ctx); err != nil {
 		return facts, err
 	}
+	if facts.Deploying, err = deploying(ctx, client, id); err != nil {
+		return facts, err
+	}
 	if facts.ProductionSucceeded, err = client.Deployment.Query().Where(
 		deployment.ReleaseID(id),
 		deployment.StatusEQ(lifecycle.DeploymentSucceeded),
@@ -216,11 +219,21 @@ func releaseFacts(ctx context.Context, m *gen.ReleaseMutation, id int, to lifecy
 		if err != nil {
 			return facts, err
 		}
-		if facts.Freezes, err = finder.FreezesOver(fctx, impact.Window{Start: *rel.StartsAt, End: *rel.EndsAt}, changed); err != nil {
+		freezes, err := finder.FreezesOver(fctx, impact.Window{Start: *rel.StartsAt, End: *rel.EndsAt}, changed)
+		if err != nil {
 			return facts, err
 		}
+		facts.Freezes = lifecycle.Names(freezes)
 	}
 	return facts, nil
+}
+
+// deploying reports whether release id has an IN_PROGRESS or SUCCEEDED
+// deployment.
+func deploying(ctx context.Context, c *gen.Client, id int) (bool, error) {
+	return c.Deployment.Query().
+		Where(deployment.ReleaseID(id), deployment.StatusIn(lifecycle.DeploymentInProgress, lifecycle.DeploymentSucceeded)).
+		Exist(ctx)
 }
 
 // changedApplications returns the ids of the applications release id's
@@ -256,6 +269,9 @@ func releaseInvariants() ent.Hook {
 				}
 				if stages, set := m.Stages(); set && !slices.Equal(stages, rel.Stages) {
 					edit.ChangesStages = true
+					if edit.Deploying, err = deploying(ctx, m.Client(), id); err != nil {
+						return nil, err
+					}
 				}
 				if rel.Status == lifecycle.InProgress && !edit.ClearsWindow && (fieldTouched(m, release.FieldStartsAt) || fieldTouched(m, release.FieldEndsAt)) {
 					if edit.NewFreezes, err = windowMoveFreezes(ctx, m, rel); err != nil {
@@ -300,7 +316,7 @@ func windowMoveFreezes(ctx context.Context, m *gen.ReleaseMutation, rel *gen.Rel
 	if moved.Start.IsZero() || moved.End.IsZero() {
 		return nil, nil
 	}
-	var before []string
+	var before []lifecycle.Freeze
 	if !old.Start.IsZero() {
 		if before, err = finder.FreezesOver(fctx, old, changed); err != nil {
 			return nil, err
@@ -310,7 +326,7 @@ func windowMoveFreezes(ctx context.Context, m *gen.ReleaseMutation, rel *gen.Rel
 	if err != nil {
 		return nil, err
 	}
-	return newFreezes(before, after), nil
+	return lifecycle.NewFreezes(before, after), nil
 }
 
 // scheduleChangesFromTheChangeSide applies a release mutation's changeIDs

@@ -29,6 +29,16 @@ func TestClean(t *testing.T) {
 		{"invalid UTF-8", "\xff", "", false},
 		{"at the limit", strings.Repeat("é", 11), strings.Repeat("é", 11), true},
 		{"over the limit", strings.Repeat("é", 12), "", false},
+		{"combining mark kept at the end", "cafe\u0301", "cafe\u0301", true},
+		{"lone combining mark", "\u0301", "", false},
+		{"variation selector", "\ufe0f", "", false},
+		{"halfwidth hangul filler", "\uffa0", "", false},
+		{"null notehead", "\U0001d159", "", false},
+		{"private use only", "\ue000", "", false},
+		{"noncharacter", "ok\uffff", "", false},
+		{"line separator", "a\u2028b", "", false},
+		{"bidi override", "ok \u202etxet", "", false},
+		{"bidi isolate", "\u2066ok", "", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
