@@ -9,18 +9,25 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
+	"github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/ent/token"
+	"github.com/relgraph/relgraph/internal/auth"
 	"github.com/relgraph/relgraph/internal/config"
 	"github.com/relgraph/relgraph/internal/demo"
 	"github.com/relgraph/relgraph/internal/httpapi"
+	"github.com/relgraph/relgraph/internal/viewer"
 	"github.com/relgraph/relgraph/store"
 )
 
@@ -65,7 +72,16 @@ func run(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		return err
 	}
 	logger.Info("schema migrated", "db", store.Redact(cfg.DB), "dialect", db.Dialect)
-	if cfg.Command == "migrate" {
+	switch cfg.Command {
+	case "migrate":
+		return nil
+	case "token":
+		return tokenCommand(ctx, db, cfg.Token, os.Stdout)
+	case "backup":
+		if err := db.Backup(ctx, cfg.BackupOut); err != nil {
+			return err
+		}
+		logger.Info("backup written", "out", cfg.BackupOut)
 		return nil
 	}
 	if cfg.Demo {
@@ -76,19 +92,38 @@ func run(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 			return fmt.Errorf("load demo data: %w", err)
 		default:
 			logger.Info("demo data loaded")
+			if cfg.AuthRequired() {
+				_, secret, err := auth.Create(ctx, db.Client, "demo-editor", viewer.Editor)
+				if err != nil {
+					return fmt.Errorf("create the demo token: %w", err)
+				}
+				logger.Info("demo EDITOR token created: send it as Authorization: Bearer <token>", "token", secret)
+			}
 		}
+	}
+	if cfg.AuthRequired() {
+		logger.Info("authentication required: requests need an API token (relgraph token create)", "allowed_hosts", strings.Join(cfg.AllowedHosts, ","))
+	} else {
+		logger.Warn("authentication is off: anyone who can reach the listen address may read and write; X-Actor names the audit actor",
+			"addr", cfg.Addr, "allowed_hosts", strings.Join(cfg.AllowedHosts, ","))
 	}
 
 	srv := &http.Server{
 		Handler: httpapi.New(httpapi.Config{
-			DB:          db,
-			Logger:      logger,
-			CORSOrigins: cfg.CORSOrigins,
+			DB:             db,
+			Logger:         logger,
+			CORSOrigins:    cfg.CORSOrigins,
+			AuthRequired:   cfg.AuthRequired(),
+			AllowedHosts:   cfg.AllowedHosts,
+			RequestTimeout: cfg.RequestTimeout,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		// A response is written within the request's deadline; the margin
+		// lets a cancelled request still say why.
+		WriteTimeout: cfg.RequestTimeout + 5*time.Second,
+		IdleTimeout:  2 * time.Minute,
+		BaseContext:  func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -111,4 +146,38 @@ func run(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// tokenCommand creates, lists or revokes API tokens.
+func tokenCommand(ctx context.Context, db *store.DB, cmd config.TokenCommand, out io.Writer) error {
+	ctx = viewer.WithActor(ctx, "relgraph token")
+	switch cmd.Action {
+	case "create":
+		role, err := viewer.Parse(cmd.Role)
+		if err != nil {
+			return err
+		}
+		_, secret, err := auth.Create(ctx, db.Client, cmd.Name, role)
+		if err != nil {
+			return fmt.Errorf("create token %q: %w", cmd.Name, err)
+		}
+		fmt.Fprintf(out, "%s\n", secret)
+		return nil
+	case "revoke":
+		if _, err := auth.Revoke(ctx, db.Client, cmd.Name); err != nil {
+			return fmt.Errorf("revoke token %q: %w", cmd.Name, err)
+		}
+		fmt.Fprintf(out, "revoked %s\n", cmd.Name)
+		return nil
+	}
+	tokens, err := db.Client.Token.Query().Order(ent.Asc(token.FieldName)).All(ctx)
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "NAME\tROLE\tCREATED")
+	for _, t := range tokens {
+		fmt.Fprintf(w, "%s\t%s\t%s\n", t.Name, t.Role, t.CreatedAt.Format(time.RFC3339))
+	}
+	return w.Flush()
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/generation"
 	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/ent/token"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -92,6 +93,7 @@ func checkColumn(t, c string) error {
 			freezewindow.Table:      freezewindow.ValidColumn,
 			generation.Table:        generation.ValidColumn,
 			release.Table:           release.ValidColumn,
+			token.Table:             token.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

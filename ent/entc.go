@@ -36,6 +36,9 @@ func main() {
 			// Global ids: every type owns a 2^32 range of ids, so node(id:)
 			// knows the type from the id alone, on SQLite and PostgreSQL alike.
 			gen.FeatureGlobalID,
+			// Privacy policies decide what a request's viewer may do, below
+			// every resolver (ent/schema/policy.go).
+			gen.FeaturePrivacy,
 			// No FeatureModifier or FeatureExecQuery: their raw-SQL builders
 			// would let a Go program write past every schema hook.
 		},

@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math"
 
@@ -366,6 +367,12 @@ func (_q *FreezeWindowQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if freezewindow.Policy == nil {
+		return errors.New("ent: uninitialized freezewindow.Policy (forgotten import ent/runtime?)")
+	}
+	if err := freezewindow.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/relgraph/relgraph/ent/environment"
 	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/ent/token"
 )
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
@@ -1908,6 +1909,116 @@ func newReleasePaginateArgs(rv map[string]any) *releasePaginateArgs {
 	}
 	if v, ok := rv[whereField].(*ReleaseWhereInput); ok {
 		args.opts = append(args.opts, WithReleaseFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *TokenQuery) CollectFields(ctx context.Context, satisfies ...string) (*TokenQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *TokenQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(token.Columns))
+		selectedFields = []string{token.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[token.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, token.FieldCreatedAt)
+				fieldSeen[token.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[token.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, token.FieldUpdatedAt)
+				fieldSeen[token.FieldUpdatedAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[token.FieldName]; !ok {
+				selectedFields = append(selectedFields, token.FieldName)
+				fieldSeen[token.FieldName] = struct{}{}
+			}
+		case "role":
+			if _, ok := fieldSeen[token.FieldRole]; !ok {
+				selectedFields = append(selectedFields, token.FieldRole)
+				fieldSeen[token.FieldRole] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type tokenPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []TokenPaginateOption
+}
+
+func newTokenPaginateArgs(rv map[string]any) *tokenPaginateArgs {
+	args := &tokenPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*TokenOrder:
+			args.opts = append(args.opts, WithTokenOrder(v))
+		case []any:
+			var orders []*TokenOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &TokenOrder{Field: &TokenOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithTokenOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*TokenWhereInput); ok {
+		args.opts = append(args.opts, WithTokenFilter(v.Filter))
 	}
 	return args
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/internal"
 	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/ent/token"
 )
 
 // Noder wraps the basic Node method.
@@ -65,6 +66,11 @@ var releaseImplementors = []string{"Release", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Release) IsNode() {}
+
+var tokenImplementors = []string{"Token", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Token) IsNode() {}
 
 var errNodeInvalidID = &NotFoundError{"node"}
 
@@ -211,6 +217,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(release.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, releaseImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case token.Table:
+		query := c.Token.Query().
+			Where(token.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, tokenImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -404,6 +419,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Release.Query().
 			Where(release.IDIn(ids...))
 		query, err := query.CollectFields(ctx, releaseImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case token.Table:
+		query := c.Token.Query().
+			Where(token.IDIn(ids...))
+		query, err := query.CollectFields(ctx, tokenImplementors...)
 		if err != nil {
 			return nil, err
 		}

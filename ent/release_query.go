@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math"
 
@@ -403,6 +404,12 @@ func (_q *ReleaseQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if release.Policy == nil {
+		return errors.New("ent: uninitialized release.Policy (forgotten import ent/runtime?)")
+	}
+	if err := release.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -32,6 +32,8 @@ type Tx struct {
 	Generation *GenerationClient
 	// Release is the client for interacting with the Release builders.
 	Release *ReleaseClient
+	// Token is the client for interacting with the Token builders.
+	Token *TokenClient
 
 	// lazily loaded.
 	client     *Client
@@ -173,6 +175,7 @@ func (tx *Tx) init() {
 	tx.FreezeWindow = NewFreezeWindowClient(tx.config)
 	tx.Generation = NewGenerationClient(tx.config)
 	tx.Release = NewReleaseClient(tx.config)
+	tx.Token = NewTokenClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

@@ -86,6 +86,12 @@ func (r *queryResolver) Releases(ctx context.Context, after *entgql.Cursor[int],
 		ent.WithReleaseOrder(orderBy), ent.WithReleaseFilter(where.Filter))
 }
 
+// Tokens is the resolver for the tokens field.
+func (r *queryResolver) Tokens(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.TokenOrder, where *ent.TokenWhereInput) (*ent.TokenConnection, error) {
+	return r.client.Token.Query().Paginate(ctx, after, r.page(first, last), before, last,
+		ent.WithTokenOrder(orderBy), ent.WithTokenFilter(where.Filter))
+}
+
 // Application returns ApplicationResolver implementation.
 func (r *Resolver) Application() ApplicationResolver { return &applicationResolver{r} }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"runtime/debug"
 	"strings"
 
@@ -56,7 +57,9 @@ func recoverPanic(logger *slog.Logger) graphql.RecoverFunc {
 // classify maps an error to its code, a client-safe message and
 // extensions, by the error's type alone: the rules' own *fault.Error, Ent's
 // typed errors, the driver's constraint violations (store.ConstraintViolation),
-// gqlgen's coded errors, and requests that never reached an operation.
+// gqlgen's coded errors, a body over the limit (*http.MaxBytesError); and,
+// for gqlgen's uncoded errors, by where they arose: before an operation
+// document existed, or while a field's arguments were read.
 func classify(ctx context.Context, err error) (fault.Code, string, map[string]any) {
 	var (
 		validE  *ent.ValidationError
@@ -79,6 +82,10 @@ func classify(ctx context.Context, err error) (fault.Code, string, map[string]an
 	if errors.As(err, &reqE) {
 		return fault.BadUserInput, reqE.msg, nil
 	}
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return fault.BadUserInput, fmt.Sprintf("the request body is larger than the limit of %d bytes", tooLarge.Limit), nil
+	}
 	if errors.As(err, &fe) {
 		ext := map[string]any{}
 		for k, v := range fe.Extensions {
@@ -91,6 +98,12 @@ func classify(ctx context.Context, err error) (fault.Code, string, map[string]an
 	}
 	if v := store.ConstraintViolation(err); v.Kind != store.NoViolation {
 		return violation(v)
+	}
+	switch {
+	case store.Retryable(err):
+		return fault.Unavailable, "the database is busy: retry shortly", map[string]any{"retryable": true}
+	case errors.Is(err, context.DeadlineExceeded):
+		return fault.Unavailable, "the request ran out of time (see --request-timeout); narrow it or retry", map[string]any{"retryable": true}
 	}
 	switch {
 	case errors.As(err, &notFndE):
@@ -118,11 +131,30 @@ func classify(ctx context.Context, err error) (fault.Code, string, map[string]an
 		}
 	}
 	// gqlgen reports a request it could not read (a body that is not a JSON
-	// GraphQL request) before any operation exists; anything else that is
-	// left (a resolver's error, a driver's) is ours.
+	// GraphQL request) before any operation exists.
 	if !graphql.HasOperationContext(ctx) {
 		return fault.BadUserInput, "the request body is not a GraphQL request: a JSON object with a string query and object variables", nil
 	}
+	// Before the document is parsed only the request's parameters have been
+	// looked at: the persisted-query extension refuses a hash that does not
+	// match its query, an unknown version or malformed extension data with
+	// uncoded errors whose messages are written for clients.
+	if graphql.GetOperationContext(ctx).Doc == nil && gqlErr != nil {
+		return fault.BadUserInput, gqlErr.Message, nil
+	}
+	// A field's arguments are read from the document and its variables
+	// alone, before its resolver runs: an error while the field context has
+	// no arguments yet, though the field is given some, is the client's
+	// input that no unmarshaler accepts. gqlparser checks enum variables
+	// case-insensitively, so "draft" for DRAFT is refused only here.
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Args == nil && fc.Field.Field != nil && len(fc.Field.Arguments) > 0 {
+		msg := err.Error()
+		if gqlErr != nil {
+			msg = gqlErr.Message
+		}
+		return fault.BadUserInput, msg, nil
+	}
+	// Anything else that is left (a resolver's error, a driver's) is ours.
 	return fault.Internal, "", nil
 }
 

@@ -3,9 +3,13 @@ package graph
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -18,14 +22,20 @@ import (
 // validation and variable errors with 422); and an
 // application/graphql-response+json error response that never executed
 // carries no "data" entry (gqlgen writes "data": null); neither does any
-// other response to a request that never executed. Errors that gqlgen's
-// transports write themselves (a mutation sent with GET, unreadable
-// variables) bypass its error presenter: present routes them through it, so
-// they carry an extensions.code like every other. Successful responses
-// pass through unbuffered.
+// other response to a request that never executed. A mutation sent with GET
+// is 405 Method Not Allowed with Allow: POST, as the specification requires
+// (gqlgen answers 406). Errors that gqlgen's transports write themselves (a
+// mutation sent with GET, unreadable variables) bypass its error presenter:
+// present routes them through it, so they carry an extensions.code like
+// every other. Before gqlgen sees a request, admit refuses what it would
+// mishandle (see admit). Successful responses pass through unbuffered.
 func graphQLOverHTTP(next http.Handler, present graphql.ErrorPresenterFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		g := &errorResponseWriter{ResponseWriter: w, present: func(msg string) *gqlerror.Error {
+		if ref := admit(r); ref != nil {
+			ref.write(w, r, present(r.Context(), ref.err))
+			return
+		}
+		g := &errorResponseWriter{ResponseWriter: w, method: r.Method, present: func(msg string) *gqlerror.Error {
 			return present(r.Context(), &requestError{msg: msg})
 		}}
 		next.ServeHTTP(g, r)
@@ -39,10 +49,107 @@ type requestError struct{ msg string }
 
 func (e *requestError) Error() string { return e.msg }
 
+// allowedMethods are the methods the GraphQL endpoint answers: queries by
+// GET, any operation by POST, and OPTIONS (gqlgen's Options transport).
+const allowedMethods = "OPTIONS, GET, POST"
+
+// refusal is a request refused at the edge, before gqlgen reads it.
+type refusal struct {
+	status int
+	allow  string // the Allow header of a 405
+	err    error  // presented as the response's one error
+}
+
+// admit refuses, before gqlgen sees it, a request gqlgen would answer
+// wrongly: a method no transport serves (gqlgen says 400, HTTP says 405);
+// a JSON body over the limit set by the caller's http.MaxBytesReader, told
+// by its *http.MaxBytesError (gqlgen would report it as an unreadable body
+// with status 200); and a JSON body that is not UTF-8 (Go's decoder would
+// silently replace the bad bytes with U+FFFD, and they would be stored).
+// An admitted JSON body is read whole, as gqlgen would read it anyway, and
+// handed on from memory.
+func admit(r *http.Request) *refusal {
+	switch r.Method {
+	case http.MethodGet, http.MethodOptions:
+		return nil
+	case http.MethodPost:
+	default:
+		return &refusal{http.StatusMethodNotAllowed, allowedMethods,
+			&requestError{msg: r.Method + " is not allowed: send GraphQL requests with POST, or queries with GET"}}
+	}
+	if !isJSONBody(r) {
+		return nil // gqlgen refuses the content type without reading the body
+	}
+	if r.Body == nil { // a request built in Go rather than received
+		r.Body = http.NoBody
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return &refusal{status: http.StatusRequestEntityTooLarge, err: err}
+		}
+		return &refusal{status: http.StatusBadRequest, err: &requestError{msg: "the request body could not be read"}}
+	}
+	if !utf8.Valid(body) {
+		return &refusal{status: http.StatusBadRequest, err: &requestError{msg: "the request body is not valid UTF-8"}}
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return nil
+}
+
+// isJSONBody reports whether gqlgen's POST transport would decode r's body.
+func isJSONBody(r *http.Request) bool {
+	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mediaType == "application/json" && r.Header.Get("Upgrade") == ""
+}
+
+// write answers the refused request with its presented error, in the media
+// type gqlgen would have chosen for it, without a data entry.
+func (ref *refusal) write(w http.ResponseWriter, r *http.Request, presented *gqlerror.Error) {
+	body, err := json.Marshal(map[string]any{"errors": gqlerror.List{presented}})
+	if err != nil {
+		body = []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`)
+	}
+	if ref.allow != "" {
+		w.Header().Set("Allow", ref.allow)
+	}
+	w.Header().Set("Content-Type", responseType(r))
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(ref.status)
+	_, _ = w.Write(body)
+}
+
+// responseType is the media type gqlgen's transports answer r with: the
+// first of application/json and application/graphql-response+json that
+// Accept names (application/json for none, */* or application/*), else
+// application/graphql-response+json.
+func responseType(r *http.Request) string {
+	const graphQLResponse = "application/graphql-response+json"
+	accept := r.Header.Get("Accept")
+	if accept == "" {
+		return "application/json"
+	}
+	for part := range strings.SplitSeq(accept, ",") {
+		mediaType, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch mediaType {
+		case "*/*", "application/*", "application/json":
+			return "application/json"
+		case graphQLResponse:
+			return graphQLResponse
+		}
+	}
+	return graphQLResponse
+}
+
 // errorResponseWriter holds back 4xx responses so that their status and body
 // can be corrected, and forwards everything else as it comes.
 type errorResponseWriter struct {
 	http.ResponseWriter
+	method  string
 	present func(msg string) *gqlerror.Error
 	held    bool
 	status  int
@@ -50,8 +157,14 @@ type errorResponseWriter struct {
 }
 
 func (g *errorResponseWriter) WriteHeader(code int) {
-	// gqlgen answers a request no transport accepts (a PUT, an unknown
-	// content type) with a JSON body but no Content-Type: hold it too.
+	// gqlgen's GET transport refuses a mutation with 406, its only use of
+	// that status; the GraphQL-over-HTTP specification says 405.
+	if code == http.StatusNotAcceptable && g.method == http.MethodGet {
+		code = http.StatusMethodNotAllowed
+		g.Header().Set("Allow", http.MethodPost)
+	}
+	// gqlgen answers a request no transport accepts (an unknown content
+	// type) with a JSON body but no Content-Type: hold it too.
 	if ct := g.Header().Get("Content-Type"); code >= 400 && code < 500 && (isJSON(ct) || ct == "") {
 		if ct == "" {
 			g.Header().Set("Content-Type", "application/json")

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -217,4 +218,21 @@ func Redact(dsn string) string {
 		return "postgres://(unparsable)"
 	}
 	return u.Redacted()
+}
+
+// Backup writes a consistent copy of a live SQLite database to the new
+// file out (VACUUM INTO: one read transaction, so concurrent writers go on
+// and the copy holds every write committed before it began). PostgreSQL
+// has its own tools for this (pg_dump).
+func (d *DB) Backup(ctx context.Context, out string) error {
+	if d.Dialect != dialect.SQLite {
+		return errors.New("backup: relgraph copies SQLite databases; back up PostgreSQL with pg_dump")
+	}
+	if _, err := os.Stat(out); err == nil {
+		return fmt.Errorf("backup: %s already exists", out)
+	}
+	if _, err := d.sql.ExecContext(ctx, "VACUUM INTO ?", out); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	return nil
 }

@@ -95,3 +95,20 @@ func uniqueKey(table, constraint string) []string {
 	}
 	return nil
 }
+
+// Retryable reports a database refusal that says nothing about the request
+// and may not happen again: SQLite busy or locked past its timeout, a
+// PostgreSQL serialization failure, deadlock or lock timeout.
+func Retryable(err error) bool {
+	if isBusy(err) {
+		return true
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		switch pg.Code {
+		case "40001", "40P01", "55P03": // serialization_failure, deadlock_detected, lock_not_available
+			return true
+		}
+	}
+	return false
+}

@@ -346,6 +346,28 @@ var (
 			},
 		},
 	}
+	// TokensColumns holds the columns for the "tokens" table.
+	TokensColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Unique: true, Size: 200},
+		{Name: "role", Type: field.TypeEnum, Enums: []string{"VIEWER", "EDITOR", "ADMIN"}},
+		{Name: "hash", Type: field.TypeString, Unique: true},
+	}
+	// TokensTable holds the schema information for the "tokens" table.
+	TokensTable = &schema.Table{
+		Name:       "tokens",
+		Columns:    TokensColumns,
+		PrimaryKey: []*schema.Column{TokensColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "token_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{TokensColumns[1]},
+			},
+		},
+	}
 	// FreezeWindowApplicationsColumns holds the columns for the "freeze_window_applications" table.
 	FreezeWindowApplicationsColumns = []*schema.Column{
 		{Name: "freeze_window_id", Type: field.TypeInt},
@@ -383,6 +405,7 @@ var (
 		FreezeWindowsTable,
 		GenerationsTable,
 		ReleasesTable,
+		TokensTable,
 		FreezeWindowApplicationsTable,
 	}
 )
@@ -424,6 +447,9 @@ func init() {
 	}
 	ReleasesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(12884901888),
+	}
+	TokensTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(42949672960),
 	}
 	FreezeWindowApplicationsTable.ForeignKeys[0].RefTable = FreezeWindowsTable
 	FreezeWindowApplicationsTable.ForeignKeys[1].RefTable = ApplicationsTable

@@ -35,3 +35,6 @@ type Generation func(*sql.Selector)
 
 // Release is the predicate function for release builders.
 type Release func(*sql.Selector)
+
+// Token is the predicate function for token builders.
+type Token func(*sql.Selector)

@@ -3,6 +3,7 @@
 package runtime
 
 import (
+	"context"
 	"time"
 
 	"github.com/relgraph/relgraph/ent/application"
@@ -16,7 +17,11 @@ import (
 	"github.com/relgraph/relgraph/ent/generation"
 	"github.com/relgraph/relgraph/ent/release"
 	"github.com/relgraph/relgraph/ent/schema"
+	"github.com/relgraph/relgraph/ent/token"
 	"github.com/relgraph/relgraph/lifecycle"
+
+	"entgo.io/ent"
+	"entgo.io/ent/privacy"
 )
 
 // The init function reads all schema descriptors with runtime code
@@ -24,16 +29,32 @@ import (
 // to their package variables.
 func init() {
 	applicationMixin := schema.Application{}.Mixin()
+	application.Policy = privacy.NewPolicies(applicationMixin[0], schema.Application{})
+	application.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := application.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	applicationMixinHooks0 := applicationMixin[0].Hooks()
 	applicationMixinHooks1 := applicationMixin[1].Hooks()
 	applicationHooks := schema.Application{}.Hooks()
-	application.Hooks[0] = applicationMixinHooks0[0]
-	application.Hooks[1] = applicationMixinHooks0[1]
-	application.Hooks[2] = applicationMixinHooks1[0]
-	application.Hooks[3] = applicationHooks[0]
-	application.Hooks[4] = applicationHooks[1]
-	application.Hooks[5] = applicationHooks[2]
-	application.Hooks[6] = applicationHooks[3]
+
+	application.Hooks[1] = applicationMixinHooks0[0]
+
+	application.Hooks[2] = applicationMixinHooks0[1]
+
+	application.Hooks[3] = applicationMixinHooks1[0]
+
+	application.Hooks[4] = applicationHooks[0]
+
+	application.Hooks[5] = applicationHooks[1]
+
+	application.Hooks[6] = applicationHooks[2]
+
+	application.Hooks[7] = applicationHooks[3]
 	applicationMixinFields0 := applicationMixin[0].Fields()
 	_ = applicationMixinFields0
 	applicationMixinFields1 := applicationMixin[1].Fields()
@@ -129,15 +150,30 @@ func init() {
 	// auditevent.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
 	auditevent.ReasonValidator = auditeventDescReason.Validators[0].(func(string) error)
 	changeMixin := schema.Change{}.Mixin()
+	change.Policy = privacy.NewPolicies(changeMixin[0], schema.Change{})
+	change.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := change.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	changeMixinHooks0 := changeMixin[0].Hooks()
 	changeMixinHooks1 := changeMixin[1].Hooks()
 	changeHooks := schema.Change{}.Hooks()
-	change.Hooks[0] = changeMixinHooks0[0]
-	change.Hooks[1] = changeMixinHooks0[1]
-	change.Hooks[2] = changeMixinHooks1[0]
-	change.Hooks[3] = changeHooks[0]
-	change.Hooks[4] = changeHooks[1]
-	change.Hooks[5] = changeHooks[2]
+
+	change.Hooks[1] = changeMixinHooks0[0]
+
+	change.Hooks[2] = changeMixinHooks0[1]
+
+	change.Hooks[3] = changeMixinHooks1[0]
+
+	change.Hooks[4] = changeHooks[0]
+
+	change.Hooks[5] = changeHooks[1]
+
+	change.Hooks[6] = changeHooks[2]
 	changeMixinFields0 := changeMixin[0].Fields()
 	_ = changeMixinFields0
 	changeMixinFields1 := changeMixin[1].Fields()
@@ -217,13 +253,27 @@ func init() {
 	changeapplicationHooks := schema.ChangeApplication{}.Hooks()
 	changeapplication.Hooks[0] = changeapplicationHooks[0]
 	dependencyMixin := schema.Dependency{}.Mixin()
+	dependency.Policy = privacy.NewPolicies(dependencyMixin[0], schema.Dependency{})
+	dependency.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := dependency.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	dependencyMixinHooks0 := dependencyMixin[0].Hooks()
 	dependencyHooks := schema.Dependency{}.Hooks()
-	dependency.Hooks[0] = dependencyMixinHooks0[0]
-	dependency.Hooks[1] = dependencyMixinHooks0[1]
-	dependency.Hooks[2] = dependencyHooks[0]
-	dependency.Hooks[3] = dependencyHooks[1]
-	dependency.Hooks[4] = dependencyHooks[2]
+
+	dependency.Hooks[1] = dependencyMixinHooks0[0]
+
+	dependency.Hooks[2] = dependencyMixinHooks0[1]
+
+	dependency.Hooks[3] = dependencyHooks[0]
+
+	dependency.Hooks[4] = dependencyHooks[1]
+
+	dependency.Hooks[5] = dependencyHooks[2]
 	dependencyMixinFields0 := dependencyMixin[0].Fields()
 	_ = dependencyMixinFields0
 	dependencyFields := schema.Dependency{}.Fields()
@@ -259,14 +309,28 @@ func init() {
 		}
 	}()
 	deploymentMixin := schema.Deployment{}.Mixin()
+	deployment.Policy = privacy.NewPolicies(deploymentMixin[0], schema.Deployment{})
+	deployment.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := deployment.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	deploymentMixinHooks0 := deploymentMixin[0].Hooks()
 	deploymentMixinHooks1 := deploymentMixin[1].Hooks()
 	deploymentHooks := schema.Deployment{}.Hooks()
-	deployment.Hooks[0] = deploymentMixinHooks0[0]
-	deployment.Hooks[1] = deploymentMixinHooks0[1]
-	deployment.Hooks[2] = deploymentMixinHooks1[0]
-	deployment.Hooks[3] = deploymentHooks[0]
-	deployment.Hooks[4] = deploymentHooks[1]
+
+	deployment.Hooks[1] = deploymentMixinHooks0[0]
+
+	deployment.Hooks[2] = deploymentMixinHooks0[1]
+
+	deployment.Hooks[3] = deploymentMixinHooks1[0]
+
+	deployment.Hooks[4] = deploymentHooks[0]
+
+	deployment.Hooks[5] = deploymentHooks[1]
 	deploymentMixinFields0 := deploymentMixin[0].Fields()
 	_ = deploymentMixinFields0
 	deploymentFields := schema.Deployment{}.Fields()
@@ -282,13 +346,27 @@ func init() {
 	// deployment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	deployment.UpdateDefaultUpdatedAt = deploymentDescUpdatedAt.UpdateDefault.(func() time.Time)
 	environmentMixin := schema.Environment{}.Mixin()
+	environment.Policy = privacy.NewPolicies(environmentMixin[0], schema.Environment{})
+	environment.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := environment.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	environmentMixinHooks0 := environmentMixin[0].Hooks()
 	environmentHooks := schema.Environment{}.Hooks()
-	environment.Hooks[0] = environmentMixinHooks0[0]
-	environment.Hooks[1] = environmentMixinHooks0[1]
-	environment.Hooks[2] = environmentHooks[0]
-	environment.Hooks[3] = environmentHooks[1]
-	environment.Hooks[4] = environmentHooks[2]
+
+	environment.Hooks[1] = environmentMixinHooks0[0]
+
+	environment.Hooks[2] = environmentMixinHooks0[1]
+
+	environment.Hooks[3] = environmentHooks[0]
+
+	environment.Hooks[4] = environmentHooks[1]
+
+	environment.Hooks[5] = environmentHooks[2]
 	environmentMixinFields0 := environmentMixin[0].Fields()
 	_ = environmentMixinFields0
 	environmentFields := schema.Environment{}.Fields()
@@ -342,14 +420,28 @@ func init() {
 		}
 	}()
 	freezewindowMixin := schema.FreezeWindow{}.Mixin()
+	freezewindow.Policy = privacy.NewPolicies(freezewindowMixin[0], schema.FreezeWindow{})
+	freezewindow.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := freezewindow.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	freezewindowMixinHooks0 := freezewindowMixin[0].Hooks()
 	freezewindowMixinHooks1 := freezewindowMixin[1].Hooks()
 	freezewindowHooks := schema.FreezeWindow{}.Hooks()
-	freezewindow.Hooks[0] = freezewindowMixinHooks0[0]
-	freezewindow.Hooks[1] = freezewindowMixinHooks0[1]
-	freezewindow.Hooks[2] = freezewindowMixinHooks1[0]
-	freezewindow.Hooks[3] = freezewindowHooks[0]
-	freezewindow.Hooks[4] = freezewindowHooks[1]
+
+	freezewindow.Hooks[1] = freezewindowMixinHooks0[0]
+
+	freezewindow.Hooks[2] = freezewindowMixinHooks0[1]
+
+	freezewindow.Hooks[3] = freezewindowMixinHooks1[0]
+
+	freezewindow.Hooks[4] = freezewindowHooks[0]
+
+	freezewindow.Hooks[5] = freezewindowHooks[1]
 	freezewindowMixinFields0 := freezewindowMixin[0].Fields()
 	_ = freezewindowMixinFields0
 	freezewindowFields := schema.FreezeWindow{}.Fields()
@@ -413,21 +505,41 @@ func init() {
 	// generation.DefaultValue holds the default value on creation for the value field.
 	generation.DefaultValue = generationDescValue.Default.(int64)
 	releaseMixin := schema.Release{}.Mixin()
+	release.Policy = privacy.NewPolicies(releaseMixin[0], schema.Release{})
+	release.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := release.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	releaseMixinHooks0 := releaseMixin[0].Hooks()
 	releaseMixinHooks1 := releaseMixin[1].Hooks()
 	releaseMixinHooks2 := releaseMixin[2].Hooks()
 	releaseHooks := schema.Release{}.Hooks()
-	release.Hooks[0] = releaseMixinHooks0[0]
-	release.Hooks[1] = releaseMixinHooks0[1]
-	release.Hooks[2] = releaseMixinHooks1[0]
-	release.Hooks[3] = releaseMixinHooks2[0]
-	release.Hooks[4] = releaseHooks[0]
-	release.Hooks[5] = releaseHooks[1]
-	release.Hooks[6] = releaseHooks[2]
-	release.Hooks[7] = releaseHooks[3]
-	release.Hooks[8] = releaseHooks[4]
-	release.Hooks[9] = releaseHooks[5]
-	release.Hooks[10] = releaseHooks[6]
+
+	release.Hooks[1] = releaseMixinHooks0[0]
+
+	release.Hooks[2] = releaseMixinHooks0[1]
+
+	release.Hooks[3] = releaseMixinHooks1[0]
+
+	release.Hooks[4] = releaseMixinHooks2[0]
+
+	release.Hooks[5] = releaseHooks[0]
+
+	release.Hooks[6] = releaseHooks[1]
+
+	release.Hooks[7] = releaseHooks[2]
+
+	release.Hooks[8] = releaseHooks[3]
+
+	release.Hooks[9] = releaseHooks[4]
+
+	release.Hooks[10] = releaseHooks[5]
+
+	release.Hooks[11] = releaseHooks[6]
 	releaseMixinFields0 := releaseMixin[0].Fields()
 	_ = releaseMixinFields0
 	releaseMixinFields1 := releaseMixin[1].Fields()
@@ -490,6 +602,53 @@ func init() {
 	releaseDescStages := releaseFields[3].Descriptor()
 	// release.DefaultStages holds the default value on creation for the stages field.
 	release.DefaultStages = releaseDescStages.Default.([]lifecycle.Stage)
+	tokenMixin := schema.Token{}.Mixin()
+	token.Policy = privacy.NewPolicies(tokenMixin[0], schema.Token{})
+	token.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := token.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	tokenMixinHooks0 := tokenMixin[0].Hooks()
+
+	token.Hooks[1] = tokenMixinHooks0[0]
+
+	token.Hooks[2] = tokenMixinHooks0[1]
+	tokenMixinFields0 := tokenMixin[0].Fields()
+	_ = tokenMixinFields0
+	tokenFields := schema.Token{}.Fields()
+	_ = tokenFields
+	// tokenDescCreatedAt is the schema descriptor for created_at field.
+	tokenDescCreatedAt := tokenMixinFields0[0].Descriptor()
+	// token.DefaultCreatedAt holds the default value on creation for the created_at field.
+	token.DefaultCreatedAt = tokenDescCreatedAt.Default.(func() time.Time)
+	// tokenDescUpdatedAt is the schema descriptor for updated_at field.
+	tokenDescUpdatedAt := tokenMixinFields0[1].Descriptor()
+	// token.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	token.DefaultUpdatedAt = tokenDescUpdatedAt.Default.(func() time.Time)
+	// token.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	token.UpdateDefaultUpdatedAt = tokenDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// tokenDescName is the schema descriptor for name field.
+	tokenDescName := tokenFields[0].Descriptor()
+	// token.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	token.NameValidator = func() func(string) error {
+		validators := tokenDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 }
 
 const (

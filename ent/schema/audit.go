@@ -128,6 +128,8 @@ func loadEntity(ctx context.Context, client *gen.Client, typ string, id int) (an
 		return client.Deployment.Get(ctx, id)
 	case gen.TypeFreezeWindow:
 		return client.FreezeWindow.Get(ctx, id)
+	case gen.TypeToken:
+		return client.Token.Get(ctx, id)
 	}
 	return nil, fmt.Errorf("audit: cannot load %s records", typ)
 }

@@ -19,6 +19,9 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 	"entgo.io/ent/schema/mixin"
+
+	"entgo.io/ent/privacy"
+	"github.com/relgraph/relgraph/internal/viewer"
 )
 
 // RecordMixin makes an entity a portfolio record: createdAt/updatedAt
@@ -31,6 +34,12 @@ type RecordMixin struct {
 	// Transitions names the field whose updates the audit trail records as
 	// TRANSITION rather than UPDATE (a release's status), if any.
 	Transitions string
+	// Writer is the role a request's viewer needs to write the record;
+	// EDITOR when empty.
+	Writer viewer.Role
+	// NoMutations leaves out entgql's create and update mutations, for
+	// records written through hand-written mutations only.
+	NoMutations bool
 }
 
 // Fields of the RecordMixin.
@@ -68,14 +77,28 @@ func (m RecordMixin) Hooks() []ent.Hook {
 	return []ent.Hook{cleanInput(), audited(m.Transitions)}
 }
 
+// Policy of the RecordMixin: a request's viewer writes only with the
+// record's Writer role (privacy rules run before every hook, so a refused
+// write does nothing).
+func (m RecordMixin) Policy() ent.Policy {
+	need := m.Writer
+	if need == "" {
+		need = viewer.Editor
+	}
+	return privacy.Policy{Mutation: privacy.MutationPolicy{requireRole(need)}}
+}
+
 // Annotations of the RecordMixin.
-func (RecordMixin) Annotations() []schema.Annotation {
-	return []schema.Annotation{
+func (m RecordMixin) Annotations() []schema.Annotation {
+	out := []schema.Annotation{
 		entgql.RelayConnection(),
 		entgql.QueryField(),
 		entgql.MultiOrder(),
-		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
 	}
+	if !m.NoMutations {
+		out = append(out, entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()))
+	}
+	return out
 }
 
 // VersionMixin gives an entity a version that every update bumps, so that

@@ -6,6 +6,14 @@ import (
 	"github.com/relgraph/relgraph/ent"
 )
 
+// A token just created, with its secret: shown this once, never stored.
+type CreatedToken struct {
+	// The token: its name and role.
+	Token *ent.Token `json:"token"`
+	// The secret to send as Authorization: Bearer <secret>. relgraph keeps only its hash.
+	Secret string `json:"secret"`
+}
+
 // What a set of changed applications affects through the dependency graph.
 type Impact struct {
 	// The applications the changes touch, by name.

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 	"time"
 )
@@ -26,9 +27,30 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// LogFormat is "text" or "json".
 	LogFormat string
-	// Command is what to do: "serve" (default) or "migrate".
+	// Command is what to do: "serve" (default), "migrate", "token" or
+	// "backup".
 	Command string
+	// Auth is "required" or "off": whether requests need a token. It
+	// defaults to off on a loopback address and required anywhere else.
+	Auth string
+	// AllowedHosts are the Host header names the server answers ("*": any).
+	AllowedHosts []string
+	// RequestTimeout bounds the work of one request.
+	RequestTimeout time.Duration
+	// Token is the token command: Action "create", "list" or "revoke",
+	// with the token's Name and Role.
+	Token TokenCommand
+	// BackupOut is the file the backup command writes.
+	BackupOut string
 }
+
+// TokenCommand is what `relgraph token ...` does.
+type TokenCommand struct {
+	Action, Name, Role string
+}
+
+// AuthRequired reports whether requests need a token.
+func (c Config) AuthRequired() bool { return c.Auth == "required" }
 
 // Load parses args (without the program name) with getenv supplying the
 // environment. It returns flag.ErrHelp after printing usage for -h.
@@ -50,8 +72,12 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 		fmt.Fprint(usage, `relgraph: a release-management GraphQL API.
 
 Usage:
-  relgraph [flags]            serve the API (migrates the schema first)
-  relgraph [flags] migrate    migrate the schema and exit
+  relgraph [flags]                                   serve the API (migrates the schema first)
+  relgraph [flags] migrate                           migrate the schema and exit
+  relgraph [flags] token create --name N --role R    create an API token (R: VIEWER, EDITOR or ADMIN); prints its secret once
+  relgraph [flags] token list                        list the tokens
+  relgraph [flags] token revoke NAME                 revoke a token
+  relgraph [flags] backup --out FILE                 copy a live SQLite database consistently to FILE
 
 Flags (each also read from the environment variable shown):
 `)
@@ -71,16 +97,22 @@ Flags (each also read from the environment variable shown):
 	}
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", shutdown, "how long in-flight requests may finish on shutdown (RELGRAPH_SHUTDOWN_TIMEOUT)")
 	fs.StringVar(&cfg.LogFormat, "log-format", env("RELGRAPH_LOG_FORMAT", "text"), "log format: text or json (RELGRAPH_LOG_FORMAT)")
+	fs.StringVar(&cfg.Auth, "auth", env("RELGRAPH_AUTH", ""), "required or off: whether requests need an API token; default off on a loopback --addr, required otherwise (RELGRAPH_AUTH)")
+	var hosts string
+	fs.StringVar(&hosts, "allowed-hosts", env("RELGRAPH_ALLOWED_HOSTS", ""), "comma-separated Host names the server answers, or *; default the --addr host and localhost, any host when --addr is 0.0.0.0 or [::] (RELGRAPH_ALLOWED_HOSTS)")
+	timeout, err := time.ParseDuration(env("RELGRAPH_REQUEST_TIMEOUT", "10s"))
+	if err != nil {
+		return cfg, fmt.Errorf("RELGRAPH_REQUEST_TIMEOUT: %w", err)
+	}
+	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", timeout, "how long one request may work before it is cancelled (RELGRAPH_REQUEST_TIMEOUT)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
-	switch rest := fs.Args(); {
-	case len(rest) == 0:
-		cfg.Command = "serve"
-	case len(rest) == 1 && (rest[0] == "serve" || rest[0] == "migrate"):
-		cfg.Command = rest[0]
-	default:
-		return cfg, fmt.Errorf("unknown command %q (want serve or migrate)", strings.Join(rest, " "))
+	if err := parseCommand(&cfg, fs.Args(), usage); err != nil {
+		return cfg, err
+	}
+	if err := defaultAuth(&cfg, hosts); err != nil {
+		return cfg, err
 	}
 	for _, o := range strings.Split(origins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -94,6 +126,100 @@ Flags (each also read from the environment variable shown):
 		return cfg, errors.New("no database: set --db or RELGRAPH_DB")
 	}
 	return cfg, nil
+}
+
+// parseCommand reads the command and its own flags.
+func parseCommand(cfg *Config, rest []string, usage io.Writer) error {
+	if len(rest) == 0 {
+		cfg.Command = "serve"
+		return nil
+	}
+	cfg.Command = rest[0]
+	switch {
+	case (rest[0] == "serve" || rest[0] == "migrate") && len(rest) == 1:
+		return nil
+	case rest[0] == "backup":
+		fs := flag.NewFlagSet("relgraph backup", flag.ContinueOnError)
+		fs.SetOutput(usage)
+		fs.StringVar(&cfg.BackupOut, "out", "", "file to write the copy to (must not exist)")
+		if err := fs.Parse(rest[1:]); err != nil {
+			return err
+		}
+		if cfg.BackupOut == "" || fs.NArg() > 0 {
+			return errors.New("usage: relgraph backup --out FILE")
+		}
+		return nil
+	case rest[0] == "token" && len(rest) >= 2:
+		cfg.Token.Action = rest[1]
+		switch rest[1] {
+		case "create":
+			fs := flag.NewFlagSet("relgraph token create", flag.ContinueOnError)
+			fs.SetOutput(usage)
+			fs.StringVar(&cfg.Token.Name, "name", "", "who or what uses the token")
+			fs.StringVar(&cfg.Token.Role, "role", "", "VIEWER, EDITOR or ADMIN")
+			if err := fs.Parse(rest[2:]); err != nil {
+				return err
+			}
+			if cfg.Token.Name == "" || cfg.Token.Role == "" || fs.NArg() > 0 {
+				return errors.New("usage: relgraph token create --name NAME --role VIEWER|EDITOR|ADMIN")
+			}
+			return nil
+		case "list":
+			if len(rest) == 2 {
+				return nil
+			}
+		case "revoke":
+			if len(rest) == 3 {
+				cfg.Token.Name = rest[2]
+				return nil
+			}
+			return errors.New("usage: relgraph token revoke NAME")
+		}
+	}
+	return fmt.Errorf("unknown command %q (want serve, migrate, token create|list|revoke, or backup)", strings.Join(rest, " "))
+}
+
+// defaultAuth settles --auth and --allowed-hosts from the listen address:
+// a server others can reach needs tokens by default, and one on loopback
+// answers only its own names, so that a web page cannot reach it through
+// DNS rebinding.
+func defaultAuth(cfg *Config, hosts string) error {
+	host, _, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("--addr %q: %w", cfg.Addr, err)
+	}
+	switch cfg.Auth {
+	case "":
+		cfg.Auth = "required"
+		if IsLoopback(host) {
+			cfg.Auth = "off"
+		}
+	case "required", "off":
+	default:
+		return fmt.Errorf("--auth %q: want required or off", cfg.Auth)
+	}
+	for _, h := range strings.Split(hosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			cfg.AllowedHosts = append(cfg.AllowedHosts, strings.ToLower(h))
+		}
+	}
+	if len(cfg.AllowedHosts) == 0 {
+		if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+			cfg.AllowedHosts = []string{"*"}
+		} else {
+			cfg.AllowedHosts = []string{strings.ToLower(host), "localhost", "127.0.0.1", "::1"}
+		}
+	}
+	return nil
+}
+
+// IsLoopback reports whether host (a name or an IP) is this machine only.
+func IsLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func parseBool(s string) (bool, error) {

@@ -66,3 +66,18 @@ func StaleVersion(entity string, id, expected, current int) *Error {
 		Extensions: map[string]any{"currentVersion": current},
 	}
 }
+
+// Denied reports a request the viewer's role does not allow.
+func Denied(format string, args ...any) *Error {
+	return &Error{Code: Forbidden, Message: fmt.Sprintf(format, args...)}
+}
+
+// Unavailable is the code of a request refused for now: the database is
+// busy or the request ran out of time. Retrying later may succeed.
+const Unavailable Code = "UNAVAILABLE"
+
+// Busy reports a request that could not get its turn in time; the client
+// may retry it.
+func Busy(format string, args ...any) *Error {
+	return &Error{Code: Unavailable, Message: fmt.Sprintf(format, args...), Extensions: map[string]any{"retryable": true}}
+}

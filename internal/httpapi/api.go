@@ -15,9 +15,7 @@ import (
 	"github.com/rs/cors"
 
 	"github.com/relgraph/relgraph/graph"
-	"github.com/relgraph/relgraph/internal/freetext"
 	"github.com/relgraph/relgraph/internal/graphiql"
-	"github.com/relgraph/relgraph/internal/viewer"
 	"github.com/relgraph/relgraph/store"
 )
 
@@ -32,7 +30,17 @@ type Config struct {
 	MaxBodyBytes int64
 	// GraphQL tunes the GraphQL server.
 	GraphQL graph.Options
+	// AuthRequired makes GraphQL requests need an API token; without it,
+	// every caller is an ADMIN and X-Actor names the audit actor.
+	AuthRequired bool
+	// AllowedHosts are the Host names answered ("*" or none: any).
+	AllowedHosts []string
+	// RequestTimeout bounds one request's work; 0 means DefaultRequestTimeout.
+	RequestTimeout time.Duration
 }
+
+// DefaultRequestTimeout bounds a request's work unless configured otherwise.
+const DefaultRequestTimeout = 10 * time.Second
 
 // DefaultMaxBodyBytes bounds request bodies unless configured otherwise.
 const DefaultMaxBodyBytes = 4 << 20
@@ -48,11 +56,17 @@ func New(cfg Config) http.Handler {
 	if cfg.GraphQL.Logger == nil {
 		cfg.GraphQL.Logger = cfg.Logger
 	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	if len(cfg.AllowedHosts) == 0 {
+		cfg.AllowedHosts = []string{"*"}
+	}
 	gql := graph.NewServer(cfg.DB.Client, cfg.DB.Graph, cfg.GraphQL)
 	gql.AroundOperations(recordOperation)
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", gql)
+	mux.Handle("/graphql", authenticate(gql, cfg.DB.Client, cfg.AuthRequired, cfg.Logger))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -74,8 +88,9 @@ func New(cfg Config) http.Handler {
 	mux.Handle(graphiql.AssetPrefix, ide)
 
 	var h http.Handler = mux
-	h = identifyActor(h)
+	h = withDeadline(h, cfg.RequestTimeout)
 	h = limitBody(h, cfg.MaxBodyBytes)
+	h = allowHosts(h, cfg.AllowedHosts, cfg.CORSOrigins)
 	h = corsPolicy(cfg.CORSOrigins).Handler(h)
 	h = logRequests(h, cfg.Logger)
 	return h
@@ -99,17 +114,6 @@ func corsPolicy(origins []string) *cors.Cors {
 // authenticates callers it is taken on trust; without it writes are recorded
 // as viewer.Anonymous.
 const ActorHeader = "X-Actor"
-
-func identifyActor(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// The audit trail keeps actors as free text (internal/freetext):
-		// what a client sends is cleaned to fit rather than refused.
-		if actor, ok := freetext.Sanitize(r.Header.Get(ActorHeader), freetext.MaxActor); ok {
-			r = r.WithContext(viewer.WithActor(r.Context(), actor))
-		}
-		next.ServeHTTP(w, r)
-	})
-}
 
 func limitBody(next http.Handler, limit int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -126,3 +126,36 @@ func (s *testServer) ok(t *testing.T, query string, vars map[string]any, v any) 
 		}
 	}
 }
+
+// rawResponse is an HTTP response read whole.
+type rawResponse struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// send makes one HTTP request to the server as given, without the helpers'
+// JSON encoding, for requests a well-behaved client would not make.
+func (s *testServer) send(t *testing.T, method, target, contentType, accept string, body io.Reader) *rawResponse {
+	t.Helper()
+	req, err := http.NewRequest(method, s.URL+target, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	res, err := s.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &rawResponse{Status: res.StatusCode, Header: res.Header, Body: raw}
+}

@@ -1,28 +1,54 @@
 // Package viewer carries who is making a request, and what they declare
-// about a write, through the request context down to the schema hooks that
-// record and judge it: the actor (for the audit trail), and, per record, the
-// version the caller last saw, a request to override freeze windows, and a
-// reason. These are declarations, not permissions: the hooks still apply
-// every rule (an override needs a reason; a stale version is refused).
+// about a write, through the request context down to the schema's hooks and
+// privacy policies that record and judge it: the viewer (the actor the audit
+// trail names, and their role), and, per record, the version the caller last
+// saw, a request to override freeze windows, and a reason. Declarations are
+// not permissions: the hooks still apply every rule (an override needs a
+// reason; a stale version is refused); the role is the permission.
 package viewer
 
 import "context"
 
-type actorKey struct{}
+type viewerKey struct{}
 type intentKey struct{}
 
 // Anonymous is the actor of writes whose caller did not say who they are.
 const Anonymous = "anonymous"
 
-// WithActor records who is writing.
+// Viewer is who makes a request: the actor the audit trail names, and the
+// role that decides what they may do.
+type Viewer struct {
+	Actor string
+	Role  Role
+}
+
+// With records who makes the request under ctx. Code that runs without a
+// viewer (the demo loader, command-line tools, a Go program using the Ent
+// client) is trusted: it has the database already.
+func With(ctx context.Context, v Viewer) context.Context {
+	return context.WithValue(ctx, viewerKey{}, v)
+}
+
+// From returns the request's viewer, if it has one.
+func From(ctx context.Context) (Viewer, bool) {
+	v, ok := ctx.Value(viewerKey{}).(Viewer)
+	return v, ok
+}
+
+// WithActor records who is writing, keeping any role already recorded.
 func WithActor(ctx context.Context, actor string) context.Context {
-	return context.WithValue(ctx, actorKey{}, actor)
+	v, ok := From(ctx)
+	if !ok {
+		v.Role = Admin // code that names an actor without a viewer is trusted
+	}
+	v.Actor = actor
+	return With(ctx, v)
 }
 
 // Actor returns who is writing, or Anonymous.
 func Actor(ctx context.Context) string {
-	if a, ok := ctx.Value(actorKey{}).(string); ok && a != "" {
-		return a
+	if v, ok := From(ctx); ok && v.Actor != "" {
+		return v.Actor
 	}
 	return Anonymous
 }

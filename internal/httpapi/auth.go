@@ -1,0 +1,120 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/internal/auth"
+	"github.com/relgraph/relgraph/internal/freetext"
+	"github.com/relgraph/relgraph/internal/viewer"
+)
+
+// Failed authentications allowed per client address within a minute
+// before it must wait.
+const (
+	authFailures      = 10
+	authFailureWindow = time.Minute
+)
+
+// authenticate names the viewer of every GraphQL request. With
+// authentication required, the bearer token decides (a missing or wrong
+// one is 401 UNAUTHENTICATED, and an address that keeps failing waits: 429);
+// with it off, everyone is an ADMIN and X-Actor names the audit actor.
+func authenticate(next http.Handler, client *ent.Client, required bool, logger *slog.Logger) http.Handler {
+	limiter := &auth.FailureLimiter{Max: authFailures, Window: authFailureWindow}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !required {
+			v := viewer.Viewer{Actor: viewer.Anonymous, Role: viewer.Admin}
+			if actor, ok := freetext.Sanitize(r.Header.Get(ActorHeader), freetext.MaxActor); ok {
+				v.Actor = actor
+			}
+			next.ServeHTTP(w, r.WithContext(viewer.With(r.Context(), v)))
+			return
+		}
+		addr := clientAddr(r)
+		if wait, blocked := limiter.Blocked(addr); blocked {
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+			writeError(w, http.StatusTooManyRequests, "RATE_LIMITED", "too many failed authentications from this address: try again later")
+			return
+		}
+		v, err := auth.Authenticate(r.Context(), client, r.Header.Get("Authorization"))
+		switch {
+		case errors.Is(err, auth.ErrMissing) || errors.Is(err, auth.ErrInvalid):
+			if !errors.Is(err, auth.ErrMissing) {
+				limiter.Fail(addr)
+			}
+			w.Header().Set("WWW-Authenticate", `Bearer realm="relgraph"`)
+			writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", err.Error())
+			return
+		case err != nil:
+			logger.ErrorContext(r.Context(), "authentication failed", "err", err)
+			writeError(w, http.StatusServiceUnavailable, "INTERNAL", "internal error")
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(viewer.With(r.Context(), v)))
+	})
+}
+
+// clientAddr is the address a request came from, without its port.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// allowHosts refuses requests whose Host is not one of hosts ("*": any), so
+// that a web page cannot reach a loopback server by DNS rebinding; and
+// requests from a browser origin that is neither the server's own nor an
+// allowed CORS origin, so that cross-origin pages cannot run queries.
+func allowHosts(next http.Handler, hosts, origins []string) http.Handler {
+	anyHost := slices.Contains(hosts, "*")
+	anyOrigin := slices.Contains(origins, "*")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := strings.ToLower(r.Host)
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		host = strings.Trim(host, "[]")
+		if !anyHost && !slices.Contains(hosts, host) {
+			writeError(w, http.StatusForbidden, "FORBIDDEN", fmt.Sprintf("this server does not answer for host %q (see --allowed-hosts)", r.Host))
+			return
+		}
+		if origin := r.Header.Get("Origin"); origin != "" && !anyOrigin && !slices.Contains(origins, origin) && !sameOrigin(origin, r.Host) {
+			writeError(w, http.StatusForbidden, "FORBIDDEN", fmt.Sprintf("origin %q may not call this API (see --cors-origins)", origin))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func sameOrigin(origin, host string) bool {
+	return origin == "http://"+host || origin == "https://"+host
+}
+
+// withDeadline bounds each request's work; the database and the resolvers
+// stop when the deadline passes or the client goes away.
+func withDeadline(next http.Handler, timeout time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), timeout)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// writeError answers with a GraphQL error and no data.
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `{"errors":[{"message":%q,"extensions":{"code":%q}}]}`, msg, code)
+}
