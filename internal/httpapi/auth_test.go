@@ -84,7 +84,9 @@ func TestTokensAndRoles(t *testing.T) {
 		t.Fatalf("editor write: %+v", res.Errors)
 	}
 	var audit struct {
-		AuditEvents struct{ Edges []struct{ Node struct{ Actor string } } }
+		AuditEvents struct {
+			Edges []struct{ Node struct{ Actor string } }
+		}
 	}
 	_, res := s.call(t, h, `{ auditEvents(where:{entityType:"Application"}) { edges { node { actor } } } }`, nil)
 	_ = json.Unmarshal(res.Data, &audit)
