@@ -6,8 +6,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -119,5 +121,122 @@ func TestMigrateCommandAndDemoRefusal(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "demo data not loaded: the database is not empty") {
 		t.Fatalf("second demo load was not refused:\n%s", logs.String())
+	}
+}
+
+// startServer runs the server with args until the test ends and returns
+// its URL and log.
+func startServer(t *testing.T, args ...string) (string, *syncBuffer) {
+	t.Helper()
+	logs := &syncBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, nil))
+	cfg, err := config.Load(args, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, cfg, logger) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run returned %v", err)
+		}
+	})
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := regexp.MustCompile(`url=http://\S+:(\d+)/`).FindStringSubmatch(logs.String()); m != nil {
+			return "http://127.0.0.1:" + m[1], logs
+		}
+	}
+	t.Fatalf("server did not start:\n%s", logs.String())
+	return "", nil
+}
+
+func post(t *testing.T, url, token, query string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url+"/graphql", strings.NewReader(`{"query":`+strconv.Quote(query)+`}`))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(body)
+}
+
+// A server others can reach needs tokens by default: anonymous requests
+// get 401, and --demo prints an EDITOR token that reads and writes.
+func TestReachableServerRequiresTokens(t *testing.T) {
+	url, logs := startServer(t, "--addr", "0.0.0.0:0", "--demo", "--db", filepath.Join(t.TempDir(), "r.db"))
+	if status, body := post(t, url, "", `{ applications { totalCount } }`); status != http.StatusUnauthorized || !strings.Contains(body, "UNAUTHENTICATED") {
+		t.Fatalf("anonymous request: %d %s", status, body)
+	}
+	m := regexp.MustCompile(`demo EDITOR token created.* token=(rg_\S+)`).FindStringSubmatch(logs.String())
+	if m == nil {
+		t.Fatalf("no demo token in the log:\n%s", logs.String())
+	}
+	if status, body := post(t, url, m[1], `mutation { createApplication(input:{name:"tax"}) { name } }`); status != 200 || !strings.Contains(body, `"tax"`) {
+		t.Fatalf("demo token write: %d %s", status, body)
+	}
+	if !strings.Contains(logs.String(), "authentication required") {
+		t.Errorf("the log does not say authentication is required:\n%s", logs.String())
+	}
+}
+
+// On loopback, authentication is off by default, and the log says so.
+func TestLoopbackServerWarnsAuthIsOff(t *testing.T) {
+	url, logs := startServer(t, "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "r.db"))
+	if status, body := post(t, url, "", `{ viewer { role } }`); status != 200 || !strings.Contains(body, "ADMIN") {
+		t.Fatalf("anonymous request on loopback: %d %s", status, body)
+	}
+	if !strings.Contains(logs.String(), "level=WARN msg=\"authentication is off") {
+		t.Errorf("no warning that authentication is off:\n%s", logs.String())
+	}
+}
+
+// The token command creates, lists and revokes tokens, and a created
+// token authenticates against a server on the same database.
+func TestTokenCommand(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "r.db")
+	command := func(args ...string) string {
+		t.Helper()
+		cfg, err := config.Load(append([]string{"--db", db}, args...), func(string) string { return "" }, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		old := os.Stdout
+		r, w, _ := os.Pipe()
+		os.Stdout = w
+		err = run(context.Background(), cfg, slog.New(slog.DiscardHandler))
+		w.Close()
+		os.Stdout = old
+		_, _ = out.ReadFrom(r)
+		if err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		return out.String()
+	}
+	secret := strings.TrimSpace(command("token", "create", "--name", "ci", "--role", "VIEWER"))
+	if !strings.HasPrefix(secret, "rg_") {
+		t.Fatalf("token create printed %q", secret)
+	}
+	if list := command("token", "list"); !strings.Contains(list, "ci") || !strings.Contains(list, "VIEWER") || strings.Contains(list, secret) {
+		t.Fatalf("token list printed %q", list)
+	}
+	url, _ := startServer(t, "--addr", "127.0.0.1:0", "--auth", "required", "--db", db)
+	if status, body := post(t, url, secret, `{ viewer { actor role } }`); status != 200 || !strings.Contains(body, `"actor":"ci"`) {
+		t.Fatalf("token request: %d %s", status, body)
+	}
+	if status, body := post(t, url, secret, `mutation { createApplication(input:{name:"x"}) { id } }`); !strings.Contains(body, "FORBIDDEN") {
+		t.Fatalf("a VIEWER token wrote: %d %s", status, body)
+	}
+	command("token", "revoke", "ci")
+	if status, _ := post(t, url, secret, `{ viewer { actor } }`); status != http.StatusUnauthorized {
+		t.Fatalf("a revoked token answered %d", status)
 	}
 }
