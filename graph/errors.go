@@ -102,7 +102,9 @@ func classify(ctx context.Context, err error) (fault.Code, string, map[string]an
 	switch {
 	case store.Retryable(err):
 		return fault.Unavailable, "the database is busy: retry shortly", map[string]any{"retryable": true}
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+		// The driver may report the interrupted statement in its own words;
+		// the request's deadline says why.
 		return fault.Unavailable, "the request ran out of time (see --request-timeout); narrow it or retry", map[string]any{"retryable": true}
 	}
 	switch {

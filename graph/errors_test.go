@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -138,4 +139,27 @@ func TestInternalErrorsDoNotLeak(t *testing.T) {
 		t.Fatalf("the cause was not logged server-side:\n%s", s.logs.String())
 	}
 	s.fails(t, "INTERNAL", `mutation { createApplication(input:{name:"b"}) { id } }`, nil)
+}
+
+// After one write of a request fails, the rest are not run: the request is
+// rolled back whole, and PostgreSQL would refuse them anyway.
+func TestWritesAfterAFailureAreNotRun(t *testing.T) {
+	s := newTestServer(t)
+	res := s.query(t, `mutation {
+		a: createApplication(input:{name:"first"}) { id }
+		b: createDependency(input:{consumerID:"1", providerID:"999999"}) { id }
+		c: createApplication(input:{name:"third"}) { id }
+	}`, nil)
+	codes := map[string]any{}
+	for _, e := range res.Errors {
+		codes[fmt.Sprint(e.Path...)] = e.Extensions["code"]
+	}
+	if codes["b"] == nil || codes["b"] == "INTERNAL" || codes["c"] != "FAILED_PRECONDITION" {
+		t.Fatalf("codes %v: %+v", codes, res.Errors)
+	}
+	var out struct{ Applications struct{ TotalCount int } }
+	s.ok(t, `{ applications { totalCount } }`, nil, &out)
+	if out.Applications.TotalCount != 0 {
+		t.Fatalf("a failed request wrote %d applications", out.Applications.TotalCount)
+	}
 }

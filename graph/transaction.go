@@ -9,6 +9,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/internal/fault"
 )
 
 // transactioner runs every mutation operation in one database transaction,
@@ -19,6 +20,9 @@ import (
 type transactioner struct {
 	client  *ent.Client
 	present graphql.ErrorPresenterFunc
+	// turns, when not nil, holds one token per mutation request allowed to
+	// write at once.
+	turns chan struct{}
 }
 
 var _ interface {
@@ -31,18 +35,30 @@ func (transactioner) ExtensionName() string { return "RelgraphTransactioner" }
 
 func (transactioner) Validate(graphql.ExecutableSchema) error { return nil }
 
-// MutateOperationContext serializes a mutation's field resolvers: a
-// transaction is not safe for concurrent use.
+// MutateOperationContext serializes a mutation's field resolvers (a
+// transaction is not safe for concurrent use), and once one of them failed
+// runs no further write: the request is rolled back whole anyway, and
+// PostgreSQL refuses every statement of a failed transaction.
 func (transactioner) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	if !isMutation(oc.Operation) {
 		return nil
 	}
 	previous := oc.ResolverMiddleware
-	var mu sync.Mutex
+	var (
+		mu     sync.Mutex
+		failed bool
+	)
 	oc.ResolverMiddleware = func(ctx context.Context, next graphql.Resolver) (any, error) {
 		mu.Lock()
 		defer mu.Unlock()
-		return previous(ctx, next)
+		if fc := graphql.GetFieldContext(ctx); failed && fc != nil && fc.Object == "Mutation" {
+			return nil, fault.Precondition("not run: an earlier write of this request failed, so none of it is written")
+		}
+		res, err := previous(ctx, next)
+		if err != nil {
+			failed = true
+		}
+		return res, err
 	}
 	return nil
 }
@@ -54,6 +70,14 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 	// reach the interceptor without an operation context.
 	if !graphql.HasOperationContext(ctx) || !isMutation(graphql.GetOperationContext(ctx).Operation) {
 		return next(ctx)
+	}
+	if t.turns != nil {
+		select {
+		case t.turns <- struct{}{}:
+			defer func() { <-t.turns }()
+		case <-ctx.Done():
+			return t.failed(ctx, fault.Busy("the database is busy with other writes and this request's time ran out waiting: retry"))
+		}
 	}
 	txCtx, tx, err := t.client.OpenTx(ctx)
 	if err != nil {

@@ -112,7 +112,16 @@ func TestBackupWhileWriting(t *testing.T) {
 			case <-stop:
 				return
 			default:
-				db.Client.Application.Create().SetName(fmt.Sprintf("late-%05d", i)).ExecX(ctx)
+				// As the server writes: one transaction per write, so
+				// a record and its audit event commit together.
+				tx, err := db.Client.Tx(ctx)
+				if err != nil {
+					panic(err)
+				}
+				tx.Application.Create().SetName(fmt.Sprintf("late-%05d", i)).ExecX(ctx)
+				if err := tx.Commit(); err != nil {
+					panic(err)
+				}
 			}
 		}
 	}()

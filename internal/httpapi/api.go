@@ -11,6 +11,7 @@ import (
 	"slices"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/rs/cors"
 
@@ -61,6 +62,9 @@ func New(cfg Config) http.Handler {
 	}
 	if len(cfg.AllowedHosts) == 0 {
 		cfg.AllowedHosts = []string{"*"}
+	}
+	if cfg.GraphQL.ConcurrentWrites == 0 && cfg.DB.Dialect == dialect.SQLite {
+		cfg.GraphQL.ConcurrentWrites = 1
 	}
 	gql := graph.NewServer(cfg.DB.Client, cfg.DB.Graph, cfg.GraphQL)
 	gql.AroundOperations(recordOperation)
