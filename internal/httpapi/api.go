@@ -44,7 +44,7 @@ type Config struct {
 const DefaultRequestTimeout = 10 * time.Second
 
 // DefaultMaxBodyBytes bounds request bodies unless configured otherwise.
-const DefaultMaxBodyBytes = 4 << 20
+const DefaultMaxBodyBytes = 1 << 20
 
 // New returns the complete HTTP handler.
 func New(cfg Config) http.Handler {

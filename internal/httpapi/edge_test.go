@@ -282,3 +282,13 @@ func TestClientMistakesAreNotLoggedAsErrors(t *testing.T) {
 		t.Fatalf("the request log lacks the refused requests:\n%s", logs)
 	}
 }
+
+// The issue's yardstick: a 2 MiB body is refused with 413 by default.
+func TestTwoMebibyteBodyIsRefused(t *testing.T) {
+	s := newTestServer(t)
+	body := `{"query":"{ applications { totalCount } }","variables":{"pad":"` + strings.Repeat("x", 2<<20) + `"}}`
+	res := s.send(t, http.MethodPost, "/graphql", "application/json", "application/json", strings.NewReader(body))
+	if res.Status != http.StatusRequestEntityTooLarge || !strings.Contains(string(res.Body), "BAD_USER_INPUT") {
+		t.Fatalf("2 MiB body: %d %.200s", res.Status, res.Body)
+	}
+}
