@@ -203,6 +203,9 @@ func (l *limits) MutateOperationContext(_ context.Context, oc *graphql.Operation
 		for _, sel := range set {
 			switch sel := sel.(type) {
 			case *ast.Field:
+				if err := checkConditions(sel.Directives, oc.Variables); err != nil {
+					return err
+				}
 				if err := l.checkArguments(sel, oc.Variables); err != nil {
 					return err
 				}
@@ -210,10 +213,16 @@ func (l *limits) MutateOperationContext(_ context.Context, oc *graphql.Operation
 					return err
 				}
 			case *ast.InlineFragment:
+				if err := checkConditions(sel.Directives, oc.Variables); err != nil {
+					return err
+				}
 				if err := walk(sel.SelectionSet); err != nil {
 					return err
 				}
 			case *ast.FragmentSpread:
+				if err := checkConditions(sel.Directives, oc.Variables); err != nil {
+					return err
+				}
 				if seen[sel.Name] || sel.Definition == nil {
 					continue
 				}
@@ -441,7 +450,7 @@ func (b *filterBudget) check(v any, depth int) *gqlerror.Error {
 	case map[string]any:
 		// entgql refuses an empty filter inside another (not: {}) with an
 		// untyped error; it is the client's, so say so before it runs.
-		if depth > 0 && len(v) == 0 {
+		if depth > 0 && emptyFilter(v) {
 			return inputError("where", "an empty filter inside not, and, or or has...With selects nothing: leave it out")
 		}
 		if depth > b.opts.MaxFilterDepth {
@@ -473,6 +482,44 @@ func (b *filterBudget) check(v any, depth int) *gqlerror.Error {
 		}
 	}
 	return nil
+}
+
+// checkConditions refuses an @include or @skip whose if is not a boolean:
+// gqlparser lets an object literal through there, and gqlgen's executor
+// panics on it.
+func checkConditions(directives ast.DirectiveList, vars map[string]any) *gqlerror.Error {
+	for _, d := range directives {
+		if d.Name != "include" && d.Name != "skip" {
+			continue
+		}
+		arg := d.Arguments.ForName("if")
+		if arg == nil {
+			continue
+		}
+		if v, err := arg.Value.Value(vars); err != nil {
+			return inputError("if", fmt.Sprintf("@%s(if:) must be a Boolean", d.Name))
+		} else if _, ok := v.(bool); !ok {
+			return inputError("if", fmt.Sprintf("@%s(if:) must be a Boolean", d.Name))
+		}
+	}
+	return nil
+}
+
+// emptyFilter reports a filter that entgql turns into no predicate: no
+// conditions, or only nulls and empty lists.
+func emptyFilter(f map[string]any) bool {
+	for _, v := range f {
+		switch v := v.(type) {
+		case nil:
+		case []any:
+			if len(v) > 0 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // toInt reads an integer argument in any form gqlgen may hand it over:

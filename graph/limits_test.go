@@ -393,3 +393,18 @@ func TestEmptyNestedFilters(t *testing.T) {
 		}
 	}
 }
+
+// @include and @skip take a Boolean; an object there is refused, not a panic.
+func TestConditionsMustBeBooleans(t *testing.T) {
+	s := newTestServer(t)
+	for _, q := range []string{
+		`{ applications @include(if: {}) { totalCount } }`,
+		`{ applications { ... on ApplicationConnection @skip(if: {}) { totalCount } } }`,
+	} {
+		e := s.fails(t, "BAD_USER_INPUT", q, nil)
+		if e.Extensions["field"] != "if" {
+			t.Errorf("%s: %+v", q, e)
+		}
+	}
+	s.ok(t, `query($b: Boolean!) { applications @include(if: $b) { totalCount } }`, vars("b", true), nil)
+}
