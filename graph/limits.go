@@ -506,13 +506,17 @@ func checkConditions(directives ast.DirectiveList, vars map[string]any) *gqlerro
 }
 
 // emptyFilter reports a filter that entgql turns into no predicate: no
-// conditions, or only nulls and empty lists.
+// conditions, or only nulls, empty lists and xIsNil/xNotNil: false.
 func emptyFilter(f map[string]any) bool {
-	for _, v := range f {
+	for k, v := range f {
 		switch v := v.(type) {
 		case nil:
 		case []any:
 			if len(v) > 0 {
+				return false
+			}
+		case bool:
+			if v || !(strings.HasSuffix(k, "IsNil") || strings.HasSuffix(k, "NotNil")) {
 				return false
 			}
 		default:

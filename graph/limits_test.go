@@ -386,8 +386,9 @@ func TestEmptyNestedFilters(t *testing.T) {
 	for _, where := range []string{`{not: {}}`, `{and: [{}]}`, `{or: [{kind: RUNTIME}, {}]}`, `{hasProviderWith: [{}]}`} {
 		s.fails(t, "BAD_USER_INPUT", `{ dependencies(where: `+where+`) { totalCount } }`, nil)
 	}
-	for _, where := range []string{`{}`, `{or: []}`, `{and: []}`} {
-		res := s.query(t, `{ applications(where: `+where+`) { totalCount } }`, nil)
+	s.fails(t, "BAD_USER_INPUT", `{ deployments(where: {or: [{startsAtIsNil: false}]}) { totalCount } }`, nil)
+	for _, where := range []string{`{}`, `{or: []}`, `{and: []}`, `{startsAtIsNil: false}`} {
+		res := s.query(t, `{ deployments(where: `+where+`) { totalCount } }`, nil)
 		if len(res.Errors) > 0 && res.Errors[0].Extensions["code"] == "INTERNAL" {
 			t.Errorf("where %s: INTERNAL", where)
 		}
