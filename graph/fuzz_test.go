@@ -328,11 +328,6 @@ func (s *fuzzServer) roundTrip(t *testing.T, query, variables string, do func(co
 // the regular tests. Once a class is fixed, delete its line here: its
 // corpus entries then guard the fix.
 var knownInternal = []internalClass{
-	// testdata/fuzz/FuzzGraphQL/internal-include-if-empty-object
-	{"an empty object literal for a directive's Boolean! argument (`@include(if: {})`, `@skip(if: {})`): " +
-		"gqlparser's validation lets an empty object through for a scalar (a field's argument is then refused " +
-		"by its unmarshaler), but gqlgen's executor panics on a directive's: 500 with INTERNAL",
-		regexp.MustCompile(`panic="(include|skip): argument 'if' is not a boolean"`)},
 	// testdata/fuzz/FuzzGraphQL/internal-aliased-node-unloaded-field
 	{"a connection's edges or node selected twice under different aliases (`edges { node { id } a: node { changes } }`): " +
 		"entgql's field collection loads only the columns of the first selection, so the other's fields come back " +
