@@ -242,6 +242,14 @@ func (s *fuzzServer) sendVars(t *testing.T, role uint8, query string, vars map[s
 	})
 }
 
+// serverLog returns what the server logged since the request began: the
+// causes of INTERNAL errors.
+func (s *fuzzServer) serverLog() string {
+	s.logMu.mu.Lock()
+	defer s.logMu.mu.Unlock()
+	return s.logs.String()
+}
+
 // roundTrip runs do under the request deadline and checks its answer.
 func (s *fuzzServer) roundTrip(t *testing.T, query, variables string, do func(context.Context) (int, []byte, error)) {
 	t.Helper()
@@ -270,21 +278,10 @@ func (s *fuzzServer) roundTrip(t *testing.T, query, variables string, do func(co
 			time.Since(start).Round(time.Millisecond), fuzzRequestTimeout, query, variables)
 	}
 	took := time.Since(start)
-	if p := os.Getenv("FUZZ_SLOW_LOG"); p != "" && took > 300*time.Millisecond {
-		fh, _ := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-		fmt.Fprintf(fh, "SLOW %v\nquery: %q\nvars: %.300s\nstatus %d: %.300s\n\n", took, query, variables, a.status, a.body)
-		fh.Close()
-	}
-	if os.Getenv("FUZZ_DEBUG") != "" {
-		t.Logf("DEBUG %v\nquery: %s\nvars: %s\nstatus %d: %.600s", took, query, variables, a.status, a.body)
-	}
 	fail := func(format string, args ...any) {
 		t.Helper()
-		s.logMu.mu.Lock()
-		logs := s.logs.String()
-		s.logMu.mu.Unlock()
 		t.Fatalf("%s\nquery: %q\nvariables: %s\nstatus: %d\nresponse: %.4000s\nserver log: %.4000s",
-			fmt.Sprintf(format, args...), query, variables, a.status, a.body, logs)
+			fmt.Sprintf(format, args...), query, variables, a.status, a.body, s.serverLog())
 	}
 	if took >= fuzzRequestTimeout {
 		fail("the request took %v (limit %v)", took.Round(time.Millisecond), fuzzRequestTimeout)
@@ -311,10 +308,7 @@ func (s *fuzzServer) roundTrip(t *testing.T, query, variables string, do func(co
 		}
 	}
 	if internal {
-		s.logMu.mu.Lock()
-		logs := s.logs.String()
-		s.logMu.mu.Unlock()
-		if class := knownInternalClass(logs); class != "" {
+		if class := knownInternalClass(s.serverLog()); class != "" {
 			t.Skipf("a known INTERNAL class, not fixed yet: %s", class)
 		}
 		fail("an INTERNAL error (status %d)", a.status)
@@ -1084,31 +1078,4 @@ func gqlString(s string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
-}
-
-func FuzzStatsTmp(f *testing.F) {
-	if os.Getenv("FUZZ_PROBE") == "" {
-		f.Skip()
-	}
-	s := newFuzzServer(f)
-	data, _ := os.ReadFile(os.Getenv("FUZZ_PROBE"))
-	for _, line := range strings.Split(string(data), "\n") {
-		if line == "" {
-			continue
-		}
-		q, v, _ := strings.Cut(line, "\t")
-		s.logs.Reset()
-		body := `{"query":` + rawJSONString(q)
-		if v != "" {
-			body += `,"variables":` + v
-		}
-		body += "}"
-		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		w := httptest.NewRecorder()
-		start := time.Now()
-		s.handler.ServeHTTP(w, req)
-		fmt.Printf("Q %.150s | %s\n  -> %v %d bytes %d %.300s\n  log: %.300s\n", q, v, time.Since(start), w.Body.Len(), w.Code, w.Body.String(), s.logs.String())
-	}
-	f.Skip()
 }

@@ -206,6 +206,9 @@ func (l *limits) MutateOperationContext(_ context.Context, oc *graphql.Operation
 				if err := checkConditions(sel.Directives, oc.Variables); err != nil {
 					return err
 				}
+				if err := readable(sel.Arguments, oc.Variables); err != nil {
+					return err
+				}
 				if err := l.checkArguments(sel, oc.Variables); err != nil {
 					return err
 				}
@@ -479,6 +482,18 @@ func (b *filterBudget) check(v any, depth int) *gqlerror.Error {
 	case string:
 		if len(v) > b.opts.MaxFilterString && utf8.RuneCountInString(v) > b.opts.MaxFilterString {
 			return inputError("where", fmt.Sprintf("a filter's strings are at most %d characters long", b.opts.MaxFilterString))
+		}
+	}
+	return nil
+}
+
+// readable refuses arguments whose literal cannot be read as a value (a
+// number out of float64's range: 1e400); gqlgen's complexity walk and
+// executor would panic on them.
+func readable(args ast.ArgumentList, vars map[string]any) *gqlerror.Error {
+	for _, a := range args {
+		if _, err := a.Value.Value(vars); err != nil {
+			return inputError(a.Name, fmt.Sprintf("argument %s cannot be read: %s", a.Name, strings.TrimPrefix(err.Error(), "strconv.")))
 		}
 	}
 	return nil
