@@ -3,6 +3,7 @@ package graph_test
 import (
 	"bytes"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -408,4 +409,38 @@ func TestConditionsMustBeBooleans(t *testing.T) {
 		}
 	}
 	s.ok(t, `query($b: Boolean!) { applications @include(if: $b) { totalCount } }`, vars("b", true), nil)
+}
+
+// The attacks of the hostile-client probe are refused without the server's
+// memory growing with them: each refusal comes before execution, so twenty
+// rounds of all of them leave the heap about where it was.
+func TestAttacksLeaveMemoryFlat(t *testing.T) {
+	s := newTestServer(t)
+	attacks := []string{
+		`{applications(first:1000){edges{node{changes(first:1000){edges{node{applications(first:1000){edges{node{name}}}}}}}}}}`,
+		"{ " + strings.Repeat("__typename ", 50000) + "}",
+		"{ ...F24 }\n" + doubling(24, "Query", "__typename", "__typename %s"),
+		"mutation {" + strings.Repeat(` u: createApplication(input:{name:"x"}) { id }`, 2000) + "}",
+		`{ releases(where: {or: [` + strings.Repeat(`{name: "x"},`, 5000) + `]}) { totalCount } }`,
+	}
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapInuse
+	}
+	for _, q := range attacks { // warm caches and pools once
+		s.query(t, q, nil)
+	}
+	before := heap()
+	for range 20 {
+		for _, q := range attacks {
+			if res := s.query(t, q, nil); len(res.Errors) == 0 {
+				t.Fatalf("attack not refused: %.80s", q)
+			}
+		}
+	}
+	if after := heap(); after > before+64<<20 {
+		t.Fatalf("heap in use grew from %d MiB to %d MiB over 100 refused attacks", before>>20, after>>20)
+	}
 }
