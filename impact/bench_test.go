@@ -2,6 +2,8 @@ package impact_test
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -113,4 +115,75 @@ func BenchmarkCycles(b *testing.B) {
 			f.snap.Cycles()
 		}
 	})
+}
+
+// randomDeps returns count dependencies between random applications of f.
+func randomDeps(f *fixture, count int, seed uint64) []impact.Dependency {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	out := make([]impact.Dependency, count)
+	for i := range out {
+		out[i] = impact.Dependency{Consumer: f.ids[rng.IntN(len(f.ids))], Provider: f.ids[rng.IntN(len(f.ids))]}
+	}
+	return out
+}
+
+// BenchmarkApplyOneDependency is one dependency write applied to the
+// snapshot, then one query on the result: what serving a read right after
+// a write costs. Additions join random applications, so about half of them
+// go against the component order and some close a cycle; removals drop
+// random existing dependencies. "add+waves" queries DeploymentWaves, which
+// needs the components, instead of Impact.
+func BenchmarkApplyOneDependency(b *testing.B) {
+	for _, kind := range []string{"add", "remove", "add+waves"} {
+		b.Run(kind, func(b *testing.B) {
+			forSizes(b, func(b *testing.B, f *fixture) {
+				deltas := make([]impact.Delta, 512)
+				adds := randomDeps(f, len(deltas), 3)
+				for i := range deltas {
+					if kind == "remove" {
+						deltas[i].RemoveDeps = []impact.Dependency{f.deps[i*len(f.deps)/len(deltas)]}
+					} else {
+						deltas[i].AddDeps = adds[i : i+1]
+					}
+				}
+				k := 0
+				for b.Loop() {
+					s := f.snap.Apply(deltas[k%len(deltas)], 2)
+					if kind == "add+waves" {
+						s.DeploymentWaves(f.rels[k%len(f.rels)].Changed)
+					} else {
+						s.Impact(f.rels[k%len(f.rels)].Changed, -1)
+					}
+					k++
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkApplyOneApplication is one new application, with an id above
+// every other (autoincrement), alone or with five dependencies on existing
+// applications, then Impact of one release on the result.
+func BenchmarkApplyOneApplication(b *testing.B) {
+	for _, deps := range []int{0, 5} {
+		b.Run(fmt.Sprintf("deps=%d", deps), func(b *testing.B) {
+			forSizes(b, func(b *testing.B, f *fixture) {
+				id := slices.Max(f.ids) + 1
+				provs := randomDeps(f, 512*deps, 4)
+				deltas := make([]impact.Delta, 512)
+				for i := range deltas {
+					deltas[i].AddApps = []int{id}
+					for _, e := range provs[i*deps : (i+1)*deps] {
+						deltas[i].AddDeps = append(deltas[i].AddDeps, impact.Dependency{Consumer: id, Provider: e.Provider})
+					}
+				}
+				k := 0
+				for b.Loop() {
+					s := f.snap.Apply(deltas[k%len(deltas)], 2)
+					s.Impact(f.rels[k%len(f.rels)].Changed, -1)
+					k++
+				}
+			})
+		})
+	}
 }

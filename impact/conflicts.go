@@ -128,9 +128,10 @@ func (s *Snapshot) Conflicts(releases []Release) []Conflict {
 			}
 		}
 	}
-	sc := s.getScratch()
+	cs := s.components()
+	sc := s.getScratchC(cs)
 	defer s.putScratch(sc)
-	sets := s.impactSets(sc, releases, need)
+	sets := s.impactSets(cs, sc, releases, need)
 
 	// Two passes over the pairs: count each intersection, then fill one
 	// exactly sized array (outputs can hold millions of ids; growing a
@@ -218,13 +219,11 @@ type relSet struct {
 }
 
 // impactSets computes the unbounded impact of releases[need[k]] for every k.
-func (s *Snapshot) impactSets(sc *scratch, releases []Release, need []int32) []relSet {
+func (s *Snapshot) impactSets(cs *components, sc *scratch, releases []Release, need []int32) []relSet {
 	n := len(s.ids)
-	nc := int32(len(s.compOff) - 1)
+	nc := cs.ids()
 	words := (n + 63) / 64
-	if sc.cmask == nil {
-		sc.cmask = make([]uint64, nc)
-	}
+	sc.cmask = fit(sc.cmask, int(nc))
 	nb := min(64, len(need))
 	if cap(sc.tbuf) < nb*words {
 		sc.tbuf = make([]uint64, nb*words)
@@ -240,23 +239,23 @@ func (s *Snapshot) impactSets(sc *scratch, releases []Release, need []int32) []r
 
 		// Seed: bit r on the component of every application release r changes.
 		clear(cm)
-		minC := nc
+		minP := int32(len(cs.order))
 		for r, ri := range batch {
 			bit := uint64(1) << r
 			for _, id := range releases[ri].Changed {
 				if i, ok := s.index[id]; ok {
-					c := s.comp[i]
+					c := cs.comp[i]
 					cm[c] |= bit
-					minC = min(minC, c)
+					minP = min(minP, cs.pos[c])
 				}
 			}
 		}
-		// Propagate to consumers: providers come first in component order,
-		// so each mask is final when read. Components before minC reach no
+		// Propagate to consumers: providers come first in topological order,
+		// so each mask is final when read. Components before minP reach no
 		// seed and stay zero.
-		for c := minC; c < nc; c++ {
+		for _, c := range cs.order[minP:] {
 			m := cm[c]
-			for _, d := range s.cprov[s.cprovOff[c]:s.cprovOff[c+1]] {
+			for _, d := range cs.cprov[cs.cprovOff[c]:cs.cprovOff[c+1]] {
 				m |= cm[d]
 			}
 			cm[c] = m
@@ -265,7 +264,7 @@ func (s *Snapshot) impactSets(sc *scratch, releases []Release, need []int32) []r
 		// per release.
 		for w := 0; w < words; w++ {
 			base := w << 6
-			nodes := s.comp[base:min(base+64, n)]
+			nodes := cs.comp[base:min(base+64, n)]
 			var any uint64
 			for j, c := range nodes {
 				x := cm[c]

@@ -15,7 +15,13 @@
 // of the portfolio and never changes afterwards; a new portfolio state means
 // a new snapshot (its [Snapshot.Generation] tells them apart). Because
 // nothing is mutated after construction, one snapshot is shared by any
-// number of concurrent requests without locks.
+// number of concurrent requests without locks. [Snapshot.Apply] derives the
+// next snapshot from a small [Delta] by copying and patching the adjacency
+// arrays (linear memory copies, about 1 ms at 100k applications and 500k
+// dependencies) and repairing the components locally, instead of re-reading
+// and re-sorting the portfolio; renumbering writes (removing an application,
+// adding one below the largest id) relabel the arrays and leave the
+// components to be recomputed on first use.
 //
 // Dense indexes. Application ids are sparse and large (e.g. 4294967297), so
 // the snapshot sorts them and numbers them 0..n-1; index order is id order,
@@ -33,10 +39,15 @@
 // cycles, so construction runs an iterative Tarjan pass (no recursion: chains
 // can be 100k applications deep) and stores each application's component,
 // the members of each component and the condensation (a DAG between
-// components, also in CSR form). Tarjan numbers components so that every
-// provider component comes before its consumers, which gives a topological
-// order for free. [Snapshot.Cycles] reads the components; deployment waves
-// are a longest-path layering over the condensation; the conflict scan
+// components, also in CSR form). Tarjan completes every provider component
+// before its consumers, which gives a topological order for free; the order
+// is kept apart from the component ids so that Apply can maintain it: an
+// added dependency against the order moves only the components between its
+// ends that depend on, or are depended on by, them (Pearce and Kelly's
+// dynamic topological order), merging them when it closes a cycle, and a
+// removed dependency inside a component reruns Tarjan on that component
+// alone. [Snapshot.Cycles] reads the components; deployment waves are a
+// longest-path layering over the condensation; the conflict scan
 // propagates impact bitmasks over it.
 //
 // Pooled scratch. Per-call state (visited stamps, BFS queue, distances,

@@ -3,6 +3,7 @@ package impact
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // Dependency is one edge of the portfolio: Consumer depends on Provider, so a
@@ -12,8 +13,9 @@ type Dependency struct {
 }
 
 // Snapshot is an immutable, indexed view of the applications and their
-// dependencies at one point in time. Build it with [NewSnapshot]. All methods
-// are safe for concurrent use; none of them modifies the snapshot.
+// dependencies at one point in time. Build it with [NewSnapshot], or derive
+// it from another one with [Snapshot.Apply]. All methods are safe for
+// concurrent use; none of them modifies the snapshot.
 type Snapshot struct {
 	generation int64
 
@@ -27,19 +29,12 @@ type Snapshot struct {
 	consOff []int32
 	cons    []int32
 
-	// Strongly connected components, numbered in Tarjan completion order:
-	// for every dependency c -> p in different components, comp[p] < comp[c].
-	comp []int32
-	// Members of component c: compMem[compOff[c]:compOff[c+1]], ascending.
-	compOff []int32
-	compMem []int32
-	// Condensation: distinct provider components of component c.
-	cprovOff []int32
-	cprov    []int32
-	// Components with at least two members, ordered by smallest member.
-	cycles []int32
+	// Strongly connected components: computed by NewSnapshot, maintained
+	// by Apply where it can, otherwise computed on first use.
+	scc     atomic.Pointer[components]
+	sccOnce sync.Once
 
-	pool sync.Pool // of *scratch
+	pool *sync.Pool // of *scratch, shared with the snapshots derived by Apply
 }
 
 // NewSnapshot builds a snapshot of the applications appIDs and the
@@ -138,10 +133,19 @@ func NewSnapshot(appIDs []int, deps []Dependency, generation int64) *Snapshot {
 	}
 	s.consOff, s.cons = consOff, cons
 
-	s.buildComponents()
-	nc := len(s.compOff) - 1
-	s.pool.New = func() any { return &scratch{n: n, nc: nc} }
+	s.scc.Store(buildComponents(s.provOff, s.prov))
+	s.pool = newScratchPool()
 	return s
+}
+
+// components returns the strongly connected components, computing them on
+// first use when Apply could not maintain them.
+func (s *Snapshot) components() *components {
+	if k := s.scc.Load(); k != nil {
+		return k
+	}
+	s.sccOnce.Do(func() { s.scc.Store(buildComponents(s.provOff, s.prov)) })
+	return s.scc.Load()
 }
 
 // Generation returns the generation the snapshot was built with.
@@ -149,6 +153,25 @@ func (s *Snapshot) Generation() int64 { return s.generation }
 
 // Len returns the number of distinct applications in the snapshot.
 func (s *Snapshot) Len() int { return len(s.ids) }
+
+// Dependencies returns the number of distinct dependencies in the snapshot
+// (self-loops and dependencies on unknown applications excluded).
+func (s *Snapshot) Dependencies() int { return len(s.prov) }
+
+// Bytes estimates the heap memory held by the snapshot: its arrays, its id
+// index (counted at about 24 bytes an entry, what Go's map costs for this
+// key and value) and its components once computed. It is an estimate for
+// memory reporting, not an exact measure: arrays that a snapshot made by
+// Apply shares with the snapshot it came from are counted in both, and
+// pooled per-query scratch memory is not counted.
+func (s *Snapshot) Bytes() int {
+	b := 8*cap(s.ids) + 24*len(s.index) +
+		4*(cap(s.provOff)+cap(s.prov)+cap(s.consOff)+cap(s.cons))
+	if k := s.scc.Load(); k != nil {
+		b += k.bytes()
+	}
+	return b
+}
 
 // Has reports whether id is an application of the snapshot.
 func (s *Snapshot) Has(id int) bool {
@@ -196,10 +219,13 @@ func (s *Snapshot) toIDs(idx []int32) []int {
 	return out
 }
 
-// scratch is per-call working memory, pooled per snapshot. Slices are
-// allocated on first use so that a query only pays for what it needs.
+// scratch is per-call working memory, pooled per snapshot and shared with
+// the snapshots derived from it by Apply, so that the first query on a new
+// snapshot finds its buffers ready. Slices are allocated on first use so
+// that a query only pays for what it needs, and re-sized (see fit) when a
+// snapshot of another size takes the scratch.
 type scratch struct {
-	n, nc int
+	n, nc int // sizes of the snapshot using the scratch; set by getScratch(C)
 
 	epoch uint32
 	stamp []uint32 // node visited iff stamp[i] == epoch
@@ -212,7 +238,7 @@ type scratch struct {
 	cchg   []uint32 // component holds a changed app iff cchg[c] == cepoch
 	cwave  []int32
 	cqueue []int32  // capacity nc
-	cbits  []uint64 // nc bits, kept all-zero between calls
+	cbits  []uint64 // nc bits, all-zero (up to capacity) between calls
 
 	// Conflict scan.
 	cmask  []uint64 // one mask per component
@@ -221,18 +247,41 @@ type scratch struct {
 	sparse []int32  // arena of sorted index lists
 }
 
-func (s *Snapshot) getScratch() *scratch   { return s.pool.Get().(*scratch) }
+func newScratchPool() *sync.Pool {
+	return &sync.Pool{New: func() any { return new(scratch) }}
+}
+
+func (s *Snapshot) getScratch() *scratch {
+	sc := s.pool.Get().(*scratch)
+	sc.n = len(s.ids)
+	return sc
+}
+
 func (s *Snapshot) putScratch(sc *scratch) { s.pool.Put(sc) }
 
-// nextEpoch returns a fresh node stamp; stamps never collide because the
-// array is cleared on wrap-around.
-func (sc *scratch) nextEpoch() uint32 {
-	if sc.stamp == nil {
-		sc.stamp = make([]uint32, sc.n)
+// getScratchC is getScratch for queries over the components k.
+func (s *Snapshot) getScratchC(k *components) *scratch {
+	sc := s.getScratch()
+	sc.nc = int(k.ids())
+	return sc
+}
+
+// fit returns buf with length n, reusing its array when large enough (the
+// contents are then kept), else a new zeroed one with some room to grow.
+func fit[T any](buf []T, n int) []T {
+	if cap(buf) >= n {
+		return buf[:n]
 	}
+	return make([]T, n, n+n/16)
+}
+
+// nextEpoch returns a fresh node stamp; stamps never collide because the
+// array is cleared, up to its capacity, on wrap-around.
+func (sc *scratch) nextEpoch() uint32 {
+	sc.stamp = fit(sc.stamp, sc.n)
 	sc.epoch++
 	if sc.epoch == 0 {
-		clear(sc.stamp)
+		clear(sc.stamp[:cap(sc.stamp)])
 		sc.epoch = 1
 	}
 	return sc.epoch
@@ -240,30 +289,26 @@ func (sc *scratch) nextEpoch() uint32 {
 
 // nextCEpoch is nextEpoch for component stamps.
 func (sc *scratch) nextCEpoch() uint32 {
-	if sc.cstamp == nil {
-		sc.cstamp = make([]uint32, sc.nc)
-		sc.cchg = make([]uint32, sc.nc)
-	}
+	sc.cstamp = fit(sc.cstamp, sc.nc)
+	sc.cchg = fit(sc.cchg, sc.nc)
 	sc.cepoch++
 	if sc.cepoch == 0 {
-		clear(sc.cstamp)
-		clear(sc.cchg)
+		clear(sc.cstamp[:cap(sc.cstamp)])
+		clear(sc.cchg[:cap(sc.cchg)])
 		sc.cepoch = 1
 	}
 	return sc.cepoch
 }
 
 func (sc *scratch) nodeQueue() []int32 {
-	if sc.queue == nil {
-		sc.queue = make([]int32, 0, sc.n)
+	if cap(sc.queue) < sc.n {
+		sc.queue = make([]int32, 0, sc.n+sc.n/16)
 	}
 	return sc.queue[:0]
 }
 
 func (sc *scratch) paths() (dist, par []int32) {
-	if sc.dist == nil {
-		sc.dist = make([]int32, sc.n)
-		sc.par = make([]int32, sc.n)
-	}
+	sc.dist = fit(sc.dist, sc.n)
+	sc.par = fit(sc.par, sc.n)
 	return sc.dist, sc.par
 }

@@ -20,7 +20,8 @@ import (
 // Cost: O(components and condensation edges reachable from changed), a
 // longest-path layering over the condensation in topological order.
 func (s *Snapshot) DeploymentWaves(changed []int) [][]int {
-	sc := s.getScratch()
+	cs := s.components()
+	sc := s.getScratchC(cs)
 	defer s.putScratch(sc)
 
 	// Distinct changed applications, ascending by index (= by id).
@@ -39,47 +40,50 @@ func (s *Snapshot) DeploymentWaves(changed []int) [][]int {
 
 	// Mark changed components and every component they reach (dependsOn).
 	cep := sc.nextCEpoch()
-	if sc.cqueue == nil {
-		sc.cqueue = make([]int32, 0, sc.nc)
-		sc.cwave = make([]int32, sc.nc)
-		sc.cbits = make([]uint64, (sc.nc+63)/64)
+	if cap(sc.cqueue) < sc.nc {
+		sc.cqueue = make([]int32, 0, sc.nc+sc.nc/16)
 	}
+	sc.cwave = fit(sc.cwave, sc.nc)
+	sc.cbits = fit(sc.cbits, (sc.nc+63)/64)
+	// cbits marks the positions (in topological order) of the components
+	// visited; the rest is indexed by component.
 	cstamp, cchg, cbits := sc.cstamp, sc.cchg, sc.cbits
 	cq := sc.cqueue[:0]
-	minC, maxC := int32(len(s.compOff)), int32(-1)
+	minP, maxP := int32(len(cs.order)), int32(-1)
 	visit := func(c int32) {
 		if cstamp[c] != cep {
 			cstamp[c] = cep
 			cq = append(cq, c)
-			cbits[c>>6] |= 1 << (c & 63)
-			minC, maxC = min(minC, c), max(maxC, c)
+			p := cs.pos[c]
+			cbits[p>>6] |= 1 << (p & 63)
+			minP, maxP = min(minP, p), max(maxP, p)
 		}
 	}
 	for _, i := range ch {
-		c := s.comp[i]
+		c := cs.comp[i]
 		cchg[c] = cep
 		visit(c)
 	}
 	for h := 0; h < len(cq); h++ {
 		c := cq[h]
-		for _, d := range s.cprov[s.cprovOff[c]:s.cprovOff[c+1]] {
+		for _, d := range cs.cprov[cs.cprovOff[c]:cs.cprovOff[c+1]] {
 			visit(d)
 		}
 	}
 
-	// Longest-path layering in topological order (ascending component
-	// number = providers first). wave[c] is, for a changed component, its
-	// wave; for an unchanged one, the largest wave among the changed
-	// components it reaches; -1 when it reaches none.
+	// Longest-path layering in topological order (ascending position =
+	// providers first). wave[c] is, for a changed component, its wave; for
+	// an unchanged one, the largest wave among the changed components it
+	// reaches; -1 when it reaches none.
 	wave := sc.cwave
-	for k := minC >> 6; k <= maxC>>6; k++ {
+	for k := minP >> 6; k <= maxP>>6; k++ {
 		word := cbits[k]
 		cbits[k] = 0 // leave the bitset clear for the next call
 		for word != 0 {
-			c := k<<6 | int32(bits.TrailingZeros64(word))
+			c := cs.order[k<<6|int32(bits.TrailingZeros64(word))]
 			word &= word - 1
 			best := int32(-1)
-			for _, d := range s.cprov[s.cprovOff[c]:s.cprovOff[c+1]] {
+			for _, d := range cs.cprov[cs.cprovOff[c]:cs.cprovOff[c+1]] {
 				best = max(best, wave[d])
 			}
 			if cchg[c] == cep {
@@ -94,11 +98,11 @@ func (s *Snapshot) DeploymentWaves(changed []int) [][]int {
 	// ones are skipped anyway.
 	maxWave := int32(0)
 	for _, i := range ch {
-		maxWave = max(maxWave, wave[s.comp[i]])
+		maxWave = max(maxWave, wave[cs.comp[i]])
 	}
 	count := make([]int32, maxWave+2)
 	for _, i := range ch {
-		count[wave[s.comp[i]]+1]++
+		count[wave[cs.comp[i]]+1]++
 	}
 	for w := int32(1); w <= maxWave+1; w++ {
 		count[w] += count[w-1]
@@ -106,7 +110,7 @@ func (s *Snapshot) DeploymentWaves(changed []int) [][]int {
 	flat := make([]int, len(ch))
 	fill := count[:maxWave+1]
 	for _, i := range ch {
-		w := wave[s.comp[i]]
+		w := wave[cs.comp[i]]
 		flat[fill[w]] = s.ids[i]
 		fill[w]++
 	}
