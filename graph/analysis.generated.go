@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/graph/model"
@@ -18,9 +19,35 @@ import (
 
 // region    ************************** generated!.gotpl **************************
 
+type ImpactResolver interface {
+	ImpactedApplications(ctx context.Context, obj *model.Impact, first *int, after *entgql.Cursor[int]) (*model.ImpactedApplicationConnection, error)
+}
+
 // endregion ************************** generated!.gotpl **************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_Impact_impactedApplications_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
 
 // endregion ***************************** args.gotpl *****************************
 
@@ -70,8 +97,8 @@ func (ec *executionContext) _Impact_impacted(ctx context.Context, field graphql.
 			return obj.Impacted, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.ImpactedApplication) graphql.Marshaler {
-			return ec.marshalNImpactedApplication2ᚕᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐImpactedApplicationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v model.ImpactedList) graphql.Marshaler {
+			return ec.marshalNImpactedApplication2githubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐImpactedListᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -118,6 +145,50 @@ func (ec *executionContext) fieldContext_Impact_shared(_ context.Context, field 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Application(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Impact_impactedApplications(ctx context.Context, field graphql.CollectedField, obj *model.Impact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Impact_impactedApplications(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Impact().ImpactedApplications(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[int]))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ImpactedApplicationConnection) graphql.Marshaler {
+			return ec.marshalNImpactedApplicationConnection2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐImpactedApplicationConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Impact_impactedApplications(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Impact",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImpactedApplicationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Impact_impactedApplications_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -207,6 +278,148 @@ func (ec *executionContext) fieldContext_ImpactedApplication_path(_ context.Cont
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ImpactedApplicationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ImpactedApplicationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactedApplicationConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ImpactedApplicationEdge) graphql.Marshaler {
+			return ec.marshalNImpactedApplicationEdge2ᚕᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐImpactedApplicationEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactedApplicationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImpactedApplicationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImpactedApplicationEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImpactedApplicationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ImpactedApplicationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactedApplicationConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactedApplicationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImpactedApplicationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImpactedApplicationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ImpactedApplicationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactedApplicationConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactedApplicationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactedApplicationConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImpactedApplicationEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ImpactedApplicationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactedApplicationEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ImpactedApplication) graphql.Marshaler {
+			return ec.marshalNImpactedApplication2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐImpactedApplication(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactedApplicationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImpactedApplicationEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImpactedApplication(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImpactedApplicationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ImpactedApplicationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactedApplicationEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactedApplicationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactedApplicationEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _ReleaseConflict_releases(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseConflict) (ret graphql.Marshaler) {
@@ -345,18 +558,24 @@ func (ec *executionContext) _Impact(ctx context.Context, sel ast.SelectionSet, o
 		case "changed":
 			out.Values[i] = ec._Impact_changed(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "impacted":
 			out.Values[i] = ec._Impact_impacted(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "shared":
 			out.Values[i] = ec._Impact_shared(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "impactedApplications":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Impact_impactedApplications(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -397,6 +616,87 @@ func (ec *executionContext) _ImpactedApplication(ctx context.Context, sel ast.Se
 			}
 		case "path":
 			out.Values[i] = ec._ImpactedApplication_path(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var impactedApplicationConnectionImplementors = []string{"ImpactedApplicationConnection"}
+
+func (ec *executionContext) _ImpactedApplicationConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ImpactedApplicationConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, impactedApplicationConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImpactedApplicationConnection")
+		case "edges":
+			out.Values[i] = ec._ImpactedApplicationConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ImpactedApplicationConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ImpactedApplicationConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var impactedApplicationEdgeImplementors = []string{"ImpactedApplicationEdge"}
+
+func (ec *executionContext) _ImpactedApplicationEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ImpactedApplicationEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, impactedApplicationEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImpactedApplicationEdge")
+		case "node":
+			out.Values[i] = ec._ImpactedApplicationEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._ImpactedApplicationEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -477,11 +777,31 @@ func (ec *executionContext) marshalNImpact2ᚖgithubᚗcomᚋrelgraphᚋrelgraph
 	return ec._Impact(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNImpactedApplication2ᚕᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐImpactedApplicationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ImpactedApplication) graphql.Marshaler {
+func (ec *executionContext) marshalNImpactedApplication2githubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐImpactedListᚄ(ctx context.Context, sel ast.SelectionSet, v model.ImpactedList) graphql.Marshaler {
+	return graphql.WrapContextMarshaler(ctx, v)
+}
+
+func (ec *executionContext) marshalNImpactedApplication2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐImpactedApplication(ctx context.Context, sel ast.SelectionSet, v *model.ImpactedApplication) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImpactedApplication!")
+		return graphql.Null
+	}
+	return ec._ImpactedApplication(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNImpactedApplicationConnection2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐImpactedApplicationConnection(ctx context.Context, sel ast.SelectionSet, v *model.ImpactedApplicationConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImpactedApplicationConnection!")
+		return graphql.Null
+	}
+	return ec._ImpactedApplicationConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNImpactedApplicationEdge2ᚕᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐImpactedApplicationEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ImpactedApplicationEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNImpactedApplication2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐImpactedApplication(ctx, sel, v[i])
+		return ec.marshalNImpactedApplicationEdge2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐImpactedApplicationEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -493,12 +813,12 @@ func (ec *executionContext) marshalNImpactedApplication2ᚕᚖgithubᚗcomᚋrel
 	return ret
 }
 
-func (ec *executionContext) marshalNImpactedApplication2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐImpactedApplication(ctx context.Context, sel ast.SelectionSet, v *model.ImpactedApplication) graphql.Marshaler {
+func (ec *executionContext) marshalNImpactedApplicationEdge2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐImpactedApplicationEdge(ctx context.Context, sel ast.SelectionSet, v *model.ImpactedApplicationEdge) graphql.Marshaler {
 	if v == nil {
-		graphql.AddInvalidNullError(ctx, "ImpactedApplication!")
+		graphql.AddInvalidNullError(ctx, "ImpactedApplicationEdge!")
 		return graphql.Null
 	}
-	return ec._ImpactedApplication(ctx, sel, v)
+	return ec._ImpactedApplicationEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNReleaseConflict2ᚕᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋstoreᚐReleaseConflictᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.ReleaseConflict) graphql.Marshaler {

@@ -3,8 +3,13 @@ package graph
 import (
 	"cmp"
 	"context"
+	"io"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
+
+	"entgo.io/contrib/entgql"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -53,40 +58,44 @@ func rangeOf(from, to *time.Time) (impact.Window, error) {
 
 // impactOf runs an impact analysis and names its applications from the
 // graph's records: no query, however large the impact.
-func impactOf(ctx context.Context, g *store.Graph, changed []int, maxDepth int) *model.Impact {
+func (r *Resolver) impactOf(ctx context.Context, g *store.Graph, changed []int, maxDepth int) *model.Impact {
 	items := g.Snapshot.Impact(changed, maxDepth)
-	withPaths := selects(ctx, "impacted", "path")
-	// One record per application for the whole answer, shared by the
-	// entries and paths that name it.
-	named := make(map[int]*ent.Application, len(items))
-	app := func(id int) *ent.Application {
-		a, ok := named[id]
-		if !ok {
-			a = g.Application(id)
-			named[id] = a
+	withPaths := selects(ctx, "impacted", "path") || selects(ctx, "impactedApplications", "edges", "node", "path")
+	// An answer the hand-written JSON writes whole only reads the graph's
+	// records; any other gets copies, one allocation for them all.
+	app := g.Record
+	if !writesOwnJSON(ctx) {
+		records := g.Records(len(items))
+		named := make(map[int]*ent.Application, len(items))
+		app = func(id int) *ent.Application {
+			a, ok := named[id]
+			if !ok {
+				a = records.Copy(id)
+				named[id] = a
+			}
+			return a
 		}
-		return a
 	}
+	entries := make([]model.ImpactedApplication, 0, len(items))
 	out := &model.Impact{
-		Changed:  []*ent.Application{},
-		Impacted: make([]*model.ImpactedApplication, 0, len(items)),
-		Shared:   []*ent.Application{},
+		Changed: []*ent.Application{},
+		Shared:  []*ent.Application{},
 	}
 	for _, it := range items {
 		a := app(it.ID)
 		if a == nil {
 			continue
 		}
-		item := &model.ImpactedApplication{Application: a, Distance: it.Distance}
+		entry := model.ImpactedApplication{Application: a, Distance: it.Distance}
 		if withPaths {
-			item.Path = make([]*ent.Application, 0, len(it.Path))
+			entry.Path = make([]*ent.Application, 0, len(it.Path))
 			for _, id := range it.Path {
 				if p := app(id); p != nil {
-					item.Path = append(item.Path, p)
+					entry.Path = append(entry.Path, p)
 				}
 			}
 		}
-		out.Impacted = append(out.Impacted, item)
+		entries = append(entries, entry)
 		if it.Distance == 0 {
 			out.Changed = append(out.Changed, a)
 		}
@@ -94,13 +103,93 @@ func impactOf(ctx context.Context, g *store.Graph, changed []int, maxDepth int) 
 			out.Shared = append(out.Shared, a)
 		}
 	}
-	slices.SortFunc(out.Impacted, func(a, b *model.ImpactedApplication) int {
-		return cmp.Or(cmp.Compare(a.Distance, b.Distance), cmp.Compare(a.Application.Name, b.Application.Name),
-			cmp.Compare(a.Application.ID, b.Application.ID))
-	})
+	impacted := make([]*model.ImpactedApplication, len(entries))
+	for i := range entries {
+		impacted[i] = &entries[i]
+	}
+	// The engine orders by distance, then id: only each distance's run
+	// needs sorting by name.
+	for lo := 0; lo < len(impacted); {
+		hi := lo + 1
+		for hi < len(impacted) && impacted[hi].Distance == impacted[lo].Distance {
+			hi++
+		}
+		slices.SortFunc(impacted[lo:hi], compareImpacted)
+		lo = hi
+	}
+	out.Impacted = model.ImpactedList{
+		Items: impacted,
+		Write: func(ctx context.Context, w io.Writer, items []*model.ImpactedApplication) error {
+			return r.writeImpacted(ctx, w, g, items)
+		},
+	}
 	store.SortByName(out.Changed)
 	store.SortByName(out.Shared)
 	return out
+}
+
+// compareImpacted is the contract's order of impacted applications:
+// distance, then name (then id, as names are unique).
+func compareImpacted(a, b *model.ImpactedApplication) int {
+	return cmp.Or(cmp.Compare(a.Distance, b.Distance), cmp.Compare(a.Application.Name, b.Application.Name),
+		cmp.Compare(a.Application.ID, b.Application.ID))
+}
+
+// impactedPage is a page of impacted applications, first of them after the
+// cursor: by its position in the order, so that a cursor outlives the
+// application it names.
+func impactedPage(items []*model.ImpactedApplication, first int, after *entgql.Cursor[int]) (*model.ImpactedApplicationConnection, error) {
+	if first < 0 {
+		return nil, fault.Invalid("first", "first must be zero or more, got %d", first)
+	}
+	start := 0
+	if after != nil {
+		key, err := impactedKey(after)
+		if err != nil {
+			return nil, err
+		}
+		start, _ = slices.BinarySearchFunc(items, &key, func(e, key *model.ImpactedApplication) int {
+			if c := compareImpacted(e, key); c != 0 {
+				return c
+			}
+			return -1 // the entry the cursor names comes before its page
+		})
+	}
+	end := min(start+first, len(items))
+	conn := &model.ImpactedApplicationConnection{
+		Edges:      make([]*model.ImpactedApplicationEdge, 0, end-start),
+		PageInfo:   &entgql.PageInfo[int]{HasNextPage: end < len(items), HasPreviousPage: start > 0},
+		TotalCount: len(items),
+	}
+	for _, item := range items[start:end] {
+		conn.Edges = append(conn.Edges, &model.ImpactedApplicationEdge{Node: item, Cursor: impactedCursor(item)})
+	}
+	if n := len(conn.Edges); n > 0 {
+		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
+		conn.PageInfo.EndCursor = &conn.Edges[n-1].Cursor
+	}
+	return conn, nil
+}
+
+// impactedCursor names an entry's place in the order: its application id,
+// and its distance and name as "distance:name".
+func impactedCursor(item *model.ImpactedApplication) entgql.Cursor[int] {
+	return entgql.Cursor[int]{ID: item.Application.ID, Value: strconv.Itoa(item.Distance) + ":" + item.Application.Name}
+}
+
+// impactedKey reads a cursor of impactedCursor back as an entry to compare.
+func impactedKey(c *entgql.Cursor[int]) (model.ImpactedApplication, error) {
+	bad := fault.Invalid("after", "after is not a cursor of impactedApplications")
+	v, ok := c.Value.(string)
+	if !ok {
+		return model.ImpactedApplication{}, bad
+	}
+	d, name, ok := strings.Cut(v, ":")
+	distance, err := strconv.Atoi(d)
+	if !ok || err != nil || distance < 0 {
+		return model.ImpactedApplication{}, bad
+	}
+	return model.ImpactedApplication{Application: &ent.Application{ID: c.ID, Name: name}, Distance: distance}, nil
 }
 
 // selects reports whether the current field's selection includes the given

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"time"
 
+	"entgo.io/contrib/entgql"
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/graph/model"
 	"github.com/relgraph/relgraph/internal/fault"
@@ -44,6 +45,15 @@ func (r *applicationResolver) IsShared(ctx context.Context, obj *ent.Application
 	return g.Snapshot.IsShared(obj.ID), nil
 }
 
+// ImpactedApplications is the resolver for the impactedApplications field.
+func (r *impactResolver) ImpactedApplications(ctx context.Context, obj *model.Impact, first *int, after *entgql.Cursor[int]) (*model.ImpactedApplicationConnection, error) {
+	size := r.maxIDs
+	if first != nil {
+		size = *first
+	}
+	return impactedPage(obj.Impacted.Items, size, after)
+}
+
 // Impact is the resolver for the impact field.
 func (r *queryResolver) Impact(ctx context.Context, applicationIDs []int, maxDepth *int) (*model.Impact, error) {
 	depth, err := checkDepth(maxDepth)
@@ -59,7 +69,7 @@ func (r *queryResolver) Impact(ctx context.Context, applicationIDs []int, maxDep
 			return nil, fault.Missing("application %d does not exist", id)
 		}
 	}
-	return impactOf(ctx, g, applicationIDs, depth), nil
+	return r.impactOf(ctx, g, applicationIDs, depth), nil
 }
 
 // ReleaseConflicts is the resolver for the releaseConflicts field.
@@ -102,7 +112,7 @@ func (r *releaseResolver) Impact(ctx context.Context, obj *ent.Release, maxDepth
 	if err != nil {
 		return nil, err
 	}
-	return impactOf(ctx, g, changed, depth), nil
+	return r.impactOf(ctx, g, changed, depth), nil
 }
 
 // Conflicts is the resolver for the conflicts field.
@@ -129,3 +139,8 @@ func (r *releaseResolver) DeploymentOrder(ctx context.Context, obj *ent.Release)
 	}
 	return out, nil
 }
+
+// Impact returns ImpactResolver implementation.
+func (r *Resolver) Impact() ImpactResolver { return &impactResolver{r} }
+
+type impactResolver struct{ *Resolver }

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
@@ -25,6 +27,7 @@ import (
 // database (testdb), driven in-process by gqlgen's client.
 type testServer struct {
 	gql        *client.Client
+	handler    http.Handler
 	DB         *store.DB
 	statements atomic.Int64
 	logs       *bytes.Buffer
@@ -52,8 +55,27 @@ func newTestServer(t *testing.T, configure ...func(*graph.Options)) *testServer 
 	for _, c := range configure {
 		c(&opts)
 	}
-	ts.gql = client.New(graph.NewServer(db.Client, db.Graph, opts))
+	ts.handler = graph.NewServer(db.Client, db.Graph, opts)
+	ts.gql = client.New(ts.handler)
 	return ts
+}
+
+// raw posts a GraphQL request and returns the response body as the server
+// wrote it, byte for byte.
+func (s *testServer) raw(t *testing.T, query string, vars map[string]any) []byte {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	s.handler.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	return rec.Body.Bytes()
 }
 
 // newReplica serves a second, independent GraphQL handler over the same

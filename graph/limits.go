@@ -319,6 +319,9 @@ func (l *limits) checkCursor(f *ast.Field, name string, v any, vars map[string]a
 	if c.UnmarshalGQL(v) != nil {
 		return inputError(name, "the cursor is not one this server issued")
 	}
+	if f.Definition != nil && f.Definition.Type.Name() == "ImpactedApplicationConnection" {
+		return nil // no orderBy: its resolver reads the cursor (impactedKey)
+	}
 	terms := l.orderTerms(f, vars)
 	var values []any
 	switch cv := c.Value.(type) {
@@ -643,6 +646,7 @@ const (
 	priceConnection                   // by first/last, else the default page
 	priceList                         // ListComplexity times
 	priceIDs                          // once per id asked for (nodes(ids:))
+	pricePage                         // by first, else the largest page (impactedApplications)
 )
 
 // pricedSchema prices each field: one, plus its selection's cost times the
@@ -685,6 +689,10 @@ func newPricedSchema(es graphql.ExecutableSchema, opts Options) pricedSchema {
 			switch {
 			case f.Arguments.ForName("first") != nil && f.Arguments.ForName("last") != nil:
 				p.prices[key] = priceConnection
+			case f.Arguments.ForName("first") != nil && strings.HasSuffix(f.Type.Name(), "Connection"):
+				// A forward-only connection over an answer computed whole:
+				// its default page is the largest.
+				p.prices[key] = pricePage
 			case f.Type.Elem != nil && f.Arguments.ForName("ids") != nil && f.Arguments.ForName("ids").Type.Elem != nil:
 				p.prices[key] = priceIDs
 			case f.Type.Elem != nil:
@@ -708,6 +716,11 @@ func (p pricedSchema) Complexity(ctx context.Context, typeName, field string, ch
 			if size, ok := toInt(args[name]); ok {
 				n = int(min(max(size, 0), int64(satAdd(p.maxPage, 1))))
 			}
+		}
+	case pricePage:
+		n = p.maxPage
+		if size, ok := toInt(args["first"]); ok {
+			n = int(min(max(size, 0), int64(satAdd(p.maxPage, 1))))
 		}
 	case priceList:
 		n = ListComplexity

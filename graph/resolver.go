@@ -20,4 +20,7 @@ type Resolver struct {
 	// maxIDs bounds the ids one nodes(ids:) call may ask for, and is the
 	// page size of a top-level connection given neither first nor last.
 	maxIDs int
+	// exec is the schema these resolvers serve, for the answers that write
+	// their own JSON and hand what they cannot to gqlgen's marshalling.
+	exec *executableSchema
 }

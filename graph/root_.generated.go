@@ -29,6 +29,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Application() ApplicationResolver
 	Calendar() CalendarResolver
+	Impact() ImpactResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 	Release() ReleaseResolver
@@ -224,15 +225,27 @@ type ComplexityRoot struct {
 	}
 
 	Impact struct {
-		Changed  func(childComplexity int) int
-		Impacted func(childComplexity int) int
-		Shared   func(childComplexity int) int
+		Changed              func(childComplexity int) int
+		Impacted             func(childComplexity int) int
+		ImpactedApplications func(childComplexity int, first *int, after *entgql.Cursor[int]) int
+		Shared               func(childComplexity int) int
 	}
 
 	ImpactedApplication struct {
 		Application func(childComplexity int) int
 		Distance    func(childComplexity int) int
 		Path        func(childComplexity int) int
+	}
+
+	ImpactedApplicationConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ImpactedApplicationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -1115,6 +1128,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Impact.Impacted(childComplexity), true
+	case "Impact.impactedApplications":
+		if e.ComplexityRoot.Impact.ImpactedApplications == nil {
+			break
+		}
+
+		args, err := ec.field_Impact_impactedApplications_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Impact.ImpactedApplications(childComplexity, args["first"].(*int), args["after"].(*entgql.Cursor[int])), true
 	case "Impact.shared":
 		if e.ComplexityRoot.Impact.Shared == nil {
 			break
@@ -1140,6 +1164,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ImpactedApplication.Path(childComplexity), true
+
+	case "ImpactedApplicationConnection.edges":
+		if e.ComplexityRoot.ImpactedApplicationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactedApplicationConnection.Edges(childComplexity), true
+	case "ImpactedApplicationConnection.pageInfo":
+		if e.ComplexityRoot.ImpactedApplicationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactedApplicationConnection.PageInfo(childComplexity), true
+	case "ImpactedApplicationConnection.totalCount":
+		if e.ComplexityRoot.ImpactedApplicationConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactedApplicationConnection.TotalCount(childComplexity), true
+
+	case "ImpactedApplicationEdge.cursor":
+		if e.ComplexityRoot.ImpactedApplicationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactedApplicationEdge.Cursor(childComplexity), true
+	case "ImpactedApplicationEdge.node":
+		if e.ComplexityRoot.ImpactedApplicationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactedApplicationEdge.Node(childComplexity), true
 
 	case "Mutation.createApplication":
 		if e.ComplexityRoot.Mutation.CreateApplication == nil {
@@ -2380,6 +2436,8 @@ func (ec *executionContext) childFields_Impact(ctx context.Context, field graphq
 		return ec.fieldContext_Impact_impacted(ctx, field)
 	case "shared":
 		return ec.fieldContext_Impact_shared(ctx, field)
+	case "impactedApplications":
+		return ec.fieldContext_Impact_impactedApplications(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Impact", field.Name)
 }
@@ -2394,6 +2452,28 @@ func (ec *executionContext) childFields_ImpactedApplication(ctx context.Context,
 		return ec.fieldContext_ImpactedApplication_path(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ImpactedApplication", field.Name)
+}
+
+func (ec *executionContext) childFields_ImpactedApplicationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ImpactedApplicationConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ImpactedApplicationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ImpactedApplicationConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImpactedApplicationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ImpactedApplicationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_ImpactedApplicationEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_ImpactedApplicationEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImpactedApplicationEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

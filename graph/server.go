@@ -121,6 +121,9 @@ type Server struct {
 
 // ServeHTTP serves GraphQL over HTTP.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Answers are JSON, never to be sniffed as HTML (postTransport writes
+	// data without escaping <, > and &).
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	graphQLOverHTTP(s.Server, s.present).ServeHTTP(w, r)
 }
 
@@ -131,12 +134,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func NewServer(client *ent.Client, graph *store.GraphCache, opts Options) *Server {
 	opts = opts.withDefaults()
 	resolver := &Resolver{client: client, graph: graph, maxIDs: opts.MaxPageSize}
-	schema := newPricedSchema(NewExecutableSchema(Config{Resolvers: resolver}), opts)
+	exec := NewExecutableSchema(Config{Resolvers: resolver})
+	resolver.exec = exec.(*executableSchema)
+	schema := newPricedSchema(exec, opts)
 	cache := lru.New[*ast.QueryDocument](1000)
 	srv := handler.New(schema)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(postTransport{})
 	srv.SetQueryCache(cache)
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})

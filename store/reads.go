@@ -27,7 +27,12 @@ var _ lifecycle.FreezeFinder = (*GraphCache)(nil)
 
 // ChangedApplications returns the ids of the applications that release
 // releaseID's changes touch.
+// Within a request, those of every release the request loaded come in the
+// same statement (see batch).
 func (g *GraphCache) ChangedApplications(ctx context.Context, releaseID int) ([]int, error) {
+	if b := batchOf(ctx); b != nil {
+		return b.changedApplications(ctx, g.clientFor(ctx), releaseID)
+	}
 	return g.clientFor(ctx).Application.Query().
 		Where(application.HasChangesWith(change.ReleaseID(releaseID))).
 		IDs(ctx)
@@ -113,6 +118,9 @@ func (g *GraphCache) ReleaseConflicts(ctx context.Context, within impact.Window,
 func (g *GraphCache) ConflictsOf(ctx context.Context, rel *ent.Release) ([]*ReleaseConflict, error) {
 	if rel.Status == lifecycle.Cancelled || rel.StartsAt == nil || rel.EndsAt == nil {
 		return []*ReleaseConflict{}, nil
+	}
+	if b := batchOf(ctx); b != nil && b.many() {
+		return b.conflictsOf(ctx, g, rel.ID)
 	}
 	return g.ReleaseConflicts(ctx, impact.Window{Start: *rel.StartsAt, End: *rel.EndsAt}, rel.ID)
 }
@@ -207,21 +215,26 @@ func (g *GraphCache) freezesOver(ctx context.Context, w impact.Window, changed [
 }
 
 // freezesCovering lists the freeze windows overlapping w that cover an
-// application of the sorted impacted set.
+// application of the sorted impacted set, by start, then name.
 func (g *GraphCache) freezesCovering(ctx context.Context, w impact.Window, impacted []int) ([]*ent.FreezeWindow, error) {
 	if len(impacted) == 0 {
 		return []*ent.FreezeWindow{}, nil
 	}
-	freezes, err := g.clientFor(ctx).FreezeWindow.Query().
-		Where(freezewindow.StartsAtLT(w.End), freezewindow.EndsAtGT(w.Start)).
-		WithApplications(func(q *ent.ApplicationQuery) { q.Select(application.FieldID) }).
-		Order(ent.Asc(freezewindow.FieldStartsAt), ent.Asc(freezewindow.FieldName), ent.Asc(freezewindow.FieldID)).
-		All(ctx)
-	if err != nil || len(freezes) == 0 {
+	var freezes []*ent.FreezeWindow
+	var err error
+	if b := batchOf(ctx); b != nil && b.many() {
+		freezes, err = b.freezeWindows(ctx, g.clientFor(ctx))
+	} else {
+		freezes, err = freezeQuery(g.clientFor(ctx)).Where(freezewindow.StartsAtLT(w.End), freezewindow.EndsAtGT(w.Start)).All(ctx)
+	}
+	if err != nil {
 		return []*ent.FreezeWindow{}, err
 	}
 	out := []*ent.FreezeWindow{}
 	for _, f := range freezes {
+		if !w.Overlaps(impact.Window{Start: f.StartsAt, End: f.EndsAt}) {
+			continue
+		}
 		apps := make([]int, len(f.Edges.Applications))
 		for i, a := range f.Edges.Applications {
 			apps[i] = a.ID
@@ -231,6 +244,14 @@ func (g *GraphCache) freezesCovering(ctx context.Context, w impact.Window, impac
 		}
 	}
 	return out, nil
+}
+
+// freezeQuery reads freeze windows with their applications' ids, by start,
+// then name.
+func freezeQuery(db *ent.Client) *ent.FreezeWindowQuery {
+	return db.FreezeWindow.Query().
+		WithApplications(func(q *ent.ApplicationQuery) { q.Select(application.FieldID) }).
+		Order(ent.Asc(freezewindow.FieldStartsAt), ent.Asc(freezewindow.FieldName), ent.Asc(freezewindow.FieldID))
 }
 
 // StartedReleasesUnder names the IN_PROGRESS releases a freeze over window

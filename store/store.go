@@ -105,6 +105,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	graph := &GraphCache{sql: db}
 	client := ent.NewClient(ent.Driver(drv), ent.Freezes(graph))
 	graph.client = client
+	client.Release.Intercept(registerReleases())
 	return &DB{Client: client, Dialect: dia, Graph: graph, sql: db}, nil
 }
 

@@ -3,6 +3,7 @@
 package model
 
 import (
+	"entgo.io/contrib/entgql"
 	"github.com/relgraph/relgraph/ent"
 )
 
@@ -14,16 +15,6 @@ type CreatedToken struct {
 	Secret string `json:"secret"`
 }
 
-// What a set of changed applications affects through the dependency graph.
-type Impact struct {
-	// The applications the changes touch, by name.
-	Changed []*ent.Application `json:"changed"`
-	// The changed applications and everything that depends on them, transitively; by distance, then name.
-	Impacted []*ImpactedApplication `json:"impacted"`
-	// The impacted applications that are shared (two or more direct consumers), by name.
-	Shared []*ent.Application `json:"shared"`
-}
-
 // An application reached by an impact analysis.
 type ImpactedApplication struct {
 	// The impacted application.
@@ -32,4 +23,22 @@ type ImpactedApplication struct {
 	Distance int `json:"distance"`
 	// A shortest chain from a changed application to this one, both ends included.
 	Path []*ent.Application `json:"path"`
+}
+
+// A page of impacted applications.
+type ImpactedApplicationConnection struct {
+	// The page's applications, in order.
+	Edges []*ImpactedApplicationEdge `json:"edges"`
+	// Where the page lies in the whole answer.
+	PageInfo *entgql.PageInfo[int] `json:"pageInfo"`
+	// How many applications the whole answer has.
+	TotalCount int `json:"totalCount"`
+}
+
+// An impacted application and its cursor.
+type ImpactedApplicationEdge struct {
+	// The impacted application.
+	Node *ImpactedApplication `json:"node"`
+	// Pass as after to continue behind this application.
+	Cursor entgql.Cursor[int] `json:"cursor"`
 }

@@ -1,0 +1,176 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/ent/change"
+	"github.com/relgraph/relgraph/ent/changeapplication"
+	"github.com/relgraph/relgraph/impact"
+)
+
+// A page of releases that asks each release for its impact, conflicts,
+// deployment order and freeze violations would send statements per release.
+// Instead, a request (WithRequestGraph) remembers every release it loaded
+// (an Ent interceptor registers them), and the first release to need its
+// changed applications loads those of all of them in one statement; the
+// portfolio's conflicts and the freeze windows are read once per request
+// when it holds more than one release. Writes have a transaction and bypass
+// all of this: a mutation reads its own writes.
+
+// maxBatch bounds the releases whose changed applications one statement
+// loads (well below the bound parameters of SQLite and PostgreSQL).
+const maxBatch = 5000
+
+// batch is one request's shared reads.
+type batch struct {
+	// mu guards releases; the loads below hold load, and may run queries
+	// that register releases.
+	mu       sync.Mutex
+	releases map[int]bool // loaded by the request
+
+	load    sync.Mutex
+	changed map[int][]int // release -> changed applications, as loaded
+	// conflicts, once computed, are every conflicting pair by release.
+	conflicts map[int][]*ReleaseConflict
+	// freezes, once read, are every freeze window with its applications.
+	freezes []*ent.FreezeWindow
+}
+
+// batchOf returns ctx's request batch; nil inside a transaction or outside
+// a request.
+func batchOf(ctx context.Context) *batch {
+	if ent.TxFromContext(ctx) != nil {
+		return nil
+	}
+	if req, ok := ctx.Value(requestGraphKey{}).(*requestGraph); ok {
+		return &req.batch
+	}
+	return nil
+}
+
+// many reports whether the request loaded more than one release: only then
+// do portfolio-wide reads pay off.
+func (b *batch) many() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.releases) > 1
+}
+
+// registerReleases is the Release query interceptor that tells the
+// request's batch which releases it loaded.
+func registerReleases() ent.Interceptor {
+	return ent.InterceptFunc(func(next ent.Querier) ent.Querier {
+		return ent.QuerierFunc(func(ctx context.Context, q ent.Query) (ent.Value, error) {
+			v, err := next.Query(ctx, q)
+			if b := batchOf(ctx); b != nil && err == nil {
+				b.mu.Lock()
+				if b.releases == nil {
+					b.releases = map[int]bool{}
+				}
+				switch rs := v.(type) {
+				case []*ent.Release:
+					for _, r := range rs {
+						b.releases[r.ID] = true
+					}
+				case *ent.Release:
+					b.releases[rs.ID] = true
+				}
+				b.mu.Unlock()
+			}
+			return v, err
+		})
+	})
+}
+
+// changedApplications returns release id's changed applications, loading
+// those of every release the request loaded and has not asked about yet.
+func (b *batch) changedApplications(ctx context.Context, db *ent.Client, id int) ([]int, error) {
+	b.load.Lock()
+	defer b.load.Unlock()
+	if ids, ok := b.changed[id]; ok {
+		return ids, nil
+	}
+	pending := []int{id}
+	b.mu.Lock()
+	for r := range b.releases {
+		if _, done := b.changed[r]; !done && r != id && len(pending) < maxBatch {
+			pending = append(pending, r)
+		}
+	}
+	b.mu.Unlock()
+	loaded, err := changedByRelease(ctx, db, pending)
+	if err != nil {
+		return nil, err
+	}
+	if b.changed == nil {
+		b.changed = make(map[int][]int, len(pending))
+	}
+	for _, r := range pending {
+		b.changed[r] = loaded[r]
+	}
+	return b.changed[id], nil
+}
+
+// changedByRelease loads the changed applications of the given releases,
+// each list ascending and without repeats.
+func changedByRelease(ctx context.Context, db *ent.Client, releases []int) (map[int][]int, error) {
+	links, err := db.ChangeApplication.Query().
+		Where(changeapplication.HasChangeWith(change.ReleaseIDIn(releases...))).
+		WithChange(func(q *ent.ChangeQuery) { q.Select(change.FieldReleaseID) }).
+		All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load changed applications: %w", err)
+	}
+	out := make(map[int][]int, len(releases))
+	for _, l := range links {
+		if rel := l.Edges.Change.ReleaseID; rel != nil {
+			out[*rel] = append(out[*rel], l.ApplicationID)
+		}
+	}
+	for r, ids := range out {
+		out[r] = uniqueSorted(ids)
+	}
+	return out, nil
+}
+
+// conflictsOf returns the conflicts of release id, computing the whole
+// portfolio's once per request.
+func (b *batch) conflictsOf(ctx context.Context, g *GraphCache, id int) ([]*ReleaseConflict, error) {
+	b.load.Lock()
+	defer b.load.Unlock()
+	if b.conflicts == nil {
+		all, err := g.ReleaseConflicts(ctx, impact.Window{}, 0)
+		if err != nil {
+			return nil, err
+		}
+		b.conflicts = map[int][]*ReleaseConflict{}
+		for _, c := range all {
+			for _, r := range c.Releases {
+				b.conflicts[r.ID] = append(b.conflicts[r.ID], c)
+			}
+		}
+	}
+	if cs := b.conflicts[id]; cs != nil {
+		return slices.Clone(cs), nil
+	}
+	return []*ReleaseConflict{}, nil
+}
+
+// freezeWindows returns every freeze window with its applications' ids,
+// read once per request.
+func (b *batch) freezeWindows(ctx context.Context, db *ent.Client) ([]*ent.FreezeWindow, error) {
+	b.load.Lock()
+	defer b.load.Unlock()
+	if b.freezes == nil {
+		fs, err := freezeQuery(db).All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		b.freezes = fs
+	}
+	return b.freezes, nil
+}
