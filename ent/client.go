@@ -24,6 +24,7 @@ import (
 	"github.com/relgraph/relgraph/ent/environment"
 	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/generation"
+	"github.com/relgraph/relgraph/ent/graphchange"
 	"github.com/relgraph/relgraph/ent/release"
 	"github.com/relgraph/relgraph/ent/token"
 	"github.com/relgraph/relgraph/lifecycle"
@@ -52,6 +53,8 @@ type Client struct {
 	FreezeWindow *FreezeWindowClient
 	// Generation is the client for interacting with the Generation builders.
 	Generation *GenerationClient
+	// GraphChange is the client for interacting with the GraphChange builders.
+	GraphChange *GraphChangeClient
 	// Release is the client for interacting with the Release builders.
 	Release *ReleaseClient
 	// Token is the client for interacting with the Token builders.
@@ -76,6 +79,7 @@ func (c *Client) init() {
 	c.Environment = NewEnvironmentClient(c.config)
 	c.FreezeWindow = NewFreezeWindowClient(c.config)
 	c.Generation = NewGenerationClient(c.config)
+	c.GraphChange = NewGraphChangeClient(c.config)
 	c.Release = NewReleaseClient(c.config)
 	c.Token = NewTokenClient(c.config)
 }
@@ -187,6 +191,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Environment:       NewEnvironmentClient(cfg),
 		FreezeWindow:      NewFreezeWindowClient(cfg),
 		Generation:        NewGenerationClient(cfg),
+		GraphChange:       NewGraphChangeClient(cfg),
 		Release:           NewReleaseClient(cfg),
 		Token:             NewTokenClient(cfg),
 	}, nil
@@ -217,6 +222,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Environment:       NewEnvironmentClient(cfg),
 		FreezeWindow:      NewFreezeWindowClient(cfg),
 		Generation:        NewGenerationClient(cfg),
+		GraphChange:       NewGraphChangeClient(cfg),
 		Release:           NewReleaseClient(cfg),
 		Token:             NewTokenClient(cfg),
 	}, nil
@@ -249,7 +255,8 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Application, c.AuditEvent, c.Change, c.ChangeApplication, c.Dependency,
-		c.Deployment, c.Environment, c.FreezeWindow, c.Generation, c.Release, c.Token,
+		c.Deployment, c.Environment, c.FreezeWindow, c.Generation, c.GraphChange,
+		c.Release, c.Token,
 	} {
 		n.Use(hooks...)
 	}
@@ -260,7 +267,8 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Application, c.AuditEvent, c.Change, c.ChangeApplication, c.Dependency,
-		c.Deployment, c.Environment, c.FreezeWindow, c.Generation, c.Release, c.Token,
+		c.Deployment, c.Environment, c.FreezeWindow, c.Generation, c.GraphChange,
+		c.Release, c.Token,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -287,6 +295,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.FreezeWindow.mutate(ctx, m)
 	case *GenerationMutation:
 		return c.Generation.mutate(ctx, m)
+	case *GraphChangeMutation:
+		return c.GraphChange.mutate(ctx, m)
 	case *ReleaseMutation:
 		return c.Release.mutate(ctx, m)
 	case *TokenMutation:
@@ -1708,6 +1718,139 @@ func (c *GenerationClient) mutate(ctx context.Context, m *GenerationMutation) (V
 	}
 }
 
+// GraphChangeClient is a client for the GraphChange schema.
+type GraphChangeClient struct {
+	config
+}
+
+// NewGraphChangeClient returns a client for the GraphChange from the given config.
+func NewGraphChangeClient(c config) *GraphChangeClient {
+	return &GraphChangeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `graphchange.Hooks(f(g(h())))`.
+func (c *GraphChangeClient) Use(hooks ...Hook) {
+	c.hooks.GraphChange = append(c.hooks.GraphChange, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `graphchange.Intercept(f(g(h())))`.
+func (c *GraphChangeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.GraphChange = append(c.inters.GraphChange, interceptors...)
+}
+
+// Create returns a builder for creating a GraphChange entity.
+func (c *GraphChangeClient) Create() *GraphChangeCreate {
+	mutation := newGraphChangeMutation(c.config, OpCreate)
+	return &GraphChangeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of GraphChange entities.
+func (c *GraphChangeClient) CreateBulk(builders ...*GraphChangeCreate) *GraphChangeCreateBulk {
+	return &GraphChangeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *GraphChangeClient) MapCreateBulk(slice any, setFunc func(*GraphChangeCreate, int)) *GraphChangeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &GraphChangeCreateBulk{err: fmt.Errorf("calling to GraphChangeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*GraphChangeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &GraphChangeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for GraphChange.
+func (c *GraphChangeClient) Update() *GraphChangeUpdate {
+	mutation := newGraphChangeMutation(c.config, OpUpdate)
+	return &GraphChangeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *GraphChangeClient) UpdateOne(_m *GraphChange) *GraphChangeUpdateOne {
+	mutation := newGraphChangeMutation(c.config, OpUpdateOne, withGraphChange(_m))
+	return &GraphChangeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *GraphChangeClient) UpdateOneID(id int) *GraphChangeUpdateOne {
+	mutation := newGraphChangeMutation(c.config, OpUpdateOne, withGraphChangeID(id))
+	return &GraphChangeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for GraphChange.
+func (c *GraphChangeClient) Delete() *GraphChangeDelete {
+	mutation := newGraphChangeMutation(c.config, OpDelete)
+	return &GraphChangeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *GraphChangeClient) DeleteOne(_m *GraphChange) *GraphChangeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *GraphChangeClient) DeleteOneID(id int) *GraphChangeDeleteOne {
+	builder := c.Delete().Where(graphchange.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &GraphChangeDeleteOne{builder}
+}
+
+// Query returns a query builder for GraphChange.
+func (c *GraphChangeClient) Query() *GraphChangeQuery {
+	return &GraphChangeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeGraphChange},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a GraphChange entity by its id.
+func (c *GraphChangeClient) Get(ctx context.Context, id int) (*GraphChange, error) {
+	return c.Query().Where(graphchange.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *GraphChangeClient) GetX(ctx context.Context, id int) *GraphChange {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *GraphChangeClient) Hooks() []Hook {
+	return c.hooks.GraphChange
+}
+
+// Interceptors returns the client interceptors.
+func (c *GraphChangeClient) Interceptors() []Interceptor {
+	return c.inters.GraphChange
+}
+
+func (c *GraphChangeClient) mutate(ctx context.Context, m *GraphChangeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&GraphChangeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&GraphChangeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&GraphChangeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&GraphChangeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown GraphChange mutation op: %q", m.Op())
+	}
+}
+
 // ReleaseClient is a client for the Release schema.
 type ReleaseClient struct {
 	config
@@ -2012,10 +2155,11 @@ func (c *TokenClient) mutate(ctx context.Context, m *TokenMutation) (Value, erro
 type (
 	hooks struct {
 		Application, AuditEvent, Change, ChangeApplication, Dependency, Deployment,
-		Environment, FreezeWindow, Generation, Release, Token []ent.Hook
+		Environment, FreezeWindow, Generation, GraphChange, Release, Token []ent.Hook
 	}
 	inters struct {
 		Application, AuditEvent, Change, ChangeApplication, Dependency, Deployment,
-		Environment, FreezeWindow, Generation, Release, Token []ent.Interceptor
+		Environment, FreezeWindow, Generation, GraphChange, Release,
+		Token []ent.Interceptor
 	}
 )

@@ -21,6 +21,7 @@ import (
 	"github.com/relgraph/relgraph/ent/environment"
 	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/generation"
+	"github.com/relgraph/relgraph/ent/graphchange"
 	"github.com/relgraph/relgraph/ent/release"
 	"github.com/relgraph/relgraph/ent/token"
 )
@@ -92,6 +93,7 @@ func checkColumn(t, c string) error {
 			environment.Table:       environment.ValidColumn,
 			freezewindow.Table:      freezewindow.ValidColumn,
 			generation.Table:        generation.ValidColumn,
+			graphchange.Table:       graphchange.ValidColumn,
 			release.Table:           release.ValidColumn,
 			token.Table:             token.ValidColumn,
 		})

@@ -20,6 +20,7 @@ import (
 	"github.com/relgraph/relgraph/ent/environment"
 	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/generation"
+	"github.com/relgraph/relgraph/ent/graphchange"
 	"github.com/relgraph/relgraph/ent/predicate"
 	"github.com/relgraph/relgraph/ent/release"
 	"github.com/relgraph/relgraph/ent/token"
@@ -45,6 +46,7 @@ const (
 	TypeEnvironment       = "Environment"
 	TypeFreezeWindow      = "FreezeWindow"
 	TypeGeneration        = "Generation"
+	TypeGraphChange       = "GraphChange"
 	TypeRelease           = "Release"
 	TypeToken             = "Token"
 )
@@ -6372,6 +6374,746 @@ func (m *GenerationMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *GenerationMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Generation edge %s", name)
+}
+
+// GraphChangeMutation represents an operation that mutates the GraphChange nodes in the graph.
+type GraphChangeMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *int
+	generation        *int64
+	addgeneration     *int64
+	application_id    *int
+	addapplication_id *int
+	consumer_id       *int
+	addconsumer_id    *int
+	provider_id       *int
+	addprovider_id    *int
+	removed           *bool
+	clearedFields     map[string]struct{}
+	done              bool
+	oldValue          func(context.Context) (*GraphChange, error)
+	predicates        []predicate.GraphChange
+}
+
+var _ ent.Mutation = (*GraphChangeMutation)(nil)
+
+// graphchangeOption allows management of the mutation configuration using functional options.
+type graphchangeOption func(*GraphChangeMutation)
+
+// newGraphChangeMutation creates new mutation for the GraphChange entity.
+func newGraphChangeMutation(c config, op Op, opts ...graphchangeOption) *GraphChangeMutation {
+	m := &GraphChangeMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeGraphChange,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withGraphChangeID sets the ID field of the mutation.
+func withGraphChangeID(id int) graphchangeOption {
+	return func(m *GraphChangeMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *GraphChange
+		)
+		m.oldValue = func(ctx context.Context) (*GraphChange, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().GraphChange.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withGraphChange sets the old GraphChange of the mutation.
+func withGraphChange(node *GraphChange) graphchangeOption {
+	return func(m *GraphChangeMutation) {
+		m.oldValue = func(context.Context) (*GraphChange, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m GraphChangeMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m GraphChangeMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *GraphChangeMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *GraphChangeMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().GraphChange.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetGeneration sets the "generation" field.
+func (m *GraphChangeMutation) SetGeneration(i int64) {
+	m.generation = &i
+	m.addgeneration = nil
+}
+
+// Generation returns the value of the "generation" field in the mutation.
+func (m *GraphChangeMutation) Generation() (r int64, exists bool) {
+	v := m.generation
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGeneration returns the old "generation" field's value of the GraphChange entity.
+// If the GraphChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GraphChangeMutation) OldGeneration(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGeneration is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGeneration requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGeneration: %w", err)
+	}
+	return oldValue.Generation, nil
+}
+
+// AddGeneration adds i to the "generation" field.
+func (m *GraphChangeMutation) AddGeneration(i int64) {
+	if m.addgeneration != nil {
+		*m.addgeneration += i
+	} else {
+		m.addgeneration = &i
+	}
+}
+
+// AddedGeneration returns the value that was added to the "generation" field in this mutation.
+func (m *GraphChangeMutation) AddedGeneration() (r int64, exists bool) {
+	v := m.addgeneration
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetGeneration resets all changes to the "generation" field.
+func (m *GraphChangeMutation) ResetGeneration() {
+	m.generation = nil
+	m.addgeneration = nil
+}
+
+// SetApplicationID sets the "application_id" field.
+func (m *GraphChangeMutation) SetApplicationID(i int) {
+	m.application_id = &i
+	m.addapplication_id = nil
+}
+
+// ApplicationID returns the value of the "application_id" field in the mutation.
+func (m *GraphChangeMutation) ApplicationID() (r int, exists bool) {
+	v := m.application_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldApplicationID returns the old "application_id" field's value of the GraphChange entity.
+// If the GraphChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GraphChangeMutation) OldApplicationID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldApplicationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldApplicationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldApplicationID: %w", err)
+	}
+	return oldValue.ApplicationID, nil
+}
+
+// AddApplicationID adds i to the "application_id" field.
+func (m *GraphChangeMutation) AddApplicationID(i int) {
+	if m.addapplication_id != nil {
+		*m.addapplication_id += i
+	} else {
+		m.addapplication_id = &i
+	}
+}
+
+// AddedApplicationID returns the value that was added to the "application_id" field in this mutation.
+func (m *GraphChangeMutation) AddedApplicationID() (r int, exists bool) {
+	v := m.addapplication_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearApplicationID clears the value of the "application_id" field.
+func (m *GraphChangeMutation) ClearApplicationID() {
+	m.application_id = nil
+	m.addapplication_id = nil
+	m.clearedFields[graphchange.FieldApplicationID] = struct{}{}
+}
+
+// ApplicationIDCleared returns if the "application_id" field was cleared in this mutation.
+func (m *GraphChangeMutation) ApplicationIDCleared() bool {
+	_, ok := m.clearedFields[graphchange.FieldApplicationID]
+	return ok
+}
+
+// ResetApplicationID resets all changes to the "application_id" field.
+func (m *GraphChangeMutation) ResetApplicationID() {
+	m.application_id = nil
+	m.addapplication_id = nil
+	delete(m.clearedFields, graphchange.FieldApplicationID)
+}
+
+// SetConsumerID sets the "consumer_id" field.
+func (m *GraphChangeMutation) SetConsumerID(i int) {
+	m.consumer_id = &i
+	m.addconsumer_id = nil
+}
+
+// ConsumerID returns the value of the "consumer_id" field in the mutation.
+func (m *GraphChangeMutation) ConsumerID() (r int, exists bool) {
+	v := m.consumer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConsumerID returns the old "consumer_id" field's value of the GraphChange entity.
+// If the GraphChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GraphChangeMutation) OldConsumerID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConsumerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConsumerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConsumerID: %w", err)
+	}
+	return oldValue.ConsumerID, nil
+}
+
+// AddConsumerID adds i to the "consumer_id" field.
+func (m *GraphChangeMutation) AddConsumerID(i int) {
+	if m.addconsumer_id != nil {
+		*m.addconsumer_id += i
+	} else {
+		m.addconsumer_id = &i
+	}
+}
+
+// AddedConsumerID returns the value that was added to the "consumer_id" field in this mutation.
+func (m *GraphChangeMutation) AddedConsumerID() (r int, exists bool) {
+	v := m.addconsumer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearConsumerID clears the value of the "consumer_id" field.
+func (m *GraphChangeMutation) ClearConsumerID() {
+	m.consumer_id = nil
+	m.addconsumer_id = nil
+	m.clearedFields[graphchange.FieldConsumerID] = struct{}{}
+}
+
+// ConsumerIDCleared returns if the "consumer_id" field was cleared in this mutation.
+func (m *GraphChangeMutation) ConsumerIDCleared() bool {
+	_, ok := m.clearedFields[graphchange.FieldConsumerID]
+	return ok
+}
+
+// ResetConsumerID resets all changes to the "consumer_id" field.
+func (m *GraphChangeMutation) ResetConsumerID() {
+	m.consumer_id = nil
+	m.addconsumer_id = nil
+	delete(m.clearedFields, graphchange.FieldConsumerID)
+}
+
+// SetProviderID sets the "provider_id" field.
+func (m *GraphChangeMutation) SetProviderID(i int) {
+	m.provider_id = &i
+	m.addprovider_id = nil
+}
+
+// ProviderID returns the value of the "provider_id" field in the mutation.
+func (m *GraphChangeMutation) ProviderID() (r int, exists bool) {
+	v := m.provider_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProviderID returns the old "provider_id" field's value of the GraphChange entity.
+// If the GraphChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GraphChangeMutation) OldProviderID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProviderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProviderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProviderID: %w", err)
+	}
+	return oldValue.ProviderID, nil
+}
+
+// AddProviderID adds i to the "provider_id" field.
+func (m *GraphChangeMutation) AddProviderID(i int) {
+	if m.addprovider_id != nil {
+		*m.addprovider_id += i
+	} else {
+		m.addprovider_id = &i
+	}
+}
+
+// AddedProviderID returns the value that was added to the "provider_id" field in this mutation.
+func (m *GraphChangeMutation) AddedProviderID() (r int, exists bool) {
+	v := m.addprovider_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearProviderID clears the value of the "provider_id" field.
+func (m *GraphChangeMutation) ClearProviderID() {
+	m.provider_id = nil
+	m.addprovider_id = nil
+	m.clearedFields[graphchange.FieldProviderID] = struct{}{}
+}
+
+// ProviderIDCleared returns if the "provider_id" field was cleared in this mutation.
+func (m *GraphChangeMutation) ProviderIDCleared() bool {
+	_, ok := m.clearedFields[graphchange.FieldProviderID]
+	return ok
+}
+
+// ResetProviderID resets all changes to the "provider_id" field.
+func (m *GraphChangeMutation) ResetProviderID() {
+	m.provider_id = nil
+	m.addprovider_id = nil
+	delete(m.clearedFields, graphchange.FieldProviderID)
+}
+
+// SetRemoved sets the "removed" field.
+func (m *GraphChangeMutation) SetRemoved(b bool) {
+	m.removed = &b
+}
+
+// Removed returns the value of the "removed" field in the mutation.
+func (m *GraphChangeMutation) Removed() (r bool, exists bool) {
+	v := m.removed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRemoved returns the old "removed" field's value of the GraphChange entity.
+// If the GraphChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GraphChangeMutation) OldRemoved(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRemoved is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRemoved requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRemoved: %w", err)
+	}
+	return oldValue.Removed, nil
+}
+
+// ResetRemoved resets all changes to the "removed" field.
+func (m *GraphChangeMutation) ResetRemoved() {
+	m.removed = nil
+}
+
+// Where appends a list predicates to the GraphChangeMutation builder.
+func (m *GraphChangeMutation) Where(ps ...predicate.GraphChange) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the GraphChangeMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *GraphChangeMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.GraphChange, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *GraphChangeMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *GraphChangeMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (GraphChange).
+func (m *GraphChangeMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *GraphChangeMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.generation != nil {
+		fields = append(fields, graphchange.FieldGeneration)
+	}
+	if m.application_id != nil {
+		fields = append(fields, graphchange.FieldApplicationID)
+	}
+	if m.consumer_id != nil {
+		fields = append(fields, graphchange.FieldConsumerID)
+	}
+	if m.provider_id != nil {
+		fields = append(fields, graphchange.FieldProviderID)
+	}
+	if m.removed != nil {
+		fields = append(fields, graphchange.FieldRemoved)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *GraphChangeMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case graphchange.FieldGeneration:
+		return m.Generation()
+	case graphchange.FieldApplicationID:
+		return m.ApplicationID()
+	case graphchange.FieldConsumerID:
+		return m.ConsumerID()
+	case graphchange.FieldProviderID:
+		return m.ProviderID()
+	case graphchange.FieldRemoved:
+		return m.Removed()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *GraphChangeMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case graphchange.FieldGeneration:
+		return m.OldGeneration(ctx)
+	case graphchange.FieldApplicationID:
+		return m.OldApplicationID(ctx)
+	case graphchange.FieldConsumerID:
+		return m.OldConsumerID(ctx)
+	case graphchange.FieldProviderID:
+		return m.OldProviderID(ctx)
+	case graphchange.FieldRemoved:
+		return m.OldRemoved(ctx)
+	}
+	return nil, fmt.Errorf("unknown GraphChange field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *GraphChangeMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case graphchange.FieldGeneration:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGeneration(v)
+		return nil
+	case graphchange.FieldApplicationID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetApplicationID(v)
+		return nil
+	case graphchange.FieldConsumerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConsumerID(v)
+		return nil
+	case graphchange.FieldProviderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProviderID(v)
+		return nil
+	case graphchange.FieldRemoved:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRemoved(v)
+		return nil
+	}
+	return fmt.Errorf("unknown GraphChange field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *GraphChangeMutation) AddedFields() []string {
+	var fields []string
+	if m.addgeneration != nil {
+		fields = append(fields, graphchange.FieldGeneration)
+	}
+	if m.addapplication_id != nil {
+		fields = append(fields, graphchange.FieldApplicationID)
+	}
+	if m.addconsumer_id != nil {
+		fields = append(fields, graphchange.FieldConsumerID)
+	}
+	if m.addprovider_id != nil {
+		fields = append(fields, graphchange.FieldProviderID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *GraphChangeMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case graphchange.FieldGeneration:
+		return m.AddedGeneration()
+	case graphchange.FieldApplicationID:
+		return m.AddedApplicationID()
+	case graphchange.FieldConsumerID:
+		return m.AddedConsumerID()
+	case graphchange.FieldProviderID:
+		return m.AddedProviderID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *GraphChangeMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case graphchange.FieldGeneration:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddGeneration(v)
+		return nil
+	case graphchange.FieldApplicationID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddApplicationID(v)
+		return nil
+	case graphchange.FieldConsumerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddConsumerID(v)
+		return nil
+	case graphchange.FieldProviderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddProviderID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown GraphChange numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *GraphChangeMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(graphchange.FieldApplicationID) {
+		fields = append(fields, graphchange.FieldApplicationID)
+	}
+	if m.FieldCleared(graphchange.FieldConsumerID) {
+		fields = append(fields, graphchange.FieldConsumerID)
+	}
+	if m.FieldCleared(graphchange.FieldProviderID) {
+		fields = append(fields, graphchange.FieldProviderID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *GraphChangeMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *GraphChangeMutation) ClearField(name string) error {
+	switch name {
+	case graphchange.FieldApplicationID:
+		m.ClearApplicationID()
+		return nil
+	case graphchange.FieldConsumerID:
+		m.ClearConsumerID()
+		return nil
+	case graphchange.FieldProviderID:
+		m.ClearProviderID()
+		return nil
+	}
+	return fmt.Errorf("unknown GraphChange nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *GraphChangeMutation) ResetField(name string) error {
+	switch name {
+	case graphchange.FieldGeneration:
+		m.ResetGeneration()
+		return nil
+	case graphchange.FieldApplicationID:
+		m.ResetApplicationID()
+		return nil
+	case graphchange.FieldConsumerID:
+		m.ResetConsumerID()
+		return nil
+	case graphchange.FieldProviderID:
+		m.ResetProviderID()
+		return nil
+	case graphchange.FieldRemoved:
+		m.ResetRemoved()
+		return nil
+	}
+	return fmt.Errorf("unknown GraphChange field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *GraphChangeMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *GraphChangeMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *GraphChangeMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *GraphChangeMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *GraphChangeMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *GraphChangeMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *GraphChangeMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown GraphChange unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *GraphChangeMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown GraphChange edge %s", name)
 }
 
 // ReleaseMutation represents an operation that mutates the Release nodes in the graph.

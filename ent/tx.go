@@ -30,6 +30,8 @@ type Tx struct {
 	FreezeWindow *FreezeWindowClient
 	// Generation is the client for interacting with the Generation builders.
 	Generation *GenerationClient
+	// GraphChange is the client for interacting with the GraphChange builders.
+	GraphChange *GraphChangeClient
 	// Release is the client for interacting with the Release builders.
 	Release *ReleaseClient
 	// Token is the client for interacting with the Token builders.
@@ -174,6 +176,7 @@ func (tx *Tx) init() {
 	tx.Environment = NewEnvironmentClient(tx.config)
 	tx.FreezeWindow = NewFreezeWindowClient(tx.config)
 	tx.Generation = NewGenerationClient(tx.config)
+	tx.GraphChange = NewGraphChangeClient(tx.config)
 	tx.Release = NewReleaseClient(tx.config)
 	tx.Token = NewTokenClient(tx.config)
 }

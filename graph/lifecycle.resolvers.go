@@ -11,6 +11,7 @@ import (
 
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/ent/auditevent"
+	"github.com/relgraph/relgraph/ent/schema"
 	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/release"
@@ -76,6 +77,12 @@ func (r *releaseResolver) FreezeViolations(ctx context.Context, obj *ent.Release
 
 // History is the resolver for the history field.
 func (r *releaseResolver) History(ctx context.Context, obj *ent.Release) ([]*ent.AuditEvent, error) {
+	// Inside a mutation, the events of its own writes wait in its journal.
+	if j := schema.JournalOf(ctx); j != nil {
+		if err := j.FlushAudit(ctx, r.db(ctx)); err != nil {
+			return nil, err
+		}
+	}
 	return r.db(ctx).AuditEvent.Query().
 		Where(auditevent.EntityType("Release"), auditevent.EntityID(obj.ID)).
 		Order(ent.Asc(auditevent.FieldAt), ent.Asc(auditevent.FieldID)).

@@ -9,6 +9,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/ent/schema"
 	"github.com/relgraph/relgraph/internal/fault"
 )
 
@@ -83,6 +84,9 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 	if err != nil {
 		return t.failed(ctx, err)
 	}
+	// The writes' graph changes and audit events are written together
+	// just before commit (schema.Journal).
+	txCtx, journal := schema.WithJournal(txCtx)
 	defer func() {
 		if r := recover(); r != nil {
 			_ = tx.Rollback()
@@ -93,6 +97,10 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 	if len(rsp.Errors) > 0 {
 		_ = tx.Rollback()
 		return &graphql.Response{Errors: rsp.Errors, Extensions: rsp.Extensions}
+	}
+	if err := journal.Flush(txCtx, ent.FromContext(txCtx)); err != nil {
+		_ = tx.Rollback()
+		return t.failed(ctx, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return t.failed(ctx, err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -12,8 +13,10 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/dependency"
 	"github.com/relgraph/relgraph/ent/generation"
+	"github.com/relgraph/relgraph/ent/graphchange"
 	"github.com/relgraph/relgraph/ent/schema"
 	"github.com/relgraph/relgraph/impact"
 )
@@ -30,7 +33,9 @@ type GraphCache struct {
 	sql     *sql.DB
 	current atomic.Pointer[Graph]
 	group   singleflight.Group
-	builds  atomic.Int64
+	// builds and catchUps count the graphs read whole and those brought
+	// up to date from the change log.
+	builds, catchUps atomic.Int64
 }
 
 // NewGraphCache returns a cache over db, independent of db.Graph (the one
@@ -54,9 +59,22 @@ func (g *GraphCache) clientFor(ctx context.Context) *ent.Client {
 	return g.client
 }
 
-// Builds reports how many snapshots the cache has built, for tests and
+// Builds reports how many graphs the cache has read whole, for tests and
 // metrics.
 func (g *GraphCache) Builds() int64 { return g.builds.Load() }
+
+// CatchUps reports how many graphs the cache has brought up to date from
+// the change log, for tests and metrics.
+func (g *GraphCache) CatchUps() int64 { return g.catchUps.Load() }
+
+// dependencyReader reads every dependency pair through client: with a plain
+// row loop for the cache's own client, through Ent for a transaction's.
+func (g *GraphCache) dependencyReader(client *ent.Client) func(context.Context) ([]impact.Dependency, error) {
+	if client == g.client {
+		return g.readDependencies
+	}
+	return func(ctx context.Context) ([]impact.Dependency, error) { return scanDependencies(ctx, client) }
+}
 
 // Graph is an immutable view of the dependency graph: the engine's snapshot
 // and the applications it names. Because every application write bumps the
@@ -65,14 +83,26 @@ func (g *GraphCache) Builds() int64 { return g.builds.Load() }
 type Graph struct {
 	// Snapshot is the engine's view: ask it the graph questions.
 	Snapshot *impact.Snapshot
-	apps     map[int]*ent.Application
+	// The application records: those of base, as changed by delta (a nil
+	// record is a deleted application), so that catching up with a write
+	// does not copy every record.
+	base, delta map[int]*ent.Application
+}
+
+// record returns the graph's record of application id.
+func (g *Graph) record(id int) (*ent.Application, bool) {
+	if a, ok := g.delta[id]; ok {
+		return a, a != nil
+	}
+	a, ok := g.base[id]
+	return a, ok
 }
 
 // Application returns the application with the given id, nil if the
 // snapshot has none. It is a copy: callers may not share the cache's
 // records with code that mutates them (Ent's eager loading does).
 func (g *Graph) Application(id int) *ent.Application {
-	a, ok := g.apps[id]
+	a, ok := g.record(id)
 	if !ok {
 		return nil
 	}
@@ -83,7 +113,10 @@ func (g *Graph) Application(id int) *ent.Application {
 // Record returns the graph's own record of the application with the given
 // id, nil if the graph has none. It is shared by every reader of the graph:
 // only for code that reads its fields and nothing else.
-func (g *Graph) Record(id int) *ent.Application { return g.apps[id] }
+func (g *Graph) Record(id int) *ent.Application {
+	a, _ := g.record(id)
+	return a
+}
 
 // Records hands out copies of the graph's records like Application does,
 // from one allocation sized for n of them: an answer that names thousands of
@@ -101,7 +134,7 @@ type Records struct {
 // Copy returns a copy of the application with the given id, nil if the
 // graph has none.
 func (r *Records) Copy(id int) *ent.Application {
-	a, ok := r.graph.apps[id]
+	a, ok := r.graph.record(id)
 	if !ok {
 		return nil
 	}
@@ -144,7 +177,10 @@ func SortByName(apps []*ent.Application) []*ent.Application {
 type requestGraph struct {
 	mu    sync.Mutex
 	graph *Graph
-	batch batch
+	// pending is how many of the transaction's journaled graph changes
+	// graph includes.
+	pending int
+	batch   batch
 }
 
 type requestGraphKey struct{}
@@ -158,7 +194,8 @@ func WithRequestGraph(ctx context.Context) context.Context {
 
 // Current returns a graph as new as the graph generation committed when
 // it was first called in the request. Inside a transaction that changed the
-// graph itself, it returns a private graph of the transaction's view, so a
+// graph itself, it returns a private graph of the transaction's view (the
+// shared graph with the transaction's journaled changes applied), so a
 // mutation's response reflects its own writes without publishing them
 // before commit.
 func (g *GraphCache) Current(ctx context.Context) (*Graph, error) {
@@ -173,20 +210,24 @@ func (g *GraphCache) Current(ctx context.Context) (*Graph, error) {
 		if err != nil {
 			return nil, err
 		}
-		if held != nil && held.graph != nil && held.graph.Snapshot.Generation() == gen {
+		var pending []schema.GraphEntry
+		if j := schema.JournalOf(ctx); j != nil {
+			pending = j.PendingGraph()
+		}
+		if held != nil && held.graph != nil && held.graph.Snapshot.Generation() == gen && held.pending == len(pending) {
 			return held.graph, nil
 		}
-		graph := g.current.Load()
-		if graph == nil || graph.Snapshot.Generation() != gen {
-			graph, err = buildGraph(ctx, client, func(ctx context.Context) ([]impact.Dependency, error) {
-				return scanDependencies(ctx, client)
-			})
-			if err != nil {
+		graph, err := g.catchUp(ctx, client, g.current.Load(), gen)
+		if err != nil {
+			return nil, err
+		}
+		if len(pending) > 0 {
+			if graph, err = applyEntries(ctx, client, graph, pending, gen); err != nil {
 				return nil, err
 			}
 		}
 		if held != nil {
-			held.graph = graph
+			held.graph, held.pending = graph, len(pending)
 		}
 		return graph, nil
 	}
@@ -200,8 +241,8 @@ func (g *GraphCache) Current(ctx context.Context) (*Graph, error) {
 	return graph, err
 }
 
-// fresh returns the shared graph, rebuilt if the committed generation moved
-// past it.
+// fresh returns the shared graph, brought up to the committed generation if
+// that moved past it.
 func (g *GraphCache) fresh(ctx context.Context) (*Graph, error) {
 	gen, err := readGeneration(ctx, g.client)
 	if err != nil {
@@ -211,19 +252,19 @@ func (g *GraphCache) fresh(ctx context.Context) (*Graph, error) {
 		if cur := g.current.Load(); cur != nil && cur.Snapshot.Generation() >= gen {
 			return cur, nil
 		}
-		// A rebuild already under way may have read an older generation
+		// A catch-up already under way may have read an older generation
 		// than ours; then the loop goes round for a newer one.
 		_, err, _ := g.group.Do("graph", func() (any, error) {
-			if cur := g.current.Load(); cur != nil && cur.Snapshot.Generation() >= gen {
+			cur := g.current.Load()
+			if cur != nil && cur.Snapshot.Generation() >= gen {
 				return cur, nil
 			}
-			// The rebuild serves every waiting request: it must not fail
+			// The catch-up serves every waiting request: it must not fail
 			// because the request that happened to start it went away.
-			graph, err := buildGraph(context.WithoutCancel(ctx), g.client, g.readDependencies)
+			graph, err := g.catchUp(context.WithoutCancel(ctx), g.client, cur, gen)
 			if err != nil {
 				return nil, err
 			}
-			g.builds.Add(1)
 			if cur := g.current.Load(); cur == nil || cur.Snapshot.Generation() < graph.Snapshot.Generation() {
 				g.current.Store(graph)
 			}
@@ -233,6 +274,137 @@ func (g *GraphCache) fresh(ctx context.Context) (*Graph, error) {
 			return nil, err
 		}
 	}
+}
+
+// Catching up applies the change log when the graph is at most
+// maxCatchUpGenerations behind and the log holds at most maxCatchUpEntries
+// entries since; beyond that, reading the whole graph costs less.
+const (
+	maxCatchUpGenerations = 512
+	maxCatchUpEntries     = 4096
+)
+
+// catchUp returns cur brought to generation target as client sees the
+// database: cur itself if it is there, cur with the change log's entries
+// since applied if they are few and complete, else a new graph read whole.
+func (g *GraphCache) catchUp(ctx context.Context, client *ent.Client, cur *Graph, target int64) (*Graph, error) {
+	if cur != nil && cur.Snapshot.Generation() == target {
+		return cur, nil
+	}
+	if cur != nil && target > cur.Snapshot.Generation() && target-cur.Snapshot.Generation() <= maxCatchUpGenerations {
+		from := cur.Snapshot.Generation()
+		rows, err := client.GraphChange.Query().
+			Where(graphchange.GenerationGT(from), graphchange.GenerationLTE(target)).
+			Order(ent.Asc(graphchange.FieldID)).
+			Limit(maxCatchUpEntries + 1).
+			All(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read graph changes: %w", err)
+		}
+		// Every generation logs at least one entry: a generation without
+		// any was pruned (or written by an older server), so rebuild.
+		gens := map[int64]bool{}
+		entries := make([]schema.GraphEntry, len(rows))
+		for i, r := range rows {
+			gens[r.Generation] = true
+			entries[i] = schema.GraphEntry{Removed: r.Removed}
+			switch {
+			case r.ApplicationID != nil:
+				entries[i].Application = *r.ApplicationID
+			case r.ConsumerID != nil && r.ProviderID != nil:
+				entries[i].Consumer, entries[i].Provider = *r.ConsumerID, *r.ProviderID
+			}
+		}
+		if len(rows) <= maxCatchUpEntries && int64(len(gens)) == target-from {
+			graph, err := applyEntries(ctx, client, cur, entries, target)
+			if err == nil {
+				g.catchUps.Add(1)
+			}
+			return graph, err
+		}
+	}
+	graph, err := buildGraph(ctx, client, g.dependencyReader(client))
+	if err == nil {
+		g.builds.Add(1)
+	}
+	return graph, err
+}
+
+// applyEntries returns cur with the graph changes entries applied, labelled
+// generation gen; the records of the applications they name are read
+// through client.
+func applyEntries(ctx context.Context, client *ent.Client, cur *Graph, entries []schema.GraphEntry, gen int64) (*Graph, error) {
+	var appIDs []int
+	// A pair's last entry decides whether it is in the graph.
+	last := map[impact.Dependency]bool{}
+	var order []impact.Dependency
+	for _, e := range entries {
+		if e.Application != 0 {
+			appIDs = append(appIDs, e.Application)
+			continue
+		}
+		d := impact.Dependency{Consumer: e.Consumer, Provider: e.Provider}
+		if _, seen := last[d]; !seen {
+			order = append(order, d)
+		}
+		last[d] = !e.Removed
+	}
+	appIDs = uniqueSorted(appIDs)
+	apps, err := client.Application.Query().Where(application.IDIn(appIDs...)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load applications: %w", err)
+	}
+	found := make(map[int]*ent.Application, len(apps))
+	for _, a := range apps {
+		found[a.ID] = a
+	}
+	var delta impact.Delta
+	next := &Graph{base: cur.base}
+	if len(cur.delta)+len(appIDs) > maxDelta {
+		next.base, next.delta = cur.flatten(), make(map[int]*ent.Application, len(appIDs))
+	} else {
+		next.delta = make(map[int]*ent.Application, len(cur.delta)+len(appIDs))
+		maps.Copy(next.delta, cur.delta)
+	}
+	for _, id := range appIDs {
+		a := found[id]
+		next.delta[id] = a
+		switch {
+		case a != nil && !cur.Snapshot.Has(id):
+			delta.AddApps = append(delta.AddApps, id)
+		case a == nil && cur.Snapshot.Has(id):
+			delta.RemoveApps = append(delta.RemoveApps, id)
+		}
+	}
+	for _, d := range order {
+		if last[d] {
+			delta.AddDeps = append(delta.AddDeps, d)
+		} else {
+			delta.RemoveDeps = append(delta.RemoveDeps, d)
+		}
+	}
+	next.Snapshot = cur.Snapshot.Apply(delta, gen)
+	return next, nil
+}
+
+// maxDelta bounds the records a graph keeps beside its base; past it, the
+// next catch-up copies them all into a new base.
+const maxDelta = 4096
+
+// flatten returns the graph's records as one map.
+func (g *Graph) flatten() map[int]*ent.Application {
+	out := make(map[int]*ent.Application, len(g.base)+len(g.delta))
+	for id, a := range g.base {
+		out[id] = a
+	}
+	for id, a := range g.delta {
+		if a == nil {
+			delete(out, id)
+		} else {
+			out[id] = a
+		}
+	}
+	return out
 }
 
 func readGeneration(ctx context.Context, client *ent.Client) (int64, error) {
@@ -268,7 +440,7 @@ func buildGraph(ctx context.Context, client *ent.Client, dependencies func(conte
 	if err != nil {
 		return nil, fmt.Errorf("load dependencies: %w", err)
 	}
-	return &Graph{Snapshot: impact.NewSnapshot(ids, deps, gen), apps: byID}, nil
+	return &Graph{Snapshot: impact.NewSnapshot(ids, deps, gen), base: byID}, nil
 }
 
 // readDependencies reads every dependency pair with a plain row loop: Ent's

@@ -117,6 +117,18 @@ func (f GenerationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.GenerationMutation", m)
 }
 
+// The GraphChangeFunc type is an adapter to allow the use of ordinary
+// function as GraphChange mutator.
+type GraphChangeFunc func(context.Context, *ent.GraphChangeMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f GraphChangeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.GraphChangeMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.GraphChangeMutation", m)
+}
+
 // The ReleaseFunc type is an adapter to allow the use of ordinary
 // function as Release mutator.
 type ReleaseFunc func(context.Context, *ent.ReleaseMutation) (ent.Value, error)

@@ -310,6 +310,28 @@ var (
 		Columns:    GenerationsColumns,
 		PrimaryKey: []*schema.Column{GenerationsColumns[0]},
 	}
+	// GraphChangesColumns holds the columns for the "graph_changes" table.
+	GraphChangesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "generation", Type: field.TypeInt64},
+		{Name: "application_id", Type: field.TypeInt, Nullable: true},
+		{Name: "consumer_id", Type: field.TypeInt, Nullable: true},
+		{Name: "provider_id", Type: field.TypeInt, Nullable: true},
+		{Name: "removed", Type: field.TypeBool, Default: false},
+	}
+	// GraphChangesTable holds the schema information for the "graph_changes" table.
+	GraphChangesTable = &schema.Table{
+		Name:       "graph_changes",
+		Columns:    GraphChangesColumns,
+		PrimaryKey: []*schema.Column{GraphChangesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "graphchange_generation",
+				Unique:  false,
+				Columns: []*schema.Column{GraphChangesColumns[1]},
+			},
+		},
+	}
 	// ReleasesColumns holds the columns for the "releases" table.
 	ReleasesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -404,6 +426,7 @@ var (
 		EnvironmentsTable,
 		FreezeWindowsTable,
 		GenerationsTable,
+		GraphChangesTable,
 		ReleasesTable,
 		TokensTable,
 		FreezeWindowApplicationsTable,
@@ -444,6 +467,9 @@ func init() {
 	}
 	GenerationsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(17179869184),
+	}
+	GraphChangesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(47244640256),
 	}
 	ReleasesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(12884901888),

@@ -33,6 +33,9 @@ type FreezeWindow func(*sql.Selector)
 // Generation is the predicate function for generation builders.
 type Generation func(*sql.Selector)
 
+// GraphChange is the predicate function for graphchange builders.
+type GraphChange func(*sql.Selector)
+
 // Release is the predicate function for release builders.
 type Release func(*sql.Selector)
 

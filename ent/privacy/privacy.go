@@ -326,6 +326,30 @@ func (f GenerationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.GenerationMutation", m)
 }
 
+// The GraphChangeQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type GraphChangeQueryRuleFunc func(context.Context, *ent.GraphChangeQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f GraphChangeQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.GraphChangeQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.GraphChangeQuery", q)
+}
+
+// The GraphChangeMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type GraphChangeMutationRuleFunc func(context.Context, *ent.GraphChangeMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f GraphChangeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.GraphChangeMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.GraphChangeMutation", m)
+}
+
 // The ReleaseQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type ReleaseQueryRuleFunc func(context.Context, *ent.ReleaseQuery) error

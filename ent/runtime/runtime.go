@@ -15,6 +15,7 @@ import (
 	"github.com/relgraph/relgraph/ent/environment"
 	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/generation"
+	"github.com/relgraph/relgraph/ent/graphchange"
 	"github.com/relgraph/relgraph/ent/release"
 	"github.com/relgraph/relgraph/ent/schema"
 	"github.com/relgraph/relgraph/ent/token"
@@ -504,6 +505,12 @@ func init() {
 	generationDescValue := generationFields[1].Descriptor()
 	// generation.DefaultValue holds the default value on creation for the value field.
 	generation.DefaultValue = generationDescValue.Default.(int64)
+	graphchangeFields := schema.GraphChange{}.Fields()
+	_ = graphchangeFields
+	// graphchangeDescRemoved is the schema descriptor for removed field.
+	graphchangeDescRemoved := graphchangeFields[4].Descriptor()
+	// graphchange.DefaultRemoved holds the default value on creation for the removed field.
+	graphchange.DefaultRemoved = graphchangeDescRemoved.Default.(bool)
 	releaseMixin := schema.Release{}.Mixin()
 	release.Policy = privacy.NewPolicies(releaseMixin[0], schema.Release{})
 	release.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -110,7 +110,7 @@ func (Application) Hooks() []ent.Hook {
 				return c.FreezeWindow.Query().Where(freezewindow.HasApplicationsWith(application.ID(id))).Count(ctx)
 			}},
 		),
-		bumpGraphGeneration(),
+		recordGraphWrite(),
 	}
 }
 

@@ -84,7 +84,7 @@ func (Dependency) Hooks() []ent.Hook {
 	return []ent.Hook{
 		checkEnds(),
 		dependenciesSpareStartedReleases(),
-		bumpGraphGeneration(),
+		recordGraphWrite(),
 	}
 }
 

@@ -317,29 +317,6 @@ func clientOf(m ent.Mutation) (*gen.Client, error) {
 	return c.Client(), nil
 }
 
-// bumpGraphGeneration increments the graph generation in the same
-// transaction as an application or dependency write, after the write
-// succeeded, so that every server's snapshot of the graph is known stale the
-// moment the write commits, and not before.
-func bumpGraphGeneration() ent.Hook {
-	return func(next ent.Mutator) ent.Mutator {
-		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-			v, err := next.Mutate(ctx, m)
-			if err != nil {
-				return v, err
-			}
-			client, err := clientOf(m)
-			if err != nil {
-				return nil, err
-			}
-			if err := BumpGeneration(ctx, client, GraphGeneration); err != nil {
-				return nil, err
-			}
-			return v, nil
-		})
-	}
-}
-
 // BumpGeneration increments the named generation, creating it on first use.
 func BumpGeneration(ctx context.Context, client *gen.Client, name string) error {
 	n, err := client.Generation.Update().Where(generation.Name(name)).AddValue(1).Save(ctx)
