@@ -11,10 +11,10 @@ import (
 
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/ent/auditevent"
-	"github.com/relgraph/relgraph/ent/schema"
 	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/ent/schema"
 	"github.com/relgraph/relgraph/impact"
 	"github.com/relgraph/relgraph/store"
 )
