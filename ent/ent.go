@@ -22,6 +22,7 @@ import (
 	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/generation"
 	"github.com/relgraph/relgraph/ent/graphchange"
+	"github.com/relgraph/relgraph/ent/idempotencykey"
 	"github.com/relgraph/relgraph/ent/release"
 	"github.com/relgraph/relgraph/ent/token"
 )
@@ -94,6 +95,7 @@ func checkColumn(t, c string) error {
 			freezewindow.Table:      freezewindow.ValidColumn,
 			generation.Table:        generation.ValidColumn,
 			graphchange.Table:       graphchange.ValidColumn,
+			idempotencykey.Table:    idempotencykey.ValidColumn,
 			release.Table:           release.ValidColumn,
 			token.Table:             token.ValidColumn,
 		})

@@ -32,6 +32,8 @@ type Tx struct {
 	Generation *GenerationClient
 	// GraphChange is the client for interacting with the GraphChange builders.
 	GraphChange *GraphChangeClient
+	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
+	IdempotencyKey *IdempotencyKeyClient
 	// Release is the client for interacting with the Release builders.
 	Release *ReleaseClient
 	// Token is the client for interacting with the Token builders.
@@ -177,6 +179,7 @@ func (tx *Tx) init() {
 	tx.FreezeWindow = NewFreezeWindowClient(tx.config)
 	tx.Generation = NewGenerationClient(tx.config)
 	tx.GraphChange = NewGraphChangeClient(tx.config)
+	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.Release = NewReleaseClient(tx.config)
 	tx.Token = NewTokenClient(tx.config)
 }

@@ -104,6 +104,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{ChangesColumns[9]},
 			},
+			{
+				Name:    "change_external_ref",
+				Unique:  false,
+				Columns: []*schema.Column{ChangesColumns[8]},
+			},
 		},
 	}
 	// ChangeApplicationsColumns holds the columns for the "change_applications" table.
@@ -332,6 +337,36 @@ var (
 			},
 		},
 	}
+	// IdempotencyKeysColumns holds the columns for the "idempotency_keys" table.
+	IdempotencyKeysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "caller", Type: field.TypeString},
+		{Name: "key", Type: field.TypeString, Size: 255},
+		{Name: "request_hash", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "done", Type: field.TypeBool, Default: false},
+		{Name: "status", Type: field.TypeInt, Nullable: true},
+		{Name: "content_type", Type: field.TypeString, Nullable: true},
+		{Name: "response", Type: field.TypeBytes, Nullable: true},
+	}
+	// IdempotencyKeysTable holds the schema information for the "idempotency_keys" table.
+	IdempotencyKeysTable = &schema.Table{
+		Name:       "idempotency_keys",
+		Columns:    IdempotencyKeysColumns,
+		PrimaryKey: []*schema.Column{IdempotencyKeysColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "idempotencykey_caller_key",
+				Unique:  true,
+				Columns: []*schema.Column{IdempotencyKeysColumns[1], IdempotencyKeysColumns[2]},
+			},
+			{
+				Name:    "idempotencykey_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{IdempotencyKeysColumns[4]},
+			},
+		},
+	}
 	// ReleasesColumns holds the columns for the "releases" table.
 	ReleasesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -427,6 +462,7 @@ var (
 		FreezeWindowsTable,
 		GenerationsTable,
 		GraphChangesTable,
+		IdempotencyKeysTable,
 		ReleasesTable,
 		TokensTable,
 		FreezeWindowApplicationsTable,
@@ -470,6 +506,9 @@ func init() {
 	}
 	GraphChangesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(47244640256),
+	}
+	IdempotencyKeysTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(51539607552),
 	}
 	ReleasesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(12884901888),

@@ -36,6 +36,9 @@ type Generation func(*sql.Selector)
 // GraphChange is the predicate function for graphchange builders.
 type GraphChange func(*sql.Selector)
 
+// IdempotencyKey is the predicate function for idempotencykey builders.
+type IdempotencyKey func(*sql.Selector)
+
 // Release is the predicate function for release builders.
 type Release func(*sql.Selector)
 

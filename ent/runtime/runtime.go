@@ -16,6 +16,7 @@ import (
 	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/generation"
 	"github.com/relgraph/relgraph/ent/graphchange"
+	"github.com/relgraph/relgraph/ent/idempotencykey"
 	"github.com/relgraph/relgraph/ent/release"
 	"github.com/relgraph/relgraph/ent/schema"
 	"github.com/relgraph/relgraph/ent/token"
@@ -511,6 +512,20 @@ func init() {
 	graphchangeDescRemoved := graphchangeFields[4].Descriptor()
 	// graphchange.DefaultRemoved holds the default value on creation for the removed field.
 	graphchange.DefaultRemoved = graphchangeDescRemoved.Default.(bool)
+	idempotencykeyFields := schema.IdempotencyKey{}.Fields()
+	_ = idempotencykeyFields
+	// idempotencykeyDescKey is the schema descriptor for key field.
+	idempotencykeyDescKey := idempotencykeyFields[1].Descriptor()
+	// idempotencykey.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	idempotencykey.KeyValidator = idempotencykeyDescKey.Validators[0].(func(string) error)
+	// idempotencykeyDescCreatedAt is the schema descriptor for created_at field.
+	idempotencykeyDescCreatedAt := idempotencykeyFields[3].Descriptor()
+	// idempotencykey.DefaultCreatedAt holds the default value on creation for the created_at field.
+	idempotencykey.DefaultCreatedAt = idempotencykeyDescCreatedAt.Default.(func() time.Time)
+	// idempotencykeyDescDone is the schema descriptor for done field.
+	idempotencykeyDescDone := idempotencykeyFields[4].Descriptor()
+	// idempotencykey.DefaultDone holds the default value on creation for the done field.
+	idempotencykey.DefaultDone = idempotencykeyDescDone.Default.(bool)
 	releaseMixin := schema.Release{}.Mixin()
 	release.Policy = privacy.NewPolicies(releaseMixin[0], schema.Release{})
 	release.Hooks[0] = func(next ent.Mutator) ent.Mutator {

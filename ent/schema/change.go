@@ -88,6 +88,8 @@ func (Change) Edges() []ent.Edge {
 func (Change) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("release_id"),
+		// upsertChanges finds a change by its ticket key.
+		index.Fields("external_ref"),
 	}
 }
 
