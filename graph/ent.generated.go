@@ -13927,14 +13927,71 @@ func (ec *executionContext) unmarshalNCreateApplicationInput2githubᚗcomᚋrelg
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCreateApplicationInput2ᚕᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚐCreateApplicationInputᚄ(ctx context.Context, v any) ([]*ent.CreateApplicationInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.CreateApplicationInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCreateApplicationInput2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚐCreateApplicationInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNCreateApplicationInput2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚐCreateApplicationInput(ctx context.Context, v any) (*ent.CreateApplicationInput, error) {
+	res, err := ec.unmarshalInputCreateApplicationInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateChangeInput2githubᚗcomᚋrelgraphᚋrelgraphᚋentᚐCreateChangeInput(ctx context.Context, v any) (ent.CreateChangeInput, error) {
 	res, err := ec.unmarshalInputCreateChangeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCreateChangeInput2ᚕᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚐCreateChangeInputᚄ(ctx context.Context, v any) ([]*ent.CreateChangeInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.CreateChangeInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCreateChangeInput2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚐCreateChangeInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNCreateChangeInput2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚐCreateChangeInput(ctx context.Context, v any) (*ent.CreateChangeInput, error) {
+	res, err := ec.unmarshalInputCreateChangeInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateDependencyInput2githubᚗcomᚋrelgraphᚋrelgraphᚋentᚐCreateDependencyInput(ctx context.Context, v any) (ent.CreateDependencyInput, error) {
 	res, err := ec.unmarshalInputCreateDependencyInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateDependencyInput2ᚕᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚐCreateDependencyInputᚄ(ctx context.Context, v any) ([]*ent.CreateDependencyInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.CreateDependencyInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCreateDependencyInput2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚐCreateDependencyInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNCreateDependencyInput2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚐCreateDependencyInput(ctx context.Context, v any) (*ent.CreateDependencyInput, error) {
+	res, err := ec.unmarshalInputCreateDependencyInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNCreateDeploymentInput2githubᚗcomᚋrelgraphᚋrelgraphᚋentᚐCreateDeploymentInput(ctx context.Context, v any) (ent.CreateDeploymentInput, error) {
@@ -13975,6 +14032,22 @@ func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCur
 
 func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, sel ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNDependency2ᚕᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚐDependencyᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Dependency) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDependency2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚐDependency(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNDependency2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚐDependency(ctx context.Context, sel ast.SelectionSet, v *ent.Dependency) graphql.Marshaler {

@@ -61,6 +61,15 @@ func recoverPanic(logger *slog.Logger) graphql.RecoverFunc {
 // for gqlgen's uncoded errors, by where they arose: before an operation
 // document existed, or while a field's arguments were read.
 func classify(ctx context.Context, err error) (fault.Code, string, map[string]any) {
+	var item *fault.ItemError
+	if errors.As(err, &item) {
+		code, msg, ext := classify(ctx, item.Err)
+		if ext == nil {
+			ext = map[string]any{}
+		}
+		ext["index"] = item.Index
+		return code, fmt.Sprintf("%s[%d]: %s", item.Argument, item.Index, msg), ext
+	}
 	var (
 		validE  *ent.ValidationError
 		fe      *fault.Error

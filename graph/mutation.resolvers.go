@@ -9,6 +9,7 @@ import (
 	"context"
 
 	"github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/graph/model"
 	"github.com/relgraph/relgraph/internal/viewer"
 	"github.com/relgraph/relgraph/lifecycle"
 )
@@ -135,6 +136,45 @@ func (r *mutationResolver) UpdateFreezeWindow(ctx context.Context, id int, input
 // DeleteFreezeWindow is the resolver for the deleteFreezeWindow field.
 func (r *mutationResolver) DeleteFreezeWindow(ctx context.Context, id int) (int, error) {
 	return id, r.db(ctx).FreezeWindow.DeleteOneID(id).Exec(ctx)
+}
+
+// CreateApplications is the resolver for the createApplications field.
+func (r *mutationResolver) CreateApplications(ctx context.Context, input []*ent.CreateApplicationInput) ([]*ent.Application, error) {
+	if err := r.checkBulk(ctx, len(input)); err != nil {
+		return nil, err
+	}
+	db := r.db(ctx)
+	return eachItem(input, func(_ int, in *ent.CreateApplicationInput) (*ent.Application, error) {
+		return db.Application.Create().SetInput(*in).Save(ctx)
+	})
+}
+
+// CreateDependencies is the resolver for the createDependencies field.
+func (r *mutationResolver) CreateDependencies(ctx context.Context, input []*ent.CreateDependencyInput, override *bool, reason *string) ([]*ent.Dependency, error) {
+	if err := r.checkBulk(ctx, len(input)); err != nil {
+		return nil, err
+	}
+	db := r.db(ctx)
+	ctx = viewer.WithIntent(ctx, viewer.NewRecord, viewer.Intent{Override: override, Reason: reason})
+	return eachItem(input, func(_ int, in *ent.CreateDependencyInput) (*ent.Dependency, error) {
+		return db.Dependency.Create().SetInput(*in).Save(ctx)
+	})
+}
+
+// UpsertApplications is the resolver for the upsertApplications field.
+func (r *mutationResolver) UpsertApplications(ctx context.Context, input []*ent.CreateApplicationInput) (*model.ApplicationUpserts, error) {
+	if err := r.checkBulk(ctx, len(input)); err != nil {
+		return nil, err
+	}
+	return r.upsertApplications(ctx, input)
+}
+
+// UpsertChanges is the resolver for the upsertChanges field.
+func (r *mutationResolver) UpsertChanges(ctx context.Context, input []*ent.CreateChangeInput, override *bool, reason *string) (*model.ChangeUpserts, error) {
+	if err := r.checkBulk(ctx, len(input)); err != nil {
+		return nil, err
+	}
+	return r.upsertChanges(ctx, input, viewer.Intent{Override: override, Reason: reason})
 }
 
 // Mutation returns MutationResolver implementation.

@@ -20,6 +20,8 @@ type Resolver struct {
 	// maxIDs bounds the ids one nodes(ids:) call may ask for, and is the
 	// page size of a top-level connection given neither first nor last.
 	maxIDs int
+	// maxBulk bounds the records of one bulk write.
+	maxBulk int
 	// exec is the schema these resolvers serve, for the answers that write
 	// their own JSON and hand what they cannot to gqlgen's marshalling.
 	exec *executableSchema

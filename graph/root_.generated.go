@@ -68,6 +68,18 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ApplicationUpsert struct {
+		Application func(childComplexity int) int
+		Outcome     func(childComplexity int) int
+	}
+
+	ApplicationUpserts struct {
+		Created   func(childComplexity int) int
+		Results   func(childComplexity int) int
+		Unchanged func(childComplexity int) int
+		Updated   func(childComplexity int) int
+	}
+
 	AuditEvent struct {
 		Action     func(childComplexity int) int
 		Actor      func(childComplexity int) int
@@ -120,6 +132,18 @@ type ComplexityRoot struct {
 	ChangeEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ChangeUpsert struct {
+		Change  func(childComplexity int) int
+		Outcome func(childComplexity int) int
+	}
+
+	ChangeUpserts struct {
+		Created   func(childComplexity int) int
+		Results   func(childComplexity int) int
+		Unchanged func(childComplexity int) int
+		Updated   func(childComplexity int) int
 	}
 
 	CreatedToken struct {
@@ -250,7 +274,9 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		CreateApplication  func(childComplexity int, input ent.CreateApplicationInput) int
+		CreateApplications func(childComplexity int, input []*ent.CreateApplicationInput) int
 		CreateChange       func(childComplexity int, input ent.CreateChangeInput, override *bool, reason *string) int
+		CreateDependencies func(childComplexity int, input []*ent.CreateDependencyInput, override *bool, reason *string) int
 		CreateDependency   func(childComplexity int, input ent.CreateDependencyInput, override *bool, reason *string) int
 		CreateDeployment   func(childComplexity int, input ent.CreateDeploymentInput, override *bool, reason *string) int
 		CreateEnvironment  func(childComplexity int, input ent.CreateEnvironmentInput) int
@@ -273,6 +299,8 @@ type ComplexityRoot struct {
 		UpdateEnvironment  func(childComplexity int, id int, input ent.UpdateEnvironmentInput) int
 		UpdateFreezeWindow func(childComplexity int, id int, input ent.UpdateFreezeWindowInput, override *bool, reason *string) int
 		UpdateRelease      func(childComplexity int, id int, input ent.UpdateReleaseInput, expectedVersion *int, override *bool, reason *string) int
+		UpsertApplications func(childComplexity int, input []*ent.CreateApplicationInput) int
+		UpsertChanges      func(childComplexity int, input []*ent.CreateChangeInput, override *bool, reason *string) int
 	}
 
 	PageInfo struct {
@@ -522,6 +550,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ApplicationEdge.Node(childComplexity), true
 
+	case "ApplicationUpsert.application":
+		if e.ComplexityRoot.ApplicationUpsert.Application == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApplicationUpsert.Application(childComplexity), true
+	case "ApplicationUpsert.outcome":
+		if e.ComplexityRoot.ApplicationUpsert.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApplicationUpsert.Outcome(childComplexity), true
+
+	case "ApplicationUpserts.created":
+		if e.ComplexityRoot.ApplicationUpserts.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApplicationUpserts.Created(childComplexity), true
+	case "ApplicationUpserts.results":
+		if e.ComplexityRoot.ApplicationUpserts.Results == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApplicationUpserts.Results(childComplexity), true
+	case "ApplicationUpserts.unchanged":
+		if e.ComplexityRoot.ApplicationUpserts.Unchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApplicationUpserts.Unchanged(childComplexity), true
+	case "ApplicationUpserts.updated":
+		if e.ComplexityRoot.ApplicationUpserts.Updated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApplicationUpserts.Updated(childComplexity), true
+
 	case "AuditEvent.action":
 		if e.ComplexityRoot.AuditEvent.Action == nil {
 			break
@@ -731,6 +797,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChangeEdge.Node(childComplexity), true
+
+	case "ChangeUpsert.change":
+		if e.ComplexityRoot.ChangeUpsert.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeUpsert.Change(childComplexity), true
+	case "ChangeUpsert.outcome":
+		if e.ComplexityRoot.ChangeUpsert.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeUpsert.Outcome(childComplexity), true
+
+	case "ChangeUpserts.created":
+		if e.ComplexityRoot.ChangeUpserts.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeUpserts.Created(childComplexity), true
+	case "ChangeUpserts.results":
+		if e.ComplexityRoot.ChangeUpserts.Results == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeUpserts.Results(childComplexity), true
+	case "ChangeUpserts.unchanged":
+		if e.ComplexityRoot.ChangeUpserts.Unchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeUpserts.Unchanged(childComplexity), true
+	case "ChangeUpserts.updated":
+		if e.ComplexityRoot.ChangeUpserts.Updated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeUpserts.Updated(childComplexity), true
 
 	case "CreatedToken.secret":
 		if e.ComplexityRoot.CreatedToken.Secret == nil {
@@ -1208,6 +1312,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateApplication(childComplexity, args["input"].(ent.CreateApplicationInput)), true
+	case "Mutation.createApplications":
+		if e.ComplexityRoot.Mutation.CreateApplications == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createApplications_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateApplications(childComplexity, args["input"].([]*ent.CreateApplicationInput)), true
 	case "Mutation.createChange":
 		if e.ComplexityRoot.Mutation.CreateChange == nil {
 			break
@@ -1219,6 +1334,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateChange(childComplexity, args["input"].(ent.CreateChangeInput), args["override"].(*bool), args["reason"].(*string)), true
+	case "Mutation.createDependencies":
+		if e.ComplexityRoot.Mutation.CreateDependencies == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createDependencies_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateDependencies(childComplexity, args["input"].([]*ent.CreateDependencyInput), args["override"].(*bool), args["reason"].(*string)), true
 	case "Mutation.createDependency":
 		if e.ComplexityRoot.Mutation.CreateDependency == nil {
 			break
@@ -1461,6 +1587,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateRelease(childComplexity, args["id"].(int), args["input"].(ent.UpdateReleaseInput), args["expectedVersion"].(*int), args["override"].(*bool), args["reason"].(*string)), true
+	case "Mutation.upsertApplications":
+		if e.ComplexityRoot.Mutation.UpsertApplications == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertApplications_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertApplications(childComplexity, args["input"].([]*ent.CreateApplicationInput)), true
+	case "Mutation.upsertChanges":
+		if e.ComplexityRoot.Mutation.UpsertChanges == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertChanges_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertChanges(childComplexity, args["input"].([]*ent.CreateChangeInput), args["override"].(*bool), args["reason"].(*string)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -2116,6 +2264,30 @@ func (ec *executionContext) childFields_ApplicationEdge(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type ApplicationEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ApplicationUpsert(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "outcome":
+		return ec.fieldContext_ApplicationUpsert_outcome(ctx, field)
+	case "application":
+		return ec.fieldContext_ApplicationUpsert_application(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApplicationUpsert", field.Name)
+}
+
+func (ec *executionContext) childFields_ApplicationUpserts(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "results":
+		return ec.fieldContext_ApplicationUpserts_results(ctx, field)
+	case "created":
+		return ec.fieldContext_ApplicationUpserts_created(ctx, field)
+	case "updated":
+		return ec.fieldContext_ApplicationUpserts_updated(ctx, field)
+	case "unchanged":
+		return ec.fieldContext_ApplicationUpserts_unchanged(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApplicationUpserts", field.Name)
+}
+
 func (ec *executionContext) childFields_AuditEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2222,6 +2394,30 @@ func (ec *executionContext) childFields_ChangeEdge(ctx context.Context, field gr
 		return ec.fieldContext_ChangeEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ChangeEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ChangeUpsert(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "outcome":
+		return ec.fieldContext_ChangeUpsert_outcome(ctx, field)
+	case "change":
+		return ec.fieldContext_ChangeUpsert_change(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangeUpsert", field.Name)
+}
+
+func (ec *executionContext) childFields_ChangeUpserts(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "results":
+		return ec.fieldContext_ChangeUpserts_results(ctx, field)
+	case "created":
+		return ec.fieldContext_ChangeUpserts_created(ctx, field)
+	case "updated":
+		return ec.fieldContext_ChangeUpserts_updated(ctx, field)
+	case "unchanged":
+		return ec.fieldContext_ChangeUpserts_unchanged(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangeUpserts", field.Name)
 }
 
 func (ec *executionContext) childFields_CreatedToken(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -55,6 +55,9 @@ type Options struct {
 	// MaxMutationFields bounds the writes of one request: the top-level
 	// fields of a mutation (COMPLEXITY_LIMIT).
 	MaxMutationFields int
+	// MaxBulkItems bounds the records of one bulk write (createApplications,
+	// upsertChanges, ...) (BAD_USER_INPUT).
+	MaxBulkItems int
 	// MaxFilterConditions bounds the conditions (input fields, at any
 	// depth) of one where-filter (BAD_USER_INPUT).
 	MaxFilterConditions int
@@ -100,6 +103,7 @@ func (opts Options) withDefaults() Options {
 		{&opts.MaxFields, DefaultMaxFields},
 		{&opts.MaxAliases, DefaultMaxAliases},
 		{&opts.MaxMutationFields, DefaultMaxMutationFields},
+		{&opts.MaxBulkItems, DefaultMaxBulkItems},
 		{&opts.MaxFilterConditions, DefaultMaxFilterConditions},
 		{&opts.MaxFilterDepth, DefaultMaxFilterDepth},
 		{&opts.MaxFilterValues, DefaultMaxFilterValues},
@@ -133,7 +137,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // presenter, and a transaction per mutation.
 func NewServer(client *ent.Client, graph *store.GraphCache, opts Options) *Server {
 	opts = opts.withDefaults()
-	resolver := &Resolver{client: client, graph: graph, maxIDs: opts.MaxPageSize}
+	resolver := &Resolver{client: client, graph: graph, maxIDs: opts.MaxPageSize, maxBulk: opts.MaxBulkItems}
 	exec := NewExecutableSchema(Config{Resolvers: resolver})
 	resolver.exec = exec.(*executableSchema)
 	schema := newPricedSchema(exec, opts)

@@ -4,6 +4,7 @@
 //	relgraph-load seed -db PATH|postgres://... -apps N -deps-per-app K -seed S
 //	relgraph-load run -url http://127.0.0.1:PORT/graphql -clients 50 -duration 30s [-mix impact=4,list=4,write=2] [-token T] [-pid PID]
 //	relgraph-load rss -pid PID
+//	relgraph-load import -url http://127.0.0.1:PORT/graphql -apps N -deps-per-app K [-batch 5000]
 //
 // seed migrates the database and stores a synthetic portfolio in it (an
 // empty one: it refuses a database with applications). run drives a running
@@ -34,6 +35,7 @@ Usage:
   relgraph-load seed -db PATH|postgres://... -apps N -deps-per-app K [-seed S]
   relgraph-load run -url http://127.0.0.1:PORT/graphql [-clients 50] [-duration 30s] [-mix impact=4,list=4,write=2] [-token T] [-pid PID]
   relgraph-load rss -pid PID
+  relgraph-load import -url http://127.0.0.1:PORT/graphql -apps N -deps-per-app K [-batch 5000] [-token T]
 
 Run "relgraph-load COMMAND -h" for a command's flags.
 `
@@ -62,6 +64,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 		return load(ctx, args[1:], stdout, stderr)
 	case "rss":
 		err = rss(args[1:], stdout, stderr)
+	case "import":
+		err = importPortfolio(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0, nil
@@ -166,4 +170,29 @@ func rss(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "pid %d: VmRSS %.1f MiB, VmHWM %.1f MiB\n", *pid, float64(m.RSS)/(1<<20), float64(m.HWM)/(1<<20))
 	return nil
+}
+
+// importPortfolio loads a synthetic portfolio through the public API with
+// the bulk mutations and prints how long it took.
+func importPortfolio(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg loadgen.ImportConfig
+	fs.StringVar(&cfg.URL, "url", "http://127.0.0.1:8080/graphql", "the server's GraphQL endpoint, on a loopback address")
+	fs.StringVar(&cfg.Token, "token", os.Getenv("RELGRAPH_TOKEN"), "an EDITOR's API token, if the server requires one (RELGRAPH_TOKEN)")
+	fs.IntVar(&cfg.Apps, "apps", 10000, "applications")
+	fs.IntVar(&cfg.DepsPerApp, "deps-per-app", 5, "dependencies per application, on average")
+	fs.IntVar(&cfg.Batch, "batch", 5000, "records a request")
+	fs.Int64Var(&cfg.Seed, "seed", 1, "seed of the synthetic portfolio")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	rep, err := loadgen.Import(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "imported %d applications in %s and %d dependencies in %s (%d requests, %s in all)\n",
+		rep.Apps, rep.AppsTime.Round(time.Millisecond), rep.Dependencies, rep.DepsTime.Round(time.Millisecond),
+		rep.Requests, (rep.AppsTime + rep.DepsTime).Round(time.Millisecond))
+	return err
 }

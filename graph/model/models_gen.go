@@ -3,9 +3,42 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+
 	"entgo.io/contrib/entgql"
 	"github.com/relgraph/relgraph/ent"
 )
+
+// One application of upsertApplications, in input order.
+type ApplicationUpsert struct {
+	Outcome     UpsertOutcome    `json:"outcome"`
+	Application *ent.Application `json:"application"`
+}
+
+// What an upsert did: every record in input order, and the count of each outcome.
+type ApplicationUpserts struct {
+	Results   []*ApplicationUpsert `json:"results"`
+	Created   int                  `json:"created"`
+	Updated   int                  `json:"updated"`
+	Unchanged int                  `json:"unchanged"`
+}
+
+// One change of upsertChanges, in input order.
+type ChangeUpsert struct {
+	Outcome UpsertOutcome `json:"outcome"`
+	Change  *ent.Change   `json:"change"`
+}
+
+// What an upsert did: every record in input order, and the count of each outcome.
+type ChangeUpserts struct {
+	Results   []*ChangeUpsert `json:"results"`
+	Created   int             `json:"created"`
+	Updated   int             `json:"updated"`
+	Unchanged int             `json:"unchanged"`
+}
 
 // A token just created, with its secret: shown this once, never stored.
 type CreatedToken struct {
@@ -41,4 +74,63 @@ type ImpactedApplicationEdge struct {
 	Node *ImpactedApplication `json:"node"`
 	// Pass as after to continue behind this application.
 	Cursor entgql.Cursor[int] `json:"cursor"`
+}
+
+// What an upsert did to one record: created it, updated it, or found it as asked
+// and left it alone.
+type UpsertOutcome string
+
+const (
+	UpsertOutcomeCreated   UpsertOutcome = "CREATED"
+	UpsertOutcomeUpdated   UpsertOutcome = "UPDATED"
+	UpsertOutcomeUnchanged UpsertOutcome = "UNCHANGED"
+)
+
+var AllUpsertOutcome = []UpsertOutcome{
+	UpsertOutcomeCreated,
+	UpsertOutcomeUpdated,
+	UpsertOutcomeUnchanged,
+}
+
+func (e UpsertOutcome) IsValid() bool {
+	switch e {
+	case UpsertOutcomeCreated, UpsertOutcomeUpdated, UpsertOutcomeUnchanged:
+		return true
+	}
+	return false
+}
+
+func (e UpsertOutcome) String() string {
+	return string(e)
+}
+
+func (e *UpsertOutcome) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = UpsertOutcome(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid UpsertOutcome", str)
+	}
+	return nil
+}
+
+func (e UpsertOutcome) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *UpsertOutcome) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e UpsertOutcome) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -81,3 +81,15 @@ const Unavailable Code = "UNAVAILABLE"
 func Busy(format string, args ...any) *Error {
 	return &Error{Code: Unavailable, Message: fmt.Sprintf(format, args...), Extensions: map[string]any{"retryable": true}}
 }
+
+// ItemError is the failure of one item of a list argument (a bulk write's
+// input): the presenter reports the item's error with extensions.index.
+type ItemError struct {
+	Argument string
+	Index    int
+	Err      error
+}
+
+func (e *ItemError) Error() string { return fmt.Sprintf("%s[%d]: %v", e.Argument, e.Index, e.Err) }
+
+func (e *ItemError) Unwrap() error { return e.Err }

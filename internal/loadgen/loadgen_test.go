@@ -186,3 +186,27 @@ func TestParseMix(t *testing.T) {
 		})
 	}
 }
+
+// TestImport loads a portfolio through the bulk mutations, in several
+// requests, and finds every record, with one graph change-log generation per
+// request.
+func TestImport(t *testing.T) {
+	ctx := context.Background()
+	db := testdb.Open(t)
+	srv := httptest.NewServer(httpapi.New(httpapi.Config{DB: db, Logger: slog.New(slog.DiscardHandler)}))
+	defer srv.Close()
+	rep, err := loadgen.Import(ctx, loadgen.ImportConfig{URL: srv.URL + "/graphql", Apps: 300, DepsPerApp: 3, Batch: 100, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := db.Client.Dependency.Query().CountX(ctx)
+	if rep.Apps != 300 || db.Client.Application.Query().CountX(ctx) != 300 || rep.Dependencies != deps || deps < 600 {
+		t.Fatalf("imported %+v; stored %d dependencies", rep, deps)
+	}
+	if audits := db.Client.AuditEvent.Query().CountX(ctx); audits != 300+deps {
+		t.Fatalf("%d audit events for %d records", audits, 300+deps)
+	}
+	if rep.Requests != 3+(deps+99)/100 {
+		t.Fatalf("%d requests", rep.Requests)
+	}
+}
