@@ -25,6 +25,7 @@ import (
 	"github.com/mattn/go-sqlite3"      // registers the "sqlite3" database/sql driver
 
 	"github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/ent/schema"
 	_ "github.com/relgraph/relgraph/ent/runtime" // schema hooks and defaults
 )
 
@@ -236,4 +237,28 @@ func (d *DB) Backup(ctx context.Context, out string) error {
 		return fmt.Errorf("backup: %w", err)
 	}
 	return nil
+}
+
+// WithTx runs write in one transaction, as the GraphQL layer runs a
+// mutation: its context carries the transaction and a journal
+// (schema.Journal), so that many writes cost one graph-generation bump and
+// bulk inserts of their change log and audit events. It commits if write
+// succeeds and rolls back otherwise. For imports and scripts in Go.
+func (db *DB) WithTx(ctx context.Context, write func(ctx context.Context, client *ent.Client) error) error {
+	tx, err := db.Client.Tx(ctx)
+	if err != nil {
+		return err
+	}
+	txCtx, journal := schema.WithJournal(ent.NewTxContext(ctx, tx))
+	if err := write(txCtx, tx.Client()); err != nil {
+		if rerr := tx.Rollback(); rerr != nil {
+			err = fmt.Errorf("%w (rolling back: %v)", err, rerr)
+		}
+		return err
+	}
+	if err := journal.Flush(txCtx, tx.Client()); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
 }

@@ -74,49 +74,50 @@ func loadBenchPortfolio(b *testing.B, n int) *benchPortfolio {
 			}
 		}
 		rel := impacttest.Releases(ids, 1, 1, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))[0]
-		tx, err := db.Client.Tx(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		dbID := make(map[int]int, n)
-		const chunk = 1000
-		for start := 0; start < len(ids); start += chunk {
-			part := ids[start:min(start+chunk, len(ids))]
-			builders := make([]*ent.ApplicationCreate, len(part))
-			for i, id := range part {
-				builders[i] = tx.Application.Create().SetName(fmt.Sprintf("app-%d", id))
+		var releaseID int
+		err = db.WithTx(ctx, func(ctx context.Context, tx *ent.Client) error {
+			dbID := make(map[int]int, n)
+			const chunk = 1000
+			for start := 0; start < len(ids); start += chunk {
+				part := ids[start:min(start+chunk, len(ids))]
+				builders := make([]*ent.ApplicationCreate, len(part))
+				for i, id := range part {
+					builders[i] = tx.Application.Create().SetName(fmt.Sprintf("app-%d", id))
+				}
+				apps, err := tx.Application.CreateBulk(builders...).Save(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for i, a := range apps {
+					dbID[part[i]] = a.ID
+				}
 			}
-			apps, err := tx.Application.CreateBulk(builders...).Save(ctx)
+			for start := 0; start < len(deps); start += chunk {
+				part := deps[start:min(start+chunk, len(deps))]
+				builders := make([]*ent.DependencyCreate, len(part))
+				for i, d := range part {
+					builders[i] = tx.Dependency.Create().SetConsumerID(dbID[d.Consumer]).SetProviderID(dbID[d.Provider])
+				}
+				if _, err := tx.Dependency.CreateBulk(builders...).Save(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+			r, err := tx.Release.Create().SetName("bench").SetStartsAt(rel.Window.Start).SetEndsAt(rel.Window.End).Save(ctx)
 			if err != nil {
 				b.Fatal(err)
 			}
-			for i, a := range apps {
-				dbID[part[i]] = a.ID
+			for _, app := range rel.Changed {
+				if err := tx.Change.Create().SetTitle("change").AddApplicationIDs(dbID[app]).SetReleaseID(r.ID).Exec(ctx); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-		for start := 0; start < len(deps); start += chunk {
-			part := deps[start:min(start+chunk, len(deps))]
-			builders := make([]*ent.DependencyCreate, len(part))
-			for i, d := range part {
-				builders[i] = tx.Dependency.Create().SetConsumerID(dbID[d.Consumer]).SetProviderID(dbID[d.Provider])
-			}
-			if _, err := tx.Dependency.CreateBulk(builders...).Save(ctx); err != nil {
-				b.Fatal(err)
-			}
-		}
-		r, err := tx.Release.Create().SetName("bench").SetStartsAt(rel.Window.Start).SetEndsAt(rel.Window.End).Save(ctx)
+			releaseID = r.ID
+			return nil
+		})
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, app := range rel.Changed {
-			if err := tx.Change.Create().SetTitle("change").AddApplicationIDs(dbID[app]).SetReleaseID(r.ID).Exec(ctx); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if err := tx.Commit(); err != nil {
-			b.Fatal(err)
-		}
-		benchDBs.Store(n, &benchPortfolio{db: db, releaseID: r.ID, changed: len(rel.Changed)})
+		benchDBs.Store(n, &benchPortfolio{db: db, releaseID: releaseID, changed: len(rel.Changed)})
 	})
 	p, ok := benchDBs.Load(n)
 	if !ok {
@@ -247,5 +248,68 @@ func BenchmarkGraphRebuild(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkImpactAfterWrite is a release's impact over HTTP right after one
+// write to the graph (in turn: a new dependency, its removal, a new
+// application), which the server applies to its snapshot from the change
+// log before answering; warm is the same query with nothing written since,
+// for comparison in the same run.
+func BenchmarkImpactAfterWrite(b *testing.B) {
+	for _, n := range []int{10000, 100000} {
+		p := loadBenchPortfolio(b, n)
+		srv := httptest.NewServer(httpapi.New(httpapi.Config{DB: p.db, Logger: discardLogger()}))
+		body, _ := json.Marshal(map[string]any{
+			"query":     `query($id:ID!) { node(id:$id) { ... on Release { impact { impacted { application { name } distance } } } } }`,
+			"variables": map[string]any{"id": fmt.Sprint(p.releaseID)},
+		})
+		post := func(b *testing.B) {
+			res, err := srv.Client().Post(srv.URL+"/graphql", "application/json", bytes.NewReader(body))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := io.Copy(io.Discard, res.Body); err != nil || res.StatusCode != http.StatusOK {
+				b.Fatalf("status %d, %v", res.StatusCode, err)
+			}
+			res.Body.Close()
+		}
+		ctx := context.Background()
+		apps := p.db.Client.Application.Query().Limit(2).IDsX(ctx)
+		b.Run(fmt.Sprintf("apps=%d/warm", n), func(b *testing.B) {
+			post(b)
+			b.ReportAllocs()
+			for b.Loop() {
+				post(b)
+			}
+		})
+		b.Run(fmt.Sprintf("apps=%d/after-write", n), func(b *testing.B) {
+			post(b)
+			cache := p.db.Graph
+			builds := cache.Builds()
+			var added *ent.Dependency
+			write := func(i int) {
+				switch {
+				case i%3 == 0:
+					consumer := p.db.Client.Application.Create().SetName(fmt.Sprintf("after-write-%d-%d", n, i)).SaveX(ctx)
+					added = p.db.Client.Dependency.Create().SetConsumerID(consumer.ID).SetProviderID(apps[i%2]).SaveX(ctx)
+				case i%3 == 1:
+					p.db.Client.Dependency.DeleteOne(added).ExecX(ctx)
+				default:
+					p.db.Client.Application.UpdateOneID(apps[1]).SetOwner(fmt.Sprintf("team %d", i)).ExecX(ctx)
+				}
+			}
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				b.StopTimer()
+				write(i)
+				b.StartTimer()
+				post(b)
+			}
+			if cache.Builds() != builds {
+				b.Fatalf("the server read the whole graph %d times instead of catching up", cache.Builds()-builds)
+			}
+		})
+		srv.Close()
 	}
 }

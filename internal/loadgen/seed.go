@@ -59,19 +59,13 @@ func Seed(ctx context.Context, db *store.DB, apps, depsPerApp int, seed int64) (
 	ids, deps := impacttest.Portfolio(apps, float64(depsPerApp), seed)
 	releases := impacttest.Releases(ids, SeedReleases, seed, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
 
-	tx, err := db.Client.Tx(ctx)
+	var out Seeded
+	err := db.WithTx(ctx, func(ctx context.Context, client *ent.Client) (err error) {
+		out, err = seedTx(ctx, client, ids, deps, releases)
+		return err
+	})
 	if err != nil {
-		return Seeded{}, err
-	}
-	out, err := seedTx(ctx, tx.Client(), ids, deps, releases)
-	if err != nil {
-		if rerr := tx.Rollback(); rerr != nil {
-			err = fmt.Errorf("%w (rolling back: %v)", err, rerr)
-		}
-		return Seeded{}, err
-	}
-	if err := tx.Commit(); err != nil {
-		return Seeded{}, fmt.Errorf("loadgen: commit the portfolio: %w", err)
+		return Seeded{}, fmt.Errorf("loadgen: store the portfolio: %w", err)
 	}
 	return out, nil
 }
