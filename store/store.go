@@ -25,8 +25,8 @@ import (
 	"github.com/mattn/go-sqlite3"      // registers the "sqlite3" database/sql driver
 
 	"github.com/relgraph/relgraph/ent"
-	"github.com/relgraph/relgraph/ent/schema"
 	_ "github.com/relgraph/relgraph/ent/runtime" // schema hooks and defaults
+	"github.com/relgraph/relgraph/ent/schema"
 )
 
 // migrationLock is the PostgreSQL advisory lock key that serializes

@@ -1,6 +1,7 @@
 // Package httpapi assembles relgraph's HTTP surface in one place: the GraphQL
 // endpoint, the offline GraphiQL page, health and readiness probes, and the
-// middleware around them (CORS, body limit, request log). server.go and the
+// middleware around them (CORS, body limit, request log, authentication,
+// Idempotency-Key). server.go and the
 // end-to-end tests both serve exactly what New returns.
 package httpapi
 
@@ -17,6 +18,7 @@ import (
 
 	"github.com/relgraph/relgraph/graph"
 	"github.com/relgraph/relgraph/internal/graphiql"
+	"github.com/relgraph/relgraph/internal/idempotency"
 	"github.com/relgraph/relgraph/store"
 )
 
@@ -38,6 +40,10 @@ type Config struct {
 	AllowedHosts []string
 	// RequestTimeout bounds one request's work; 0 means DefaultRequestTimeout.
 	RequestTimeout time.Duration
+	// IdempotencyTTL is how long the response to a request sent with an
+	// Idempotency-Key is kept for replay to the same caller; 0 means
+	// DefaultIdempotencyTTL.
+	IdempotencyTTL time.Duration
 }
 
 // DefaultRequestTimeout bounds a request's work unless configured otherwise.
@@ -45,6 +51,10 @@ const DefaultRequestTimeout = 10 * time.Second
 
 // DefaultMaxBodyBytes bounds request bodies unless configured otherwise.
 const DefaultMaxBodyBytes = 1 << 20
+
+// DefaultIdempotencyTTL is how long Idempotency-Key responses are kept
+// unless configured otherwise.
+const DefaultIdempotencyTTL = idempotency.DefaultTTL
 
 // New returns the complete HTTP handler.
 func New(cfg Config) http.Handler {
@@ -60,6 +70,9 @@ func New(cfg Config) http.Handler {
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
+	if cfg.IdempotencyTTL == 0 {
+		cfg.IdempotencyTTL = DefaultIdempotencyTTL
+	}
 	if len(cfg.AllowedHosts) == 0 {
 		cfg.AllowedHosts = []string{"*"}
 	}
@@ -69,8 +82,15 @@ func New(cfg Config) http.Handler {
 	gql := graph.NewServer(cfg.DB.Client, cfg.DB.Graph, cfg.GraphQL)
 	gql.AroundOperations(recordOperation)
 
+	// A request sent with an Idempotency-Key runs at most once per caller
+	// and key: after authentication (keys are the caller's), inside the body
+	// limit and the deadline (a repeat waits for the first until then).
+	keys := idempotency.New(cfg.DB.Client, idempotency.Options{
+		TTL: cfg.IdempotencyTTL, MaxRun: cfg.RequestTimeout, Logger: cfg.Logger,
+	})
+
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", authenticate(gql, cfg.DB.Client, cfg.AuthRequired, cfg.Logger))
+	mux.Handle("/graphql", authenticate(keys.Handler(gql), cfg.DB.Client, cfg.AuthRequired, cfg.Logger))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -109,7 +129,8 @@ func corsPolicy(origins []string) *cors.Cors {
 			return any || slices.Contains(origins, origin)
 		},
 		AllowedMethods: []string{http.MethodGet, http.MethodPost},
-		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept", ActorHeader},
+		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept", ActorHeader, idempotency.Header},
+		ExposedHeaders: []string{idempotency.ReplayedHeader},
 		MaxAge:         600,
 	})
 }
