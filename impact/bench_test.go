@@ -52,11 +52,16 @@ func forSizes(b *testing.B, run func(b *testing.B, f *fixture)) {
 	}
 }
 
+// BenchmarkSnapshotBuild also reports what a snapshot holds: bytes per
+// dependency (Snapshot.Bytes, an estimate) and in all.
 func BenchmarkSnapshotBuild(b *testing.B) {
 	forSizes(b, func(b *testing.B, f *fixture) {
+		var s *impact.Snapshot
 		for b.Loop() {
-			impact.NewSnapshot(f.ids, f.deps, 1)
+			s = impact.NewSnapshot(f.ids, f.deps, 1)
 		}
+		b.ReportMetric(float64(s.Bytes())/float64(s.Dependencies()), "snapshot-B/dep")
+		b.ReportMetric(float64(s.Bytes())/(1<<20), "snapshot-MiB")
 	})
 }
 
