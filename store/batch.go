@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/changeapplication"
 	"github.com/relgraph/relgraph/impact"
@@ -116,23 +117,46 @@ func (b *batch) changedApplications(ctx context.Context, db *ent.Client, id int)
 }
 
 // changedByRelease loads the changed applications of the given releases,
-// each list ascending and without repeats.
+// each list ascending and without repeats: the releases' changes, then their
+// links (or, for one release, its applications straight away).
 func changedByRelease(ctx context.Context, db *ent.Client, releases []int) (map[int][]int, error) {
-	links, err := db.ChangeApplication.Query().
-		Where(changeapplication.HasChangeWith(change.ReleaseIDIn(releases...))).
-		WithChange(func(q *ent.ChangeQuery) { q.Select(change.FieldReleaseID) }).
-		All(ctx)
-	if err != nil {
+	out := make(map[int][]int, len(releases))
+	if len(releases) == 1 {
+		ids, err := db.Application.Query().Where(application.HasChangesWith(change.ReleaseID(releases[0]))).IDs(ctx)
+		out[releases[0]] = uniqueSorted(ids)
+		return out, err
+	}
+	var changes []struct {
+		ID        int `json:"id"`
+		ReleaseID int `json:"release_id"`
+	}
+	if err := db.Change.Query().Where(change.ReleaseIDIn(releases...)).
+		Select(change.FieldID, change.FieldReleaseID).Scan(ctx, &changes); err != nil {
 		return nil, fmt.Errorf("load changed applications: %w", err)
 	}
-	out := make(map[int][]int, len(releases))
-	for _, l := range links {
-		if rel := l.Edges.Change.ReleaseID; rel != nil {
-			out[*rel] = append(out[*rel], l.ApplicationID)
-		}
+	if len(changes) == 0 {
+		return out, nil
 	}
-	for r, ids := range out {
-		out[r] = uniqueSorted(ids)
+	releaseOf := make(map[int]int, len(changes))
+	ids := make([]int, len(changes))
+	for i, c := range changes {
+		releaseOf[c.ID] = c.ReleaseID
+		ids[i] = c.ID
+	}
+	var links []struct {
+		ChangeID      int `json:"change_id"`
+		ApplicationID int `json:"application_id"`
+	}
+	if err := db.ChangeApplication.Query().Where(changeapplication.ChangeIDIn(ids...)).
+		Select(changeapplication.FieldChangeID, changeapplication.FieldApplicationID).Scan(ctx, &links); err != nil {
+		return nil, fmt.Errorf("load changed applications: %w", err)
+	}
+	for _, l := range links {
+		rel := releaseOf[l.ChangeID]
+		out[rel] = append(out[rel], l.ApplicationID)
+	}
+	for r, apps := range out {
+		out[r] = uniqueSorted(apps)
 	}
 	return out, nil
 }
