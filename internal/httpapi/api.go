@@ -1,8 +1,8 @@
 // Package httpapi assembles relgraph's HTTP surface in one place: the GraphQL
 // endpoint, the offline GraphiQL page, health and readiness probes, and the
 // middleware around them (CORS, body limit, request log, authentication,
-// Idempotency-Key). server.go and the
-// end-to-end tests both serve exactly what New returns.
+// Idempotency-Key). server.go and the end-to-end tests both serve exactly
+// what New returns.
 package httpapi
 
 import (
