@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -41,12 +40,6 @@ func main() {
 		os.Exit(2)
 	}
 	logger := newLogger(cfg.LogFormat)
-	if os.Getenv("GOGC") == "" {
-		// Responses allocate many short-lived objects while the live heap
-		// (the graph snapshot) stays small and steady: collecting less often
-		// trades some memory for latency. GOGC in the environment wins.
-		debug.SetGCPercent(400)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, cfg, logger); err != nil {
