@@ -109,6 +109,7 @@ func run(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 			AuthRequired:   cfg.AuthRequired(),
 			AllowedHosts:   cfg.AllowedHosts,
 			RequestTimeout: cfg.RequestTimeout,
+			IdempotencyTTL: cfg.IdempotencyTTL,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,

@@ -37,6 +37,9 @@ type Config struct {
 	AllowedHosts []string
 	// RequestTimeout bounds the work of one request.
 	RequestTimeout time.Duration
+	// IdempotencyTTL is how long a response to a request sent with an
+	// Idempotency-Key is kept for replay.
+	IdempotencyTTL time.Duration
 	// Token is the token command: Action "create", "list" or "revoke",
 	// with the token's Name and Role.
 	Token TokenCommand
@@ -105,6 +108,11 @@ Flags (each also read from the environment variable shown):
 		return cfg, fmt.Errorf("RELGRAPH_REQUEST_TIMEOUT: %w", err)
 	}
 	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", timeout, "how long one request may work before it is cancelled (RELGRAPH_REQUEST_TIMEOUT)")
+	ttl, err := time.ParseDuration(env("RELGRAPH_IDEMPOTENCY_TTL", "24h"))
+	if err != nil {
+		return cfg, fmt.Errorf("RELGRAPH_IDEMPOTENCY_TTL: %w", err)
+	}
+	fs.DurationVar(&cfg.IdempotencyTTL, "idempotency-ttl", ttl, "how long the response to a request with an Idempotency-Key header is kept for replay (RELGRAPH_IDEMPOTENCY_TTL)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -118,6 +126,9 @@ Flags (each also read from the environment variable shown):
 		if o = strings.TrimSpace(o); o != "" {
 			cfg.CORSOrigins = append(cfg.CORSOrigins, strings.TrimSuffix(o, "/"))
 		}
+	}
+	if cfg.IdempotencyTTL <= 0 {
+		return cfg, fmt.Errorf("idempotency TTL %s: want a positive duration", cfg.IdempotencyTTL)
 	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return cfg, fmt.Errorf("log format %q: want text or json", cfg.LogFormat)

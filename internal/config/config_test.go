@@ -17,7 +17,7 @@ func TestLoad(t *testing.T) {
 		want    config.Config
 		wantErr bool
 	}{
-		{name: "defaults", want: config.Config{Addr: "127.0.0.1:8080", DB: "relgraph.db", ShutdownTimeout: 15 * time.Second, LogFormat: "text", Command: "serve"}},
+		{name: "defaults", want: config.Config{Addr: "127.0.0.1:8080", DB: "relgraph.db", ShutdownTimeout: 15 * time.Second, LogFormat: "text", Command: "serve", IdempotencyTTL: 24 * time.Hour}},
 		{name: "environment", env: map[string]string{
 			"RELGRAPH_ADDR": ":9000", "RELGRAPH_DB": "postgres://u@h/db", "RELGRAPH_DEMO": "true",
 			"RELGRAPH_CORS_ORIGINS": "https://a.example, https://b.example/", "RELGRAPH_LOG_FORMAT": "json",
@@ -30,6 +30,11 @@ func TestLoad(t *testing.T) {
 		{name: "bad boolean", env: map[string]string{"RELGRAPH_DEMO": "maybe"}, wantErr: true},
 		{name: "bad log format", args: []string{"--log-format", "xml"}, wantErr: true},
 		{name: "unknown flag", args: []string{"--nope"}, wantErr: true},
+		{name: "idempotency TTL", args: []string{"--idempotency-ttl", "90m"}, env: map[string]string{"RELGRAPH_IDEMPOTENCY_TTL": "1h"},
+			want: config.Config{Addr: "127.0.0.1:8080", DB: "relgraph.db", ShutdownTimeout: 15 * time.Second, LogFormat: "text", Command: "serve", IdempotencyTTL: 90 * time.Minute}},
+		{name: "idempotency TTL from the environment", env: map[string]string{"RELGRAPH_IDEMPOTENCY_TTL": "1h"},
+			want: config.Config{Addr: "127.0.0.1:8080", DB: "relgraph.db", ShutdownTimeout: 15 * time.Second, LogFormat: "text", Command: "serve", IdempotencyTTL: time.Hour}},
+		{name: "bad idempotency TTL", args: []string{"--idempotency-ttl", "0s"}, wantErr: true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -44,7 +49,8 @@ func TestLoad(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got.Addr != tc.want.Addr || got.DB != tc.want.DB || got.Demo != tc.want.Demo || got.LogFormat != tc.want.LogFormat ||
-				got.Command != tc.want.Command || got.ShutdownTimeout != tc.want.ShutdownTimeout || !slices.Equal(got.CORSOrigins, tc.want.CORSOrigins) {
+				got.Command != tc.want.Command || got.ShutdownTimeout != tc.want.ShutdownTimeout || !slices.Equal(got.CORSOrigins, tc.want.CORSOrigins) ||
+				(tc.want.IdempotencyTTL != 0 && got.IdempotencyTTL != tc.want.IdempotencyTTL) {
 				t.Fatalf("got %+v\nwant %+v", got, tc.want)
 			}
 		})
