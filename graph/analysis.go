@@ -76,6 +76,8 @@ func (r *Resolver) impactOf(ctx context.Context, g *store.Graph, changed []int, 
 			return a
 		}
 	}
+	// changed and shared are built only when asked for.
+	withChanged, withShared := selects(ctx, "changed"), selects(ctx, "shared")
 	entries := make([]model.ImpactedApplication, 0, len(items))
 	out := &model.Impact{
 		Changed: []*ent.Application{},
@@ -96,26 +98,34 @@ func (r *Resolver) impactOf(ctx context.Context, g *store.Graph, changed []int, 
 			}
 		}
 		entries = append(entries, entry)
-		if it.Distance == 0 {
+		if withChanged && it.Distance == 0 {
 			out.Changed = append(out.Changed, a)
 		}
-		if g.Snapshot.IsShared(it.ID) {
+		if withShared && g.Snapshot.IsShared(it.ID) {
 			out.Shared = append(out.Shared, a)
 		}
 	}
-	impacted := make([]*model.ImpactedApplication, len(entries))
-	for i := range entries {
-		impacted[i] = &entries[i]
-	}
 	// The engine orders by distance, then id: only each distance's run
-	// needs sorting by name.
-	for lo := 0; lo < len(impacted); {
+	// needs sorting, by name (unique, so no further key).
+	type named struct {
+		name  string
+		entry *model.ImpactedApplication
+	}
+	byName := make([]named, len(entries))
+	for i := range entries {
+		byName[i].name, byName[i].entry = entries[i].Application.Name, &entries[i]
+	}
+	for lo := 0; lo < len(byName); {
 		hi := lo + 1
-		for hi < len(impacted) && impacted[hi].Distance == impacted[lo].Distance {
+		for hi < len(byName) && byName[hi].entry.Distance == byName[lo].entry.Distance {
 			hi++
 		}
-		slices.SortFunc(impacted[lo:hi], compareImpacted)
+		slices.SortFunc(byName[lo:hi], func(a, b named) int { return strings.Compare(a.name, b.name) })
 		lo = hi
+	}
+	impacted := make([]*model.ImpactedApplication, len(byName))
+	for i := range byName {
+		impacted[i] = byName[i].entry
 	}
 	out.Impacted = model.ImpactedList{
 		Items: impacted,
