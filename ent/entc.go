@@ -21,6 +21,11 @@ import (
 
 func main() {
 	ex, err := entgql.NewExtension(
+		// entgql's templates, but pagination and field collection from
+		// ent/template: a connection whose pageInfo is selected loads its
+		// page (see the comment at the top of ent/template/pagination.tmpl).
+		// First: later options (where inputs) add templates to these.
+		entgql.WithTemplates(templates()...),
 		entgql.WithConfigPath("../gqlgen.yml"),
 		entgql.WithSchemaGenerator(),
 		entgql.WithSchemaPath("../graph/ent.graphqls"),
@@ -57,6 +62,27 @@ func main() {
 	if err != nil {
 		log.Fatalf("running ent codegen: %v", err)
 	}
+}
+
+// templates are entgql.AllTemplates with the pagination and collection
+// templates replaced by relgraph's copies.
+func templates() []*gen.Template {
+	replaced := map[*gen.Template]*gen.Template{
+		entgql.PaginationTemplate: parseTemplate("template/pagination.tmpl"),
+		entgql.CollectionTemplate: parseTemplate("template/collection.tmpl"),
+	}
+	out := make([]*gen.Template, len(entgql.AllTemplates))
+	for i, t := range entgql.AllTemplates {
+		out[i] = t
+		if r, ok := replaced[t]; ok {
+			out[i] = r
+		}
+	}
+	return out
+}
+
+func parseTemplate(path string) *gen.Template {
+	return gen.MustParse(gen.NewTemplate(path).Funcs(entgql.TemplateFuncs).ParseFiles(path))
 }
 
 // describe gives every generated type and field a description, so GraphiQL's
