@@ -104,6 +104,22 @@ func describe(g *gen.Graph, s *ast.Schema) error {
 			}
 		}
 	}
+	// Enums from Ent fields: entgql describes them as "X is enum for the
+	// field x"; say what the field is, and what each value means.
+	for _, t := range g.Nodes {
+		for _, f := range t.Fields {
+			if !f.IsEnum() {
+				continue
+			}
+			def := enumDefinition(s, t, f)
+			if def == nil {
+				continue
+			}
+			if strings.Contains(def.Description, "is enum for the field") || def.Description == "" {
+				def.Description = f.Comment()
+			}
+		}
+	}
 	for name, def := range s.Types {
 		if def.BuiltIn || strings.HasPrefix(name, "__") {
 			continue
@@ -115,9 +131,115 @@ func describe(g *gen.Graph, s *ast.Schema) error {
 			if f.Description == "" {
 				f.Description = genericFieldDescription(name, f.Name)
 			}
+			for _, a := range f.Arguments {
+				if a.Description == "" {
+					a.Description = argumentDescriptions[a.Name]
+				}
+			}
+		}
+		for _, v := range def.EnumValues {
+			if v.Description != "" {
+				continue
+			}
+			if meanings, ok := enumValueDescriptions[name]; ok {
+				v.Description = meanings[v.Name]
+			} else if strings.HasSuffix(name, "OrderField") {
+				v.Description = fmt.Sprintf("Order by %s.", strings.ToLower(strings.ReplaceAll(v.Name, "_", " ")))
+			}
 		}
 	}
+	if c := s.Types["Cursor"]; c != nil {
+		c.Description = "An opaque position in a connection, from an edge's cursor or pageInfo's startCursor/endCursor: " +
+			"pass it back as after or before, unchanged, with the orderBy it was issued under. Clients treat it as a string."
+	}
 	return nil
+}
+
+// enumDefinition is the GraphQL enum type of Ent field f of t.
+func enumDefinition(s *ast.Schema, t *gen.Type, f *gen.Field) *ast.Definition {
+	def := s.Types[t.Name]
+	if def == nil {
+		return nil
+	}
+	field := def.Fields.ForName(lowerCamel(f.Name))
+	if field == nil {
+		return nil
+	}
+	return s.Types[field.Type.Name()]
+}
+
+// argumentDescriptions describe the arguments entgql generates.
+var argumentDescriptions = map[string]string{
+	"after":   "Return the records after this cursor (an edge's cursor or pageInfo.endCursor).",
+	"before":  "Return the records before this cursor (an edge's cursor or pageInfo.startCursor).",
+	"first":   "Return at most this many records from the start (or from after); at most 1,000.",
+	"last":    "Return at most this many records from the end (or from before); at most 1,000. Not with first.",
+	"orderBy": "The order of the records; by id if omitted. Cursors belong to the order they were issued under.",
+	"where":   "Return only the records that match this filter.",
+	"id":      "The id of a record of any type.",
+	"ids":     "Ids of records of any types; the answer keeps their order, with null for an id that names no record.",
+}
+
+// enumValueDescriptions say what the values of the Ent enums mean, by
+// GraphQL enum name.
+var enumValueDescriptions = map[string]map[string]string{
+	"AuditAction": {
+		"CREATE":     "The record was created.",
+		"UPDATE":     "Fields of the record were changed.",
+		"DELETE":     "The record was deleted.",
+		"TRANSITION": "A release moved to another status (transitionRelease).",
+	},
+	"ChangeKind": {
+		"FEATURE":        "New or changed functionality.",
+		"FIX":            "A defect fix.",
+		"CONFIGURATION":  "A change of configuration only.",
+		"INFRASTRUCTURE": "A change to the platform the application runs on.",
+		"SECURITY":       "A security fix or hardening.",
+	},
+	"Criticality": {
+		"LOW":      "An outage inconveniences a few users.",
+		"MEDIUM":   "An outage disturbs the business.",
+		"HIGH":     "An outage stops a business process.",
+		"CRITICAL": "An outage stops the business.",
+	},
+	"DependencyKind": {
+		"RUNTIME":        "The consumer calls the provider while it runs.",
+		"DATA":           "The consumer reads or writes the provider's data.",
+		"BUILD":          "The consumer is built from or with the provider.",
+		"INFRASTRUCTURE": "The consumer runs on the provider.",
+	},
+	"DeploymentStatus": {
+		"SCHEDULED":   "Booked for its window, not started.",
+		"IN_PROGRESS": "Deploying now.",
+		"SUCCEEDED":   "Deployed; in PRODUCTION it lets the release be DEPLOYED, in an earlier stage it passes the promotion gate.",
+		"FAILED":      "The deployment failed; final.",
+		"ROLLED_BACK": "Deployed, then undone; final.",
+	},
+	"EnvironmentStage": {
+		"DEVELOPMENT":      "Developers' integration environment, the first stage.",
+		"SYSTEM_TEST":      "System testing.",
+		"INTEGRATION_TEST": "Testing with the systems around it.",
+		"PERFORMANCE_TEST": "Load and performance testing.",
+		"USER_ACCEPTANCE":  "Business users' acceptance testing, the last stage before production.",
+		"PRODUCTION":       "Production.",
+	},
+	"ReleaseStatus": {
+		"DRAFT":       "Being put together; changes and window may change freely.",
+		"PLANNED":     "Scheduled: has a window and at least one change.",
+		"IN_PROGRESS": "Deploying: its window, stages and changes are held by the lifecycle rules.",
+		"DEPLOYED":    "Done, with a successful production deployment; read-only history.",
+		"CANCELLED":   "Abandoned; read-only history.",
+	},
+	"Risk": {
+		"LOW":    "Unlikely to cause trouble.",
+		"MEDIUM": "May cause trouble; test as usual.",
+		"HIGH":   "Likely to cause trouble; test and watch closely.",
+	},
+	"Role": {
+		"VIEWER": "May read everything but tokens.",
+		"EDITOR": "May also write the portfolio.",
+		"ADMIN":  "May also manage tokens.",
+	},
 }
 
 func typeComment(t *gen.Type) string {

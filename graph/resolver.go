@@ -10,6 +10,7 @@ import (
 )
 
 //go:generate go run -mod=mod github.com/99designs/gqlgen
+//go:generate go run sdlgen.go ../schema.graphql
 
 // Resolver is the root resolver; its dependencies are injected once by
 // NewServer. Resolvers that write take their client from the request

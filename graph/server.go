@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 
@@ -121,6 +122,15 @@ func (opts Options) withDefaults() Options {
 type Server struct {
 	*handler.Server
 	present graphql.ErrorPresenterFunc
+	sdl     string
+}
+
+// SDL serves the public schema (PublicSDL) as text, for GET /schema.graphql:
+// what code generators and schema registries read.
+func (s *Server) SDL(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = io.WriteString(w, s.sdl)
 }
 
 // ServeHTTP serves GraphQL over HTTP.
@@ -166,7 +176,7 @@ func NewServer(client *ent.Client, graph *store.GraphCache, opts Options) *Serve
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(store.WithRequestGraph(ctx))
 	})
-	return &Server{Server: srv, present: present}
+	return &Server{Server: srv, present: present, sdl: PublicSDL(exec.Schema())}
 }
 
 // page applies the default page size to a top-level connection called with

@@ -14,30 +14,42 @@ import (
 
 // One application of upsertApplications, in input order.
 type ApplicationUpsert struct {
-	Outcome     UpsertOutcome    `json:"outcome"`
+	// What the upsert did to it.
+	Outcome UpsertOutcome `json:"outcome"`
+	// The application as it now stands.
 	Application *ent.Application `json:"application"`
 }
 
 // What an upsert did: every record in input order, and the count of each outcome.
 type ApplicationUpserts struct {
-	Results   []*ApplicationUpsert `json:"results"`
-	Created   int                  `json:"created"`
-	Updated   int                  `json:"updated"`
-	Unchanged int                  `json:"unchanged"`
+	// Every application of the input, in its order.
+	Results []*ApplicationUpsert `json:"results"`
+	// How many were created.
+	Created int `json:"created"`
+	// How many existed and were changed.
+	Updated int `json:"updated"`
+	// How many already were as asked, and were not written.
+	Unchanged int `json:"unchanged"`
 }
 
 // One change of upsertChanges, in input order.
 type ChangeUpsert struct {
+	// What the upsert did to it.
 	Outcome UpsertOutcome `json:"outcome"`
-	Change  *ent.Change   `json:"change"`
+	// The change as it now stands.
+	Change *ent.Change `json:"change"`
 }
 
 // What an upsert did: every record in input order, and the count of each outcome.
 type ChangeUpserts struct {
-	Results   []*ChangeUpsert `json:"results"`
-	Created   int             `json:"created"`
-	Updated   int             `json:"updated"`
-	Unchanged int             `json:"unchanged"`
+	// Every change of the input, in its order.
+	Results []*ChangeUpsert `json:"results"`
+	// How many were created.
+	Created int `json:"created"`
+	// How many existed and were changed.
+	Updated int `json:"updated"`
+	// How many already were as asked, and were not written.
+	Unchanged int `json:"unchanged"`
 }
 
 // A token just created, with its secret: shown this once, never stored.
@@ -81,8 +93,11 @@ type ImpactedApplicationEdge struct {
 type UpsertOutcome string
 
 const (
-	UpsertOutcomeCreated   UpsertOutcome = "CREATED"
-	UpsertOutcomeUpdated   UpsertOutcome = "UPDATED"
+	// No record had the key: one was created.
+	UpsertOutcomeCreated UpsertOutcome = "CREATED"
+	// A record had the key and differed: it was updated (a new version, an audit event).
+	UpsertOutcomeUpdated UpsertOutcome = "UPDATED"
+	// A record had the key and already was as asked: nothing was written.
 	UpsertOutcomeUnchanged UpsertOutcome = "UNCHANGED"
 )
 
