@@ -13,6 +13,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/graph/model"
+	"github.com/relgraph/relgraph/internal/picture"
 	"github.com/relgraph/relgraph/store"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -768,6 +769,16 @@ func (ec *executionContext) _ReleaseConflict(ctx context.Context, sel ast.Select
 // endregion **************************** object.gotpl ****************************
 
 // region    ***************************** type.gotpl *****************************
+
+func (ec *executionContext) unmarshalNGraphFormat2githubᚗcomᚋrelgraphᚋrelgraphᚋinternalᚋpictureᚐFormat(ctx context.Context, v any) (picture.Format, error) {
+	var res picture.Format
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNGraphFormat2githubᚗcomᚋrelgraphᚋrelgraphᚋinternalᚋpictureᚐFormat(ctx context.Context, sel ast.SelectionSet, v picture.Format) graphql.Marshaler {
+	return v
+}
 
 func (ec *executionContext) marshalNImpact2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐImpact(ctx context.Context, sel ast.SelectionSet, v *model.Impact) graphql.Marshaler {
 	if v == nil {

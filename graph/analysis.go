@@ -17,6 +17,7 @@ import (
 	"github.com/relgraph/relgraph/graph/model"
 	"github.com/relgraph/relgraph/impact"
 	"github.com/relgraph/relgraph/internal/fault"
+	"github.com/relgraph/relgraph/internal/picture"
 	"github.com/relgraph/relgraph/store"
 )
 
@@ -229,4 +230,46 @@ func uniqueSorted(ids []int) []int {
 	ids = slices.Clone(ids)
 	slices.Sort(ids)
 	return slices.Compact(ids)
+}
+
+// maxPictureNodes bounds the applications dependencyGraph draws.
+const maxPictureNodes = 5000
+
+// drawGraph draws the impact of roots (at most maxDepth hops; < 0 for all),
+// or the whole graph without roots, as text in format: every dependency
+// between two drawn applications, consumer to provider.
+func drawGraph(g *store.Graph, roots []int, maxDepth int, format picture.Format) (string, error) {
+	var pic picture.Graph
+	if roots == nil {
+		ids := g.Snapshot.IDs()
+		if len(ids) > maxPictureNodes {
+			return "", fault.Invalid("rootIDs", "the portfolio has %d applications, more than the %d a picture draws: give rootIDs (and maxDepth)", len(ids), maxPictureNodes)
+		}
+		for _, id := range ids {
+			pic.Nodes = append(pic.Nodes, picture.Node{ID: strconv.Itoa(id), Label: g.Record(id).Name, Shared: g.Snapshot.IsShared(id)})
+		}
+	} else {
+		items := g.Snapshot.Impact(roots, maxDepth)
+		if len(items) > maxPictureNodes {
+			return "", fault.Invalid("maxDepth", "the impact holds %d applications, more than the %d a picture draws: lower maxDepth", len(items), maxPictureNodes)
+		}
+		for _, it := range items {
+			d := it.Distance
+			pic.Nodes = append(pic.Nodes, picture.Node{ID: strconv.Itoa(it.ID), Label: g.Record(it.ID).Name,
+				Distance: &d, Changed: d == 0, Shared: g.Snapshot.IsShared(it.ID)})
+		}
+	}
+	drawn := make(map[string]bool, len(pic.Nodes))
+	for _, n := range pic.Nodes {
+		drawn[n.ID] = true
+	}
+	for _, n := range pic.Nodes {
+		id, _ := strconv.Atoi(n.ID)
+		for _, p := range g.Snapshot.DependsOn(id) {
+			if provider := strconv.Itoa(p); drawn[provider] {
+				pic.Edges = append(pic.Edges, picture.Edge{Consumer: n.ID, Provider: provider})
+			}
+		}
+	}
+	return picture.Render(format, pic)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/graph/model"
 	"github.com/relgraph/relgraph/internal/fault"
+	"github.com/relgraph/relgraph/internal/picture"
 	"github.com/relgraph/relgraph/store"
 )
 
@@ -52,6 +53,27 @@ func (r *impactResolver) ImpactedApplications(ctx context.Context, obj *model.Im
 		size = *first
 	}
 	return impactedPage(obj.Impacted.Items, size, after)
+}
+
+// DependencyGraph is the resolver for the dependencyGraph field.
+func (r *queryResolver) DependencyGraph(ctx context.Context, rootIDs []int, maxDepth *int, format picture.Format) (string, error) {
+	if rootIDs == nil && maxDepth != nil {
+		return "", fault.Invalid("maxDepth", "maxDepth counts hops from rootIDs: give rootIDs too")
+	}
+	depth, err := checkDepth(maxDepth)
+	if err != nil {
+		return "", err
+	}
+	g, err := r.graph.Current(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, id := range rootIDs {
+		if !g.Snapshot.Has(id) {
+			return "", fault.Missing("application %d does not exist", id)
+		}
+	}
+	return drawGraph(g, rootIDs, depth, format)
 }
 
 // Impact is the resolver for the impact field.

@@ -13,6 +13,7 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/internal/picture"
 	"github.com/relgraph/relgraph/internal/viewer"
 	"github.com/relgraph/relgraph/lifecycle"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -317,6 +318,7 @@ type ComplexityRoot struct {
 		Changes              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ChangeOrder, where *ent.ChangeWhereInput) int
 		Dependencies         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.DependencyOrder, where *ent.DependencyWhereInput) int
 		DependencyCycles     func(childComplexity int) int
+		DependencyGraph      func(childComplexity int, rootIDs []int, maxDepth *int, format picture.Format) int
 		Deployments          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.DeploymentOrder, where *ent.DeploymentWhereInput) int
 		EnvironmentConflicts func(childComplexity int, from *time.Time, to *time.Time) int
 		Environments         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.EnvironmentOrder, where *ent.EnvironmentWhereInput) int
@@ -1696,6 +1698,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.DependencyCycles(childComplexity), true
+	case "Query.dependencyGraph":
+		if e.ComplexityRoot.Query.DependencyGraph == nil {
+			break
+		}
+
+		args, err := ec.field_Query_dependencyGraph_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DependencyGraph(childComplexity, args["rootIDs"].([]int), args["maxDepth"].(*int), args["format"].(picture.Format)), true
 	case "Query.deployments":
 		if e.ComplexityRoot.Query.Deployments == nil {
 			break

@@ -173,6 +173,10 @@ func (s *Snapshot) Bytes() int {
 	return b
 }
 
+// IDs returns the snapshot's application ids, ascending. The caller owns
+// the returned slice.
+func (s *Snapshot) IDs() []int { return slices.Clone(s.ids) }
+
 // Has reports whether id is an application of the snapshot.
 func (s *Snapshot) Has(id int) bool {
 	_, ok := s.index[id]
