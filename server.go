@@ -23,8 +23,10 @@ import (
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/ent/token"
 	"github.com/relgraph/relgraph/internal/auth"
+	"github.com/relgraph/relgraph/internal/catalog"
 	"github.com/relgraph/relgraph/internal/config"
 	"github.com/relgraph/relgraph/internal/demo"
+	"github.com/relgraph/relgraph/internal/fault"
 	"github.com/relgraph/relgraph/internal/httpapi"
 	"github.com/relgraph/relgraph/internal/viewer"
 	"github.com/relgraph/relgraph/store"
@@ -70,6 +72,8 @@ func run(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		return nil
 	case "token":
 		return tokenCommand(ctx, db, cfg.Token, os.Stdout)
+	case "import", "export":
+		return catalogCommand(ctx, db, cfg.Command, cfg.Catalog, os.Stdout, os.Stderr)
 	case "backup":
 		if err := db.Backup(ctx, cfg.BackupOut); err != nil {
 			return err
@@ -106,6 +110,7 @@ func run(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 			DB:             db,
 			Logger:         logger,
 			CORSOrigins:    cfg.CORSOrigins,
+			CORSHeaders:    cfg.CORSHeaders,
 			AuthRequired:   cfg.AuthRequired(),
 			AllowedHosts:   cfg.AllowedHosts,
 			RequestTimeout: cfg.RequestTimeout,
@@ -174,4 +179,97 @@ func tokenCommand(ctx context.Context, db *store.DB, cmd config.TokenCommand, ou
 		fmt.Fprintf(w, "%s\t%s\t%s\n", t.Name, t.Role, t.CreatedAt.Format(time.RFC3339))
 	}
 	return w.Flush()
+}
+
+// catalogCommand imports Backstage catalog files or CSV files into the
+// database (one transaction, rolled back with --dry-run), or exports the
+// portfolio as CSV files. The summary goes to stdout; progress and the
+// problems of a refused import, each at its file and line, to stderr.
+func catalogCommand(ctx context.Context, db *store.DB, command string, cmd config.CatalogCommand, stdout, stderr io.Writer) error {
+	if command == "export" {
+		return exportCommand(ctx, db, cmd, stdout)
+	}
+	ctx = viewer.WithActor(ctx, "relgraph import")
+	var run func(ctx context.Context, client *ent.Client, opts ...catalog.Option) (catalog.Summary, error)
+	if cmd.Format == "backstage" {
+		docs, err := catalog.ReadBackstage(cmd.Files...)
+		if err != nil {
+			return importFailed(err, stderr)
+		}
+		run = func(ctx context.Context, client *ent.Client, opts ...catalog.Option) (catalog.Summary, error) {
+			return catalog.Import(ctx, client, docs, opts...)
+		}
+	} else {
+		apps, deps, err := catalog.ReadCSV(cmd.Applications, cmd.Dependencies)
+		if err != nil {
+			return importFailed(err, stderr)
+		}
+		run = func(ctx context.Context, client *ent.Client, opts ...catalog.Option) (catalog.Summary, error) {
+			return catalog.ImportCSV(ctx, client, apps, deps, opts...)
+		}
+	}
+	progress := &catalog.Progress{W: stderr, Terminal: isTerminal(stderr), Min: 1000}
+	summary, err := catalog.Apply(ctx, db, cmd.DryRun, func(ctx context.Context, client *ent.Client) (catalog.Summary, error) {
+		return run(ctx, client, catalog.WithProgress(progress.Update))
+	})
+	if err != nil {
+		return importFailed(err, stderr)
+	}
+	return summary.WriteText(stdout)
+}
+
+// importFailed prints what is wrong with an import's input, one problem a
+// line, and returns a short error for the log.
+func importFailed(err error, stderr io.Writer) error {
+	var fe *fault.Error
+	if catalog.Problems(err) == nil || !errors.As(err, &fe) {
+		return err
+	}
+	fmt.Fprintln(stderr, fe.Message)
+	return errors.New("import refused (see above): nothing was written")
+}
+
+// exportCommand writes the portfolio to the CSV files cmd names.
+func exportCommand(ctx context.Context, db *store.DB, cmd config.CatalogCommand, stdout io.Writer) (err error) {
+	var writers [2]io.Writer
+	for i, path := range []string{cmd.Applications, cmd.Dependencies} {
+		if path == "" {
+			continue
+		}
+		f, ferr := os.Create(path)
+		if ferr != nil {
+			return ferr
+		}
+		defer func() {
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				_ = os.Remove(path)
+			}
+		}()
+		writers[i] = f
+	}
+	counts, err := catalog.Export(ctx, db, writers[0], writers[1])
+	if err != nil {
+		return err
+	}
+	if cmd.Applications != "" {
+		fmt.Fprintf(stdout, "exported %d applications to %s\n", counts.Applications, cmd.Applications)
+	}
+	if cmd.Dependencies != "" {
+		fmt.Fprintf(stdout, "exported %d dependencies to %s\n", counts.Dependencies, cmd.Dependencies)
+	}
+	return nil
+}
+
+// isTerminal reports whether w is a terminal, where progress may redraw
+// its line.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }

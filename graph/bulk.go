@@ -29,12 +29,20 @@ const DefaultMaxBulkItems = 5000
 // lookupBatch bounds the values of one IN (...) lookup.
 const lookupBatch = 1000
 
-// checkBulk refuses a viewer who may not write, and an oversized input.
-// The role is checked here, not only by the privacy policy at each write:
-// an upsert that finds everything as asked writes nothing.
-func (r *Resolver) checkBulk(ctx context.Context, n int) error {
+// requireEditor refuses a viewer who may not write, before a mutation that
+// may find nothing to write (an upsert, an import of what is already
+// stored) or reads its input first: the privacy policy only judges writes.
+func requireEditor(ctx context.Context) error {
 	if v, ok := viewer.From(ctx); ok && !v.Role.Allows(viewer.Editor) {
 		return fault.Denied("%s needs the %s role (%s has %s)", graphql.GetFieldContext(ctx).Field.Name, viewer.Editor, v.Actor, v.Role)
+	}
+	return nil
+}
+
+// checkBulk refuses a viewer who may not write, and an oversized input.
+func (r *Resolver) checkBulk(ctx context.Context, n int) error {
+	if err := requireEditor(ctx); err != nil {
+		return err
 	}
 	if n > r.maxBulk {
 		return fault.Invalid("input", "at most %d records a request, got %d: split the input", r.maxBulk, n)

@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/graph/model"
+	"github.com/relgraph/relgraph/internal/catalog"
 	"github.com/relgraph/relgraph/internal/viewer"
 	"github.com/relgraph/relgraph/lifecycle"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -48,6 +49,7 @@ type MutationResolver interface {
 	CreateDependencies(ctx context.Context, input []*ent.CreateDependencyInput, override *bool, reason *string) ([]*ent.Dependency, error)
 	UpsertApplications(ctx context.Context, input []*ent.CreateApplicationInput) (*model.ApplicationUpserts, error)
 	UpsertChanges(ctx context.Context, input []*ent.CreateChangeInput, override *bool, reason *string) (*model.ChangeUpserts, error)
+	ImportCatalog(ctx context.Context, yaml string) (*catalog.Summary, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -377,6 +379,20 @@ func (ec *executionContext) field_Mutation_deleteRelease_args(ctx context.Contex
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_importCatalog_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "yaml",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["yaml"] = arg0
 	return args, nil
 }
 
@@ -886,6 +902,391 @@ func (ec *executionContext) fieldContext_ApplicationUpserts_unchanged(_ context.
 	return graphql.NewScalarFieldContext("ApplicationUpserts", field, false, false, "Int")
 }
 
+func (ec *executionContext) _CatalogApplications_created(ctx context.Context, field graphql.CollectedField, obj *catalog.ApplicationOutcomes) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogApplications_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogApplications_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CatalogApplications", field, false, false, "String")
+}
+
+func (ec *executionContext) _CatalogApplications_updated(ctx context.Context, field graphql.CollectedField, obj *catalog.ApplicationOutcomes) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogApplications_updated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Updated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogApplications_updated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CatalogApplications", field, false, false, "String")
+}
+
+func (ec *executionContext) _CatalogApplications_unchanged(ctx context.Context, field graphql.CollectedField, obj *catalog.ApplicationOutcomes) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogApplications_unchanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unchanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogApplications_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CatalogApplications", field, false, false, "String")
+}
+
+func (ec *executionContext) _CatalogDependencies_created(ctx context.Context, field graphql.CollectedField, obj *catalog.DependencyOutcomes) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogDependencies_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []catalog.Pair) graphql.Marshaler {
+			return ec.marshalNDependencyPair2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋinternalᚋcatalogᚐPairᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogDependencies_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CatalogDependencies",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DependencyPair(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CatalogDependencies_updated(ctx context.Context, field graphql.CollectedField, obj *catalog.DependencyOutcomes) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogDependencies_updated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Updated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []catalog.Pair) graphql.Marshaler {
+			return ec.marshalNDependencyPair2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋinternalᚋcatalogᚐPairᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogDependencies_updated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CatalogDependencies",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DependencyPair(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CatalogDependencies_removed(ctx context.Context, field graphql.CollectedField, obj *catalog.DependencyOutcomes) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogDependencies_removed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Removed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []catalog.Pair) graphql.Marshaler {
+			return ec.marshalNDependencyPair2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋinternalᚋcatalogᚐPairᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogDependencies_removed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CatalogDependencies",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DependencyPair(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CatalogDependencies_unchanged(ctx context.Context, field graphql.CollectedField, obj *catalog.DependencyOutcomes) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogDependencies_unchanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unchanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []catalog.Pair) graphql.Marshaler {
+			return ec.marshalNDependencyPair2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋinternalᚋcatalogᚐPairᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogDependencies_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CatalogDependencies",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DependencyPair(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CatalogImport_applications(ctx context.Context, field graphql.CollectedField, obj *catalog.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogImport_applications(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Applications, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v catalog.ApplicationOutcomes) graphql.Marshaler {
+			return ec.marshalNCatalogApplications2githubᚗcomᚋrelgraphᚋrelgraphᚋinternalᚋcatalogᚐApplicationOutcomes(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogImport_applications(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CatalogImport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CatalogApplications(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CatalogImport_dependencies(ctx context.Context, field graphql.CollectedField, obj *catalog.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogImport_dependencies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dependencies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v catalog.DependencyOutcomes) graphql.Marshaler {
+			return ec.marshalNCatalogDependencies2githubᚗcomᚋrelgraphᚋrelgraphᚋinternalᚋcatalogᚐDependencyOutcomes(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogImport_dependencies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CatalogImport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CatalogDependencies(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CatalogImport_skipped(ctx context.Context, field graphql.CollectedField, obj *catalog.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogImport_skipped(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Skipped, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []catalog.Skipped) graphql.Marshaler {
+			return ec.marshalNCatalogSkipped2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋinternalᚋcatalogᚐSkippedᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogImport_skipped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CatalogImport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CatalogSkipped(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CatalogSkipped_file(ctx context.Context, field graphql.CollectedField, obj *catalog.Skipped) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogSkipped_file(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.File, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogSkipped_file(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CatalogSkipped", field, false, false, "String")
+}
+
+func (ec *executionContext) _CatalogSkipped_line(ctx context.Context, field graphql.CollectedField, obj *catalog.Skipped) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogSkipped_line(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Line, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogSkipped_line(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CatalogSkipped", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CatalogSkipped_entity(ctx context.Context, field graphql.CollectedField, obj *catalog.Skipped) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogSkipped_entity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogSkipped_entity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CatalogSkipped", field, false, false, "String")
+}
+
+func (ec *executionContext) _CatalogSkipped_reason(ctx context.Context, field graphql.CollectedField, obj *catalog.Skipped) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogSkipped_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogSkipped_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CatalogSkipped", field, false, false, "String")
+}
+
 func (ec *executionContext) _ChangeUpsert_outcome(ctx context.Context, field graphql.CollectedField, obj *model.ChangeUpsert) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1040,6 +1441,52 @@ func (ec *executionContext) _ChangeUpserts_unchanged(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_ChangeUpserts_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ChangeUpserts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DependencyPair_consumer(ctx context.Context, field graphql.CollectedField, obj *catalog.Pair) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DependencyPair_consumer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Consumer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DependencyPair_consumer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DependencyPair", field, false, false, "String")
+}
+
+func (ec *executionContext) _DependencyPair_provider(ctx context.Context, field graphql.CollectedField, obj *catalog.Pair) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DependencyPair_provider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Provider, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DependencyPair_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DependencyPair", field, false, false, "String")
 }
 
 func (ec *executionContext) _Mutation_createApplication(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -2274,6 +2721,50 @@ func (ec *executionContext) fieldContext_Mutation_upsertChanges(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_importCatalog(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importCatalog(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportCatalog(ctx, fc.Args["yaml"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Summary) graphql.Marshaler {
+			return ec.marshalNCatalogImport2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋinternalᚋcatalogᚐSummary(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importCatalog(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CatalogImport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importCatalog_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 // endregion **************************** field.gotpl *****************************
 
 // region    **************************** input.gotpl *****************************
@@ -2372,6 +2863,188 @@ func (ec *executionContext) _ApplicationUpserts(ctx context.Context, sel ast.Sel
 	return out
 }
 
+var catalogApplicationsImplementors = []string{"CatalogApplications"}
+
+func (ec *executionContext) _CatalogApplications(ctx context.Context, sel ast.SelectionSet, obj *catalog.ApplicationOutcomes) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, catalogApplicationsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CatalogApplications")
+		case "created":
+			out.Values[i] = ec._CatalogApplications_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updated":
+			out.Values[i] = ec._CatalogApplications_updated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unchanged":
+			out.Values[i] = ec._CatalogApplications_unchanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var catalogDependenciesImplementors = []string{"CatalogDependencies"}
+
+func (ec *executionContext) _CatalogDependencies(ctx context.Context, sel ast.SelectionSet, obj *catalog.DependencyOutcomes) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, catalogDependenciesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CatalogDependencies")
+		case "created":
+			out.Values[i] = ec._CatalogDependencies_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updated":
+			out.Values[i] = ec._CatalogDependencies_updated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removed":
+			out.Values[i] = ec._CatalogDependencies_removed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unchanged":
+			out.Values[i] = ec._CatalogDependencies_unchanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var catalogImportImplementors = []string{"CatalogImport"}
+
+func (ec *executionContext) _CatalogImport(ctx context.Context, sel ast.SelectionSet, obj *catalog.Summary) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, catalogImportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CatalogImport")
+		case "applications":
+			out.Values[i] = ec._CatalogImport_applications(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dependencies":
+			out.Values[i] = ec._CatalogImport_dependencies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "skipped":
+			out.Values[i] = ec._CatalogImport_skipped(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var catalogSkippedImplementors = []string{"CatalogSkipped"}
+
+func (ec *executionContext) _CatalogSkipped(ctx context.Context, sel ast.SelectionSet, obj *catalog.Skipped) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, catalogSkippedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CatalogSkipped")
+		case "file":
+			out.Values[i] = ec._CatalogSkipped_file(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "line":
+			out.Values[i] = ec._CatalogSkipped_line(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "entity":
+			out.Values[i] = ec._CatalogSkipped_entity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._CatalogSkipped_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var changeUpsertImplementors = []string{"ChangeUpsert"}
 
 func (ec *executionContext) _ChangeUpsert(ctx context.Context, sel ast.SelectionSet, obj *model.ChangeUpsert) graphql.Marshaler {
@@ -2438,6 +3111,44 @@ func (ec *executionContext) _ChangeUpserts(ctx context.Context, sel ast.Selectio
 			}
 		case "unchanged":
 			out.Values[i] = ec._ChangeUpserts_unchanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dependencyPairImplementors = []string{"DependencyPair"}
+
+func (ec *executionContext) _DependencyPair(ctx context.Context, sel ast.SelectionSet, obj *catalog.Pair) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dependencyPairImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DependencyPair")
+		case "consumer":
+			out.Values[i] = ec._DependencyPair_consumer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "provider":
+			out.Values[i] = ec._DependencyPair_provider(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -2673,6 +3384,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "importCatalog":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importCatalog(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -2726,6 +3444,42 @@ func (ec *executionContext) marshalNApplicationUpserts2ᚖgithubᚗcomᚋrelgrap
 	return ec._ApplicationUpserts(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCatalogApplications2githubᚗcomᚋrelgraphᚋrelgraphᚋinternalᚋcatalogᚐApplicationOutcomes(ctx context.Context, sel ast.SelectionSet, v catalog.ApplicationOutcomes) graphql.Marshaler {
+	return ec._CatalogApplications(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCatalogDependencies2githubᚗcomᚋrelgraphᚋrelgraphᚋinternalᚋcatalogᚐDependencyOutcomes(ctx context.Context, sel ast.SelectionSet, v catalog.DependencyOutcomes) graphql.Marshaler {
+	return ec._CatalogDependencies(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCatalogImport2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋinternalᚋcatalogᚐSummary(ctx context.Context, sel ast.SelectionSet, v *catalog.Summary) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CatalogImport!")
+		return graphql.Null
+	}
+	return ec._CatalogImport(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCatalogSkipped2githubᚗcomᚋrelgraphᚋrelgraphᚋinternalᚋcatalogᚐSkipped(ctx context.Context, sel ast.SelectionSet, v catalog.Skipped) graphql.Marshaler {
+	return ec._CatalogSkipped(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCatalogSkipped2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋinternalᚋcatalogᚐSkippedᚄ(ctx context.Context, sel ast.SelectionSet, v []catalog.Skipped) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCatalogSkipped2githubᚗcomᚋrelgraphᚋrelgraphᚋinternalᚋcatalogᚐSkipped(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNChangeUpsert2ᚕᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐChangeUpsertᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ChangeUpsert) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -2756,6 +3510,26 @@ func (ec *executionContext) marshalNChangeUpserts2ᚖgithubᚗcomᚋrelgraphᚋr
 		return graphql.Null
 	}
 	return ec._ChangeUpserts(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDependencyPair2githubᚗcomᚋrelgraphᚋrelgraphᚋinternalᚋcatalogᚐPair(ctx context.Context, sel ast.SelectionSet, v catalog.Pair) graphql.Marshaler {
+	return ec._DependencyPair(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDependencyPair2ᚕgithubᚗcomᚋrelgraphᚋrelgraphᚋinternalᚋcatalogᚐPairᚄ(ctx context.Context, sel ast.SelectionSet, v []catalog.Pair) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDependencyPair2githubᚗcomᚋrelgraphᚋrelgraphᚋinternalᚋcatalogᚐPair(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNUpsertOutcome2githubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐUpsertOutcome(ctx context.Context, v any) (model.UpsertOutcome, error) {

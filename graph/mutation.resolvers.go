@@ -10,6 +10,7 @@ import (
 
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/graph/model"
+	"github.com/relgraph/relgraph/internal/catalog"
 	"github.com/relgraph/relgraph/internal/viewer"
 	"github.com/relgraph/relgraph/lifecycle"
 )
@@ -175,6 +176,22 @@ func (r *mutationResolver) UpsertChanges(ctx context.Context, input []*ent.Creat
 		return nil, err
 	}
 	return r.upsertChanges(ctx, input, viewer.Intent{Override: override, Reason: reason})
+}
+
+// ImportCatalog is the resolver for the importCatalog field.
+func (r *mutationResolver) ImportCatalog(ctx context.Context, yaml string) (*catalog.Summary, error) {
+	if err := requireEditor(ctx); err != nil {
+		return nil, err
+	}
+	docs, err := catalog.ParseBackstage("yaml", []byte(yaml))
+	if err != nil {
+		return nil, err
+	}
+	summary, err := catalog.Import(ctx, r.db(ctx), docs)
+	if err != nil {
+		return nil, err
+	}
+	return &summary, nil
 }
 
 // Mutation returns MutationResolver implementation.

@@ -109,6 +109,32 @@ type ComplexityRoot struct {
 		Releases      func(childComplexity int) int
 	}
 
+	CatalogApplications struct {
+		Created   func(childComplexity int) int
+		Unchanged func(childComplexity int) int
+		Updated   func(childComplexity int) int
+	}
+
+	CatalogDependencies struct {
+		Created   func(childComplexity int) int
+		Removed   func(childComplexity int) int
+		Unchanged func(childComplexity int) int
+		Updated   func(childComplexity int) int
+	}
+
+	CatalogImport struct {
+		Applications func(childComplexity int) int
+		Dependencies func(childComplexity int) int
+		Skipped      func(childComplexity int) int
+	}
+
+	CatalogSkipped struct {
+		Entity func(childComplexity int) int
+		File   func(childComplexity int) int
+		Line   func(childComplexity int) int
+		Reason func(childComplexity int) int
+	}
+
 	Change struct {
 		Applications func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ApplicationOrder, where *ent.ApplicationWhereInput) int
 		CreatedAt    func(childComplexity int) int
@@ -173,6 +199,11 @@ type ComplexityRoot struct {
 	DependencyEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	DependencyPair struct {
+		Consumer func(childComplexity int) int
+		Provider func(childComplexity int) int
 	}
 
 	Deployment struct {
@@ -291,6 +322,7 @@ type ComplexityRoot struct {
 		DeleteEnvironment  func(childComplexity int, id int) int
 		DeleteFreezeWindow func(childComplexity int, id int) int
 		DeleteRelease      func(childComplexity int, id int) int
+		ImportCatalog      func(childComplexity int, yaml string) int
 		RevokeToken        func(childComplexity int, name string) int
 		TransitionRelease  func(childComplexity int, id int, to lifecycle.Status, expectedVersion *int, override *bool, reason *string) int
 		UpdateApplication  func(childComplexity int, id int, input ent.UpdateApplicationInput, expectedVersion *int) int
@@ -690,6 +722,94 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Calendar.Releases(childComplexity), true
 
+	case "CatalogApplications.created":
+		if e.ComplexityRoot.CatalogApplications.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogApplications.Created(childComplexity), true
+	case "CatalogApplications.unchanged":
+		if e.ComplexityRoot.CatalogApplications.Unchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogApplications.Unchanged(childComplexity), true
+	case "CatalogApplications.updated":
+		if e.ComplexityRoot.CatalogApplications.Updated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogApplications.Updated(childComplexity), true
+
+	case "CatalogDependencies.created":
+		if e.ComplexityRoot.CatalogDependencies.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogDependencies.Created(childComplexity), true
+	case "CatalogDependencies.removed":
+		if e.ComplexityRoot.CatalogDependencies.Removed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogDependencies.Removed(childComplexity), true
+	case "CatalogDependencies.unchanged":
+		if e.ComplexityRoot.CatalogDependencies.Unchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogDependencies.Unchanged(childComplexity), true
+	case "CatalogDependencies.updated":
+		if e.ComplexityRoot.CatalogDependencies.Updated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogDependencies.Updated(childComplexity), true
+
+	case "CatalogImport.applications":
+		if e.ComplexityRoot.CatalogImport.Applications == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogImport.Applications(childComplexity), true
+	case "CatalogImport.dependencies":
+		if e.ComplexityRoot.CatalogImport.Dependencies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogImport.Dependencies(childComplexity), true
+	case "CatalogImport.skipped":
+		if e.ComplexityRoot.CatalogImport.Skipped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogImport.Skipped(childComplexity), true
+
+	case "CatalogSkipped.entity":
+		if e.ComplexityRoot.CatalogSkipped.Entity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogSkipped.Entity(childComplexity), true
+	case "CatalogSkipped.file":
+		if e.ComplexityRoot.CatalogSkipped.File == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogSkipped.File(childComplexity), true
+	case "CatalogSkipped.line":
+		if e.ComplexityRoot.CatalogSkipped.Line == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogSkipped.Line(childComplexity), true
+	case "CatalogSkipped.reason":
+		if e.ComplexityRoot.CatalogSkipped.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogSkipped.Reason(childComplexity), true
+
 	case "Change.applications":
 		if e.ComplexityRoot.Change.Applications == nil {
 			break
@@ -937,6 +1057,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DependencyEdge.Node(childComplexity), true
+
+	case "DependencyPair.consumer":
+		if e.ComplexityRoot.DependencyPair.Consumer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DependencyPair.Consumer(childComplexity), true
+	case "DependencyPair.provider":
+		if e.ComplexityRoot.DependencyPair.Provider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DependencyPair.Provider(childComplexity), true
 
 	case "Deployment.createdAt":
 		if e.ComplexityRoot.Deployment.CreatedAt == nil {
@@ -1490,6 +1623,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteRelease(childComplexity, args["id"].(int)), true
+	case "Mutation.importCatalog":
+		if e.ComplexityRoot.Mutation.ImportCatalog == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importCatalog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportCatalog(childComplexity, args["yaml"].(string)), true
 	case "Mutation.revokeToken":
 		if e.ComplexityRoot.Mutation.RevokeToken == nil {
 			break
@@ -2357,6 +2501,58 @@ func (ec *executionContext) childFields_Calendar(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Calendar", field.Name)
 }
 
+func (ec *executionContext) childFields_CatalogApplications(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "created":
+		return ec.fieldContext_CatalogApplications_created(ctx, field)
+	case "updated":
+		return ec.fieldContext_CatalogApplications_updated(ctx, field)
+	case "unchanged":
+		return ec.fieldContext_CatalogApplications_unchanged(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CatalogApplications", field.Name)
+}
+
+func (ec *executionContext) childFields_CatalogDependencies(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "created":
+		return ec.fieldContext_CatalogDependencies_created(ctx, field)
+	case "updated":
+		return ec.fieldContext_CatalogDependencies_updated(ctx, field)
+	case "removed":
+		return ec.fieldContext_CatalogDependencies_removed(ctx, field)
+	case "unchanged":
+		return ec.fieldContext_CatalogDependencies_unchanged(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CatalogDependencies", field.Name)
+}
+
+func (ec *executionContext) childFields_CatalogImport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "applications":
+		return ec.fieldContext_CatalogImport_applications(ctx, field)
+	case "dependencies":
+		return ec.fieldContext_CatalogImport_dependencies(ctx, field)
+	case "skipped":
+		return ec.fieldContext_CatalogImport_skipped(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CatalogImport", field.Name)
+}
+
+func (ec *executionContext) childFields_CatalogSkipped(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "file":
+		return ec.fieldContext_CatalogSkipped_file(ctx, field)
+	case "line":
+		return ec.fieldContext_CatalogSkipped_line(ctx, field)
+	case "entity":
+		return ec.fieldContext_CatalogSkipped_entity(ctx, field)
+	case "reason":
+		return ec.fieldContext_CatalogSkipped_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CatalogSkipped", field.Name)
+}
+
 func (ec *executionContext) childFields_Change(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2487,6 +2683,16 @@ func (ec *executionContext) childFields_DependencyEdge(ctx context.Context, fiel
 		return ec.fieldContext_DependencyEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DependencyEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DependencyPair(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "consumer":
+		return ec.fieldContext_DependencyPair_consumer(ctx, field)
+	case "provider":
+		return ec.fieldContext_DependencyPair_provider(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DependencyPair", field.Name)
 }
 
 func (ec *executionContext) childFields_Deployment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

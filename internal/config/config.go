@@ -23,12 +23,15 @@ type Config struct {
 	Demo bool
 	// CORSOrigins are the browser origins allowed to call the API.
 	CORSOrigins []string
+	// CORSHeaders are request headers that browsers on those origins may
+	// send, besides the server's defaults.
+	CORSHeaders []string
 	// ShutdownTimeout bounds how long in-flight requests may finish.
 	ShutdownTimeout time.Duration
 	// LogFormat is "text" or "json".
 	LogFormat string
-	// Command is what to do: "serve" (default), "migrate", "token" or
-	// "backup".
+	// Command is what to do: "serve" (default), "migrate", "token",
+	// "backup", "import" or "export".
 	Command string
 	// Auth is "required" or "off": whether requests need a token. It
 	// defaults to off on a loopback address and required anywhere else.
@@ -45,6 +48,19 @@ type Config struct {
 	Token TokenCommand
 	// BackupOut is the file the backup command writes.
 	BackupOut string
+	// Catalog is the import or export command's format and files.
+	Catalog CatalogCommand
+}
+
+// CatalogCommand is what `relgraph import ...` and `relgraph export ...`
+// do: Format "backstage" (import only) with Files, or "csv" with the
+// Applications and Dependencies files (either may be empty, not both).
+type CatalogCommand struct {
+	Format                     string
+	Files                      []string
+	Applications, Dependencies string
+	// DryRun runs the import and rolls it back, reporting what it would do.
+	DryRun bool
 }
 
 // TokenCommand is what `relgraph token ...` does.
@@ -81,6 +97,12 @@ Usage:
   relgraph [flags] token list                        list the tokens
   relgraph [flags] token revoke NAME                 revoke a token
   relgraph [flags] backup --out FILE                 copy a live SQLite database consistently to FILE
+  relgraph [flags] import backstage [--dry-run] FILE...
+                                                     import Backstage catalog files (catalog-info.yaml) as applications and dependencies
+  relgraph [flags] import csv [--dry-run] --applications FILE [--dependencies FILE]
+                                                     import applications.csv and dependencies.csv
+  relgraph [flags] export csv --applications FILE --dependencies FILE
+                                                     export every application and dependency as CSV
 
 Flags (each also read from the environment variable shown):
 `)
@@ -94,6 +116,8 @@ Flags (each also read from the environment variable shown):
 	}
 	fs.BoolVar(&cfg.Demo, "demo", demoDefault, "load the demo portfolio into an empty database (RELGRAPH_DEMO)")
 	fs.StringVar(&origins, "cors-origins", env("RELGRAPH_CORS_ORIGINS", ""), "comma-separated browser origins allowed to call the API, or * (RELGRAPH_CORS_ORIGINS)")
+	var corsHeaders string
+	fs.StringVar(&corsHeaders, "cors-headers", env("RELGRAPH_CORS_HEADERS", ""), "comma-separated request headers browsers on --cors-origins may send besides the defaults (Content-Type, Authorization, Accept, X-Actor, Idempotency-Key, X-Request-ID, W3C Trace Context's and Apollo clients'), or * (RELGRAPH_CORS_HEADERS)")
 	shutdown, err := time.ParseDuration(env("RELGRAPH_SHUTDOWN_TIMEOUT", "15s"))
 	if err != nil {
 		return cfg, fmt.Errorf("RELGRAPH_SHUTDOWN_TIMEOUT: %w", err)
@@ -127,6 +151,15 @@ Flags (each also read from the environment variable shown):
 			cfg.CORSOrigins = append(cfg.CORSOrigins, strings.TrimSuffix(o, "/"))
 		}
 	}
+	for _, h := range strings.Split(corsHeaders, ",") {
+		if h = strings.TrimSpace(h); h == "" {
+			continue
+		}
+		if !isToken(h) {
+			return cfg, fmt.Errorf("--cors-headers: %q is not a header name", h)
+		}
+		cfg.CORSHeaders = append(cfg.CORSHeaders, h)
+	}
 	if cfg.IdempotencyTTL <= 0 {
 		return cfg, fmt.Errorf("idempotency TTL %s: want a positive duration", cfg.IdempotencyTTL)
 	}
@@ -149,6 +182,8 @@ func parseCommand(cfg *Config, rest []string, usage io.Writer) error {
 	switch {
 	case (rest[0] == "serve" || rest[0] == "migrate") && len(rest) == 1:
 		return nil
+	case rest[0] == "import" || rest[0] == "export":
+		return parseCatalogCommand(cfg, rest, usage)
 	case rest[0] == "backup":
 		fs := flag.NewFlagSet("relgraph backup", flag.ContinueOnError)
 		fs.SetOutput(usage)
@@ -187,7 +222,43 @@ func parseCommand(cfg *Config, rest []string, usage io.Writer) error {
 			return errors.New("usage: relgraph token revoke NAME")
 		}
 	}
-	return fmt.Errorf("unknown command %q (want serve, migrate, token create|list|revoke, or backup)", strings.Join(rest, " "))
+	return fmt.Errorf("unknown command %q (want serve, migrate, token create|list|revoke, backup, import or export)", strings.Join(rest, " "))
+}
+
+// parseCatalogCommand reads `import backstage|csv ...` and `export csv ...`.
+func parseCatalogCommand(cfg *Config, rest []string, usage io.Writer) error {
+	const (
+		importUsage = "usage: relgraph import backstage [--dry-run] FILE... | relgraph import csv [--dry-run] --applications FILE [--dependencies FILE]"
+		exportUsage = "usage: relgraph export csv --applications FILE --dependencies FILE"
+	)
+	want := importUsage
+	if rest[0] == "export" {
+		want = exportUsage
+	}
+	if len(rest) < 2 || (rest[1] != "csv" && (rest[1] != "backstage" || rest[0] == "export")) {
+		return errors.New(want)
+	}
+	cmd := &cfg.Catalog
+	cmd.Format = rest[1]
+	fs := flag.NewFlagSet("relgraph "+rest[0]+" "+rest[1], flag.ContinueOnError)
+	fs.SetOutput(usage)
+	if rest[0] == "import" {
+		fs.BoolVar(&cmd.DryRun, "dry-run", false, "run the import, print what it would change, and write nothing")
+	}
+	if cmd.Format == "csv" {
+		fs.StringVar(&cmd.Applications, "applications", "", "the applications file (name,description,owner,criticality)")
+		fs.StringVar(&cmd.Dependencies, "dependencies", "", "the dependencies file (consumer,provider,kind,description)")
+	}
+	if err := fs.Parse(rest[2:]); err != nil {
+		return err
+	}
+	cmd.Files = fs.Args()
+	switch {
+	case cmd.Format == "backstage" && len(cmd.Files) == 0,
+		cmd.Format == "csv" && (len(cmd.Files) > 0 || cmd.Applications == "" && cmd.Dependencies == ""):
+		return errors.New(want)
+	}
+	return nil
 }
 
 // defaultAuth settles --auth and --allowed-hosts from the listen address:
@@ -231,6 +302,17 @@ func IsLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// isToken reports whether s is an HTTP token (RFC 9110 section 5.6.2), the
+// syntax of a header name.
+func isToken(s string) bool {
+	for _, c := range []byte(s) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func parseBool(s string) (bool, error) {

@@ -1,8 +1,8 @@
 // Package httpapi assembles relgraph's HTTP surface in one place: the GraphQL
 // endpoint, the offline GraphiQL page, health and readiness probes, and the
-// middleware around them (CORS, body limit, request log, authentication,
-// Idempotency-Key). server.go and the end-to-end tests both serve exactly
-// what New returns.
+// middleware around them (request id, request log, gzip, CORS, body limit,
+// authentication, Idempotency-Key). server.go and the end-to-end tests both
+// serve exactly what New returns.
 package httpapi
 
 import (
@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
-	"github.com/99designs/gqlgen/graphql"
 	"github.com/rs/cors"
 
 	"github.com/relgraph/relgraph/graph"
@@ -29,6 +28,9 @@ type Config struct {
 	// CORSOrigins are the browser origins allowed to call the API; "*"
 	// allows any. None means cross-origin browser calls are refused.
 	CORSOrigins []string
+	// CORSHeaders are request headers that browsers on those origins may
+	// send, besides DefaultCORSHeaders; "*" allows any.
+	CORSHeaders []string
 	// MaxBodyBytes bounds a request body; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// GraphQL tunes the GraphQL server.
@@ -61,12 +63,14 @@ func New(cfg Config) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	cfg.Logger = withRequestIDs(cfg.Logger)
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	if cfg.GraphQL.Logger == nil {
 		cfg.GraphQL.Logger = cfg.Logger
 	}
+	cfg.GraphQL.Logger = withRequestIDs(cfg.GraphQL.Logger)
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
@@ -81,6 +85,7 @@ func New(cfg Config) http.Handler {
 	}
 	gql := graph.NewServer(cfg.DB.Client, cfg.DB.Graph, cfg.GraphQL)
 	gql.AroundOperations(recordOperation)
+	gql.AroundResponses(recordResponse)
 
 	// A request sent with an Idempotency-Key runs at most once per caller
 	// and key: after authentication (keys are the caller's), inside the body
@@ -91,6 +96,9 @@ func New(cfg Config) http.Handler {
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", authenticate(keys.Handler(gql), cfg.DB.Client, cfg.AuthRequired, cfg.Logger))
+	// The public schema (the repository's schema.graphql), for code
+	// generators and schema registries: it holds no data, so no token.
+	mux.HandleFunc("GET /schema.graphql", gql.SDL)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -115,22 +123,39 @@ func New(cfg Config) http.Handler {
 	h = withDeadline(h, cfg.RequestTimeout)
 	h = limitBody(h, cfg.MaxBodyBytes)
 	h = allowHosts(h, cfg.AllowedHosts, cfg.CORSOrigins)
-	h = corsPolicy(cfg.CORSOrigins).Handler(h)
+	h = corsPolicy(cfg.CORSOrigins, cfg.CORSHeaders).Handler(h)
+	h = sniffCodes(h)
+	// Outside everything that writes a body: what the log counts is what
+	// was sent.
+	h = compress(h)
 	h = logRequests(h, cfg.Logger)
+	h = withRequestID(h)
 	return h
 }
 
-// corsPolicy allows exactly the configured origins. rs/cors treats an empty
-// list as "allow all", so the decision is made by AllowOriginFunc instead.
-func corsPolicy(origins []string) *cors.Cors {
+// DefaultCORSHeaders are the request headers browsers on an allowed origin
+// may send: relgraph's own, W3C Trace Context's, and those Apollo's clients
+// send.
+var DefaultCORSHeaders = []string{
+	"Content-Type", "Authorization", "Accept",
+	ActorHeader, idempotency.Header, RequestIDHeader,
+	"traceparent", "tracestate",
+	"apollographql-client-name", "apollographql-client-version", "apollo-require-preflight",
+}
+
+// corsPolicy allows exactly the configured origins to send
+// DefaultCORSHeaders and headers, and to read X-Request-ID and
+// Idempotent-Replayed. rs/cors treats an empty list of origins as "allow
+// all", so the decision is made by AllowOriginFunc instead.
+func corsPolicy(origins, headers []string) *cors.Cors {
 	any := slices.Contains(origins, "*")
 	return cors.New(cors.Options{
 		AllowOriginFunc: func(origin string) bool {
 			return any || slices.Contains(origins, origin)
 		},
 		AllowedMethods: []string{http.MethodGet, http.MethodPost},
-		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept", ActorHeader, idempotency.Header},
-		ExposedHeaders: []string{idempotency.ReplayedHeader},
+		AllowedHeaders: slices.Concat(DefaultCORSHeaders, headers),
+		ExposedHeaders: []string{idempotency.ReplayedHeader, RequestIDHeader},
 		MaxAge:         600,
 	})
 }
@@ -146,76 +171,5 @@ func limitBody(next http.Handler, limit int64) http.Handler {
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		next.ServeHTTP(w, r)
-	})
-}
-
-// requestInfo collects what the request log reports about the GraphQL
-// operation; the operation interceptor fills it in.
-type requestInfo struct {
-	operation string
-}
-
-type requestInfoKey struct{}
-
-func recordOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	if info, ok := ctx.Value(requestInfoKey{}).(*requestInfo); ok {
-		oc := graphql.GetOperationContext(ctx)
-		switch {
-		case oc.OperationName != "":
-			info.operation = oc.OperationName
-		case oc.Operation != nil && oc.Operation.Name != "":
-			info.operation = oc.Operation.Name
-		case oc.Operation != nil:
-			info.operation = "anonymous " + string(oc.Operation.Operation)
-		}
-	}
-	return next(ctx)
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-	bytes  int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	n, err := s.ResponseWriter.Write(b)
-	s.bytes += n
-	return n, err
-}
-
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
-
-// logRequests writes one structured line per request.
-func logRequests(next http.Handler, logger *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		info := &requestInfo{}
-		rec := &statusRecorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
-		if rec.status == 0 {
-			rec.status = http.StatusOK
-		}
-		attrs := []any{
-			"method", r.Method,
-			"path", r.URL.Path,
-			"status", rec.status,
-			"duration", time.Since(start),
-			"bytes", rec.bytes,
-		}
-		if info.operation != "" {
-			attrs = append(attrs, "operation", info.operation)
-		}
-		logger.InfoContext(r.Context(), "request", attrs...)
 	})
 }

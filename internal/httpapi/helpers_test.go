@@ -23,11 +23,13 @@ type testServer struct {
 	DB         *store.DB
 	statements atomic.Int64
 	logs       *bytes.Buffer
+	logw       *lockedWriter // writes to logs
 }
 
 func newTestServer(t *testing.T, configure ...func(*httpapi.Config)) *testServer {
 	t.Helper()
 	ts := &testServer{logs: &bytes.Buffer{}}
+	ts.logw = &lockedWriter{w: ts.logs}
 	db, err := store.Open(context.Background(), testdb.New(t), store.WithStatementHook(func(context.Context, string) {
 		ts.statements.Add(1)
 	}))
@@ -39,7 +41,7 @@ func newTestServer(t *testing.T, configure ...func(*httpapi.Config)) *testServer
 		t.Fatal(err)
 	}
 	ts.DB = db
-	cfg := httpapi.Config{DB: db, Logger: slog.New(slog.NewTextHandler(&lockedWriter{w: ts.logs}, nil))}
+	cfg := httpapi.Config{DB: db, Logger: slog.New(slog.NewTextHandler(ts.logw, nil))}
 	for _, c := range configure {
 		c(&cfg)
 	}
@@ -59,6 +61,13 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// logText returns what the server logged so far.
+func (s *testServer) logText() string {
+	s.logw.mu.Lock()
+	defer s.logw.mu.Unlock()
+	return s.logs.String()
 }
 
 // gqlResponse is a GraphQL response as a client sees it.

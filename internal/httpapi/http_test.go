@@ -128,11 +128,14 @@ func TestGraphiQLIsServedOffline(t *testing.T) {
 func TestRequestLog(t *testing.T) {
 	s := newTestServer(t)
 	s.ok(t, `query ListApps { applications { totalCount } }`, nil, nil)
-	logs := s.logs.String()
-	for _, want := range []string{"operation=ListApps", "status=200", "duration="} {
-		if !strings.Contains(logs, want) {
-			t.Errorf("request log lacks %q:\n%s", want, logs)
+	line := s.waitLogLines(t, 1, " msg=request ", " operation=ListApps ")[0]
+	for _, want := range []string{"level=INFO", "status=200", "duration=", "bytes=", "request_id="} {
+		if !strings.Contains(line, want) {
+			t.Errorf("request log lacks %q:\n%s", want, line)
 		}
+	}
+	if strings.Contains(line, "codes=") {
+		t.Errorf("codes logged for a request without errors: %s", line)
 	}
 }
 
