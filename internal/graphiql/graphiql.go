@@ -70,6 +70,12 @@ var assetFiles embed.FS
 //go:embed page.html.tmpl
 var pageSource string
 
+// startQuery is what the editor holds in a new tab, instead of GraphiQL's
+// generic welcome text: a commented relgraph query to start from.
+//
+//go:embed start.graphql
+var startQuery string
+
 // pageTemplate renders the HTML page; see pageData for its input.
 var pageTemplate = template.Must(template.New("page").Parse(pageSource))
 
@@ -133,6 +139,8 @@ type pageData struct {
 	Title string
 	// Endpoint is the GraphQL endpoint as given to Handler.
 	Endpoint string
+	// DefaultQuery is the text of a new editor tab (startQuery).
+	DefaultQuery string
 	// Assets maps each asset's file name to the relative URL the page
 	// loads it from, e.g. "graphiql/init.js?v=0123456789abcdef".
 	Assets map[string]string
@@ -184,6 +192,11 @@ type handler struct {
 //
 //	mux.Handle("/ide/", http.StripPrefix("/ide", h)) // page at /ide/
 //
+// A new editor tab (the first one on a first visit, and each one opened
+// with +) holds a commented relgraph starter query (start.graphql) rather
+// than GraphiQL's generic welcome text; tabs a browser kept from earlier
+// visits stay as they were.
+//
 // The page is sent with Cache-Control: no-cache and a strict
 // Content-Security-Policy. Its asset URLs carry a hash of the asset's
 // content (?v=...); such requests are answered with a one-year, immutable
@@ -197,9 +210,10 @@ func Handler(title, endpoint string) http.Handler {
 		title = "GraphiQL"
 	}
 	data := pageData{
-		Title:    title,
-		Endpoint: endpoint,
-		Assets:   make(map[string]string, len(assets)),
+		Title:        title,
+		Endpoint:     endpoint,
+		DefaultQuery: startQuery,
+		Assets:       make(map[string]string, len(assets)),
 	}
 	for name, a := range assets {
 		data.Assets[name] = strings.TrimPrefix(AssetPrefix, "/") + name +

@@ -1,6 +1,7 @@
 package graphiql
 
 import (
+	"html"
 	"io"
 	"io/fs"
 	"net/http"
@@ -108,6 +109,20 @@ func TestPage(t *testing.T) {
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("GET /: page lacks %s", want)
+		}
+	}
+	// The editor starts from relgraph's starter query, not GraphiQL's
+	// welcome text.
+	m := regexp.MustCompile(`data-default-query="([^"]*)"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("GET /: page lacks data-default-query")
+	}
+	if got := html.UnescapeString(m[1]); got != startQuery {
+		t.Errorf("GET /: data-default-query is %q, want start.graphql", got)
+	}
+	for _, want := range []string{"# Welcome to relgraph", "query Start", "impact", "conflicts", "Authorization"} {
+		if !strings.Contains(startQuery, want) {
+			t.Errorf("start.graphql lacks %q", want)
 		}
 	}
 	// The CSP forbids inline scripts, so the page must have none.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/relgraph/relgraph/graph"
 	"github.com/relgraph/relgraph/internal/graphiql"
+	"github.com/relgraph/relgraph/internal/graphpage"
 	"github.com/relgraph/relgraph/internal/idempotency"
 	"github.com/relgraph/relgraph/store"
 )
@@ -118,6 +119,10 @@ func New(cfg Config) http.Handler {
 	ide := graphiql.Handler("relgraph", "/graphql")
 	mux.Handle("/{$}", ide)
 	mux.Handle(graphiql.AssetPrefix, ide)
+	// The release graph page: /graph?release=ID, assets under /graph/.
+	gp := graphpage.Handler("/graphql")
+	mux.Handle(graphpage.Path, gp)
+	mux.Handle(graphpage.AssetPrefix, gp)
 
 	var h http.Handler = mux
 	h = withDeadline(h, cfg.RequestTimeout)

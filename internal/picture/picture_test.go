@@ -302,7 +302,6 @@ func BenchmarkRender(b *testing.B) {
 	}
 }
 
-
 // FuzzRender checks that any labels and IDs render without error in both
 // formats and keep each format's structure: one node line per node.
 func FuzzRender(f *testing.F) {

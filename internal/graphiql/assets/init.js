@@ -4,14 +4,17 @@
 // forbid inline scripts. The page passes its settings as data- attributes
 // of the #graphiql element:
 //
-//   data-endpoint  the GraphQL endpoint, resolved against the page URL
-//   data-title     the name shown in place of the GraphiQL logo
+//   data-endpoint       the GraphQL endpoint, resolved against the page URL
+//   data-title          the name shown in place of the GraphiQL logo
+//   data-default-query  the text of a new editor tab (a relgraph starter
+//                       query rather than GraphiQL's generic welcome)
 (function () {
   'use strict';
 
   var root = document.getElementById('graphiql');
   var endpoint = root.getAttribute('data-endpoint') || '/graphql';
   var title = root.getAttribute('data-title') || 'GraphiQL';
+  var defaultQuery = root.getAttribute('data-default-query');
 
   // Same-origin absolute URL, e.g. http://host:port/graphql.
   var url = new URL(endpoint, window.location.href).toString();
@@ -23,6 +26,10 @@
     // Don't write credentials typed in the headers editor to localStorage.
     shouldPersistHeaders: false,
   };
+  if (defaultQuery) {
+    // New tabs start from relgraph's starter query.
+    props.defaultQuery = defaultQuery;
+  }
 
   ReactDOM.createRoot(root).render(
     React.createElement(
