@@ -78,7 +78,9 @@ func TestImportCatalog(t *testing.T) {
 	}
 	var impact struct {
 		Applications struct {
-			Edges []struct{ Node struct{ DependsOn []struct{ Name string } } }
+			Edges []struct {
+				Node struct{ DependsOn []struct{ Name string } }
+			}
 		}
 	}
 	s.ok(t, `{ applications(where:{name:"shop"}) { edges { node { dependsOn { name } } } } }`, nil, &impact)

@@ -104,6 +104,14 @@ Usage:
   relgraph [flags] export csv --applications FILE --dependencies FILE
                                                      export every application and dependency as CSV
 
+Endpoints (on --addr):
+  /                    GraphiQL, the in-browser IDE (embedded, works offline)
+  /graphql             the GraphQL API: POST a JSON body, or GET for queries
+  /graph?release=ID    a release's impact and conflicts, drawn in the browser
+  /schema.graphql      the public schema (SDL) for code generators; no token needed
+  /healthz             200 "ok" while the process is up
+  /readyz              200 "ok" while the database is reachable, else 503
+
 Flags (each also read from the environment variable shown):
 `)
 		fs.PrintDefaults()

@@ -3,6 +3,7 @@ package config_test
 import (
 	"io"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,5 +109,19 @@ func TestLoadCatalogCommands(t *testing.T) {
 				t.Fatalf("got %s %+v\nwant %+v", got.Command, c, tc.want)
 			}
 		})
+	}
+}
+
+// TestHelpListsEndpoints: --help names every endpoint the server serves.
+func TestHelpListsEndpoints(t *testing.T) {
+	var out strings.Builder
+	_, err := config.Load([]string{"--help"}, func(string) string { return "" }, &out)
+	if err == nil {
+		t.Fatal("--help returned no error")
+	}
+	for _, endpoint := range []string{"/graphql", "/graph?release=ID", "/schema.graphql", "/healthz", "/readyz", "GraphiQL"} {
+		if !strings.Contains(out.String(), endpoint) {
+			t.Errorf("--help does not list %s:\n%s", endpoint, out.String())
+		}
 	}
 }
