@@ -63,4 +63,3 @@ func TestApolloLoadMore(t *testing.T) {
 		}
 	}
 }
-
