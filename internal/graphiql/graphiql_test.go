@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/relgraph/relgraph/internal/webpage"
 )
 
 // wantAssets lists the files the page must link to, with the Content-Type
@@ -187,8 +189,8 @@ func TestLinkedAssets(t *testing.T) {
 				t.Errorf("GET %s: Content-Type %q, want %q", u, got, wantType)
 			}
 			// Linked URLs carry the asset's version, so they may be cached.
-			if got := res.Header.Get("Cache-Control"); got != cacheImmutable {
-				t.Errorf("GET %s: Cache-Control %q, want %q", u, got, cacheImmutable)
+			if got := res.Header.Get("Cache-Control"); got != webpage.CacheImmutable {
+				t.Errorf("GET %s: Cache-Control %q, want %q", u, got, webpage.CacheImmutable)
 			}
 			if res.Header.Get("ETag") == "" {
 				t.Errorf("GET %s: no ETag", u)
@@ -261,11 +263,11 @@ func TestAssetCaching(t *testing.T) {
 		wantStatus   int
 		wantCache    string
 	}{
-		{"current version", "/graphiql/graphiql.min.js?v=" + a.version, nil, http.StatusOK, cacheImmutable},
-		{"no version", "/graphiql/graphiql.min.js", nil, http.StatusOK, cacheRevalidate},
-		{"other version", "/graphiql/graphiql.min.js?v=0000000000000000", nil, http.StatusOK, cacheRevalidate},
-		{"revalidation", "/graphiql/graphiql.min.js", http.Header{"If-None-Match": {`"` + a.version + `"`}}, http.StatusNotModified, cacheRevalidate},
-		{"stale revalidation", "/graphiql/graphiql.min.js", http.Header{"If-None-Match": {`"0000000000000000"`}}, http.StatusOK, cacheRevalidate},
+		{"current version", "/graphiql/graphiql.min.js?v=" + a.Version, nil, http.StatusOK, webpage.CacheImmutable},
+		{"no version", "/graphiql/graphiql.min.js", nil, http.StatusOK, webpage.CacheRevalidate},
+		{"other version", "/graphiql/graphiql.min.js?v=0000000000000000", nil, http.StatusOK, webpage.CacheRevalidate},
+		{"revalidation", "/graphiql/graphiql.min.js", http.Header{"If-None-Match": {`"` + a.Version + `"`}}, http.StatusNotModified, webpage.CacheRevalidate},
+		{"stale revalidation", "/graphiql/graphiql.min.js", http.Header{"If-None-Match": {`"0000000000000000"`}}, http.StatusOK, webpage.CacheRevalidate},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -276,11 +278,11 @@ func TestAssetCaching(t *testing.T) {
 			if got := res.Header.Get("Cache-Control"); got != tt.wantCache {
 				t.Errorf("Cache-Control %q, want %q", got, tt.wantCache)
 			}
-			if got, want := res.Header.Get("ETag"), `"`+a.version+`"`; got != want {
+			if got, want := res.Header.Get("ETag"), `"`+a.Version+`"`; got != want {
 				t.Errorf("ETag %q, want %q", got, want)
 			}
-			if tt.wantStatus == http.StatusOK && len(body) != len(a.body) {
-				t.Errorf("body of %d bytes, want %d", len(body), len(a.body))
+			if tt.wantStatus == http.StatusOK && len(body) != len(a.Body) {
+				t.Errorf("body of %d bytes, want %d", len(body), len(a.Body))
 			}
 		})
 	}
@@ -389,7 +391,7 @@ func TestEmbeddedFiles(t *testing.T) {
 			t.Errorf("assets/%s is missing", want)
 		}
 	}
-	licenses := string(assets["LICENSES.txt"].body)
+	licenses := string(assets["LICENSES.txt"].Body)
 	for _, want := range []string{"npm package graphiql@", "npm package react@", "npm package react-dom@", "MIT License", "GraphQL Contributors", "Facebook, Inc."} {
 		if !strings.Contains(licenses, want) {
 			t.Errorf("LICENSES.txt lacks %q", want)
@@ -401,7 +403,7 @@ func TestEmbeddedFiles(t *testing.T) {
 // nothing: its fonts and images must be inlined as data: URIs.
 func TestStylesheetIsSelfContained(t *testing.T) {
 	for _, name := range []string{"graphiql.min.css", "page.css"} {
-		css := string(assets[name].body)
+		css := string(assets[name].Body)
 		if strings.Contains(css, "@import") {
 			t.Errorf("%s uses @import", name)
 		}
