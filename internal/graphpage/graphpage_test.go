@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/relgraph/relgraph/internal/webpage"
 )
 
 // wantAssets lists the files the page must link to, with the Content-Type
@@ -110,7 +112,7 @@ func TestPageHasNoExternalURLs(t *testing.T) {
 	}
 	// Nor may our own script or stylesheet load anything from elsewhere.
 	for _, name := range []string{"graph.js", "graph.css"} {
-		text := strings.ToLower(string(assets[name].body))
+		text := strings.ToLower(string(assets[name].Body))
 		text = strings.ReplaceAll(text, "http://www.w3.org/2000/svg", "") // the SVG namespace, not a fetch
 		for _, bad := range []string{"http://", "https://", "//cdn", "unpkg", "jsdelivr", "@import", "innerhtml", "eval(", "new function"} {
 			if strings.Contains(text, bad) {
@@ -156,8 +158,8 @@ func TestLinkedAssets(t *testing.T) {
 			if got := res.Header.Get("Content-Type"); got != wantType {
 				t.Errorf("Content-Type %q, want %q", got, wantType)
 			}
-			if got := res.Header.Get("Cache-Control"); got != cacheImmutable {
-				t.Errorf("Cache-Control %q, want %q", got, cacheImmutable)
+			if got := res.Header.Get("Cache-Control"); got != webpage.CacheImmutable {
+				t.Errorf("Cache-Control %q, want %q", got, webpage.CacheImmutable)
 			}
 		})
 	}
@@ -213,10 +215,10 @@ func TestCaching(t *testing.T) {
 	h := Handler("/graphql")
 	a := assets["graph.js"]
 	res, _ := do(t, h, http.MethodGet, "/graph/graph.js", nil)
-	if got := res.Header.Get("Cache-Control"); got != cacheRevalidate {
-		t.Errorf("unversioned asset: Cache-Control %q, want %q", got, cacheRevalidate)
+	if got := res.Header.Get("Cache-Control"); got != webpage.CacheRevalidate {
+		t.Errorf("unversioned asset: Cache-Control %q, want %q", got, webpage.CacheRevalidate)
 	}
-	res, _ = do(t, h, http.MethodGet, "/graph/graph.js", http.Header{"If-None-Match": {`"` + a.version + `"`}})
+	res, _ = do(t, h, http.MethodGet, "/graph/graph.js", http.Header{"If-None-Match": {`"` + a.Version + `"`}})
 	if res.StatusCode != http.StatusNotModified {
 		t.Errorf("asset revalidation: status %d, want 304", res.StatusCode)
 	}
@@ -290,13 +292,13 @@ func TestVendoredChecksums(t *testing.T) {
 	if !slices.Contains(names, "dagre.min.js") {
 		t.Error("SHA256SUMS does not cover dagre.min.js")
 	}
-	licenses := string(assets["LICENSES.txt"].body)
+	licenses := string(assets["LICENSES.txt"].Body)
 	for _, want := range []string{"npm package @dagrejs/dagre@", "npm package @dagrejs/graphlib@", "Chris Pettitt", "Permission is hereby granted"} {
 		if !strings.Contains(licenses, want) {
 			t.Errorf("LICENSES.txt lacks %q", want)
 		}
 	}
-	if !strings.HasPrefix(string(assets["dagre.min.js"].body), `"use strict";var dagre=`) {
+	if !strings.HasPrefix(string(assets["dagre.min.js"].Body), `"use strict";var dagre=`) {
 		t.Error("dagre.min.js is not the browser build that defines the global dagre")
 	}
 }
