@@ -13,6 +13,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/relgraph/relgraph/internal/mediatype"
 )
 
 // graphQLOverHTTP brings gqlgen's error responses in line with the
@@ -114,35 +116,10 @@ func (ref *refusal) write(w http.ResponseWriter, r *http.Request, presented *gql
 	if ref.allow != "" {
 		w.Header().Set("Allow", ref.allow)
 	}
-	w.Header().Set("Content-Type", responseType(r))
+	w.Header().Set("Content-Type", mediatype.Of(r))
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(ref.status)
 	_, _ = w.Write(body)
-}
-
-// responseType is the media type gqlgen's transports answer r with: the
-// first of application/json and application/graphql-response+json that
-// Accept names (application/json for none, */* or application/*), else
-// application/graphql-response+json.
-func responseType(r *http.Request) string {
-	const graphQLResponse = "application/graphql-response+json"
-	accept := r.Header.Get("Accept")
-	if accept == "" {
-		return "application/json"
-	}
-	for part := range strings.SplitSeq(accept, ",") {
-		mediaType, _, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		switch mediaType {
-		case "*/*", "application/*", "application/json":
-			return "application/json"
-		case graphQLResponse:
-			return graphQLResponse
-		}
-	}
-	return graphQLResponse
 }
 
 // errorResponseWriter holds back 4xx responses so that their status and body

@@ -7,11 +7,12 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/relgraph/relgraph/internal/mediatype"
 )
 
 // postTransport is gqlgen's POST transport (transport.POST, v0.17.98) with
@@ -26,11 +27,6 @@ type postTransport struct{}
 
 var _ graphql.Transport = postTransport{}
 
-const (
-	contentTypeJSON            = "application/json"
-	contentTypeGraphQLResponse = "application/graphql-response+json"
-)
-
 // Supports is transport.POST's.
 func (postTransport) Supports(r *http.Request) bool {
 	if r.Header.Get("Upgrade") != "" {
@@ -40,13 +36,13 @@ func (postTransport) Supports(r *http.Request) bool {
 	if err != nil {
 		return false
 	}
-	return r.Method == http.MethodPost && mediaType == contentTypeJSON
+	return r.Method == http.MethodPost && mediaType == mediatype.JSON
 }
 
 // Do is transport.POST's, but for writeResponse.
 func (postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	ctx := r.Context()
-	contentType := responseContentType(r)
+	contentType := mediatype.Of(r)
 	w.Header().Add("Content-Type", contentType)
 	start := graphql.Now()
 
@@ -70,7 +66,7 @@ func (postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	rc, opErr := exec.CreateOperationContext(ctx, params)
 	if opErr != nil {
 		if errcode.GetErrorKind(opErr) == errcode.KindProtocol {
-			if contentType == contentTypeGraphQLResponse {
+			if contentType == mediatype.GraphQLResponse {
 				w.WriteHeader(http.StatusBadRequest)
 			} else {
 				w.WriteHeader(http.StatusUnprocessableEntity)
@@ -81,28 +77,6 @@ func (postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
 	writeResponse(w, responses(ctx))
-}
-
-// responseContentType is transport.POST's choice of response media type
-// from the Accept header (application/json when it names none).
-func responseContentType(r *http.Request) string {
-	accept := r.Header.Get("Accept")
-	if accept == "" {
-		return contentTypeJSON
-	}
-	for part := range strings.SplitSeq(accept, ",") {
-		mediaType, _, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		switch mediaType {
-		case "*/*", "application/*", contentTypeJSON:
-			return contentTypeJSON
-		case contentTypeGraphQLResponse:
-			return contentTypeGraphQLResponse
-		}
-	}
-	return contentTypeGraphQLResponse
 }
 
 // writeResponse writes resp as json.Marshal would, but copies Data as it

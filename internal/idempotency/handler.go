@@ -7,13 +7,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/internal/mediatype"
 	"github.com/relgraph/relgraph/internal/viewer"
 )
 
@@ -236,7 +235,7 @@ func refuse(w http.ResponseWriter, r *http.Request, status int, code string, ret
 	body, _ := json.Marshal(struct {
 		Errors []gqlError `json:"errors"`
 	}{[]gqlError{{Message: msg, Extensions: extensions{Code: code, Retryable: retryable}}}})
-	contentType := responseType(r)
+	contentType := mediatype.Of(r)
 	if contentType == "application/json" {
 		status = http.StatusOK
 	}
@@ -246,29 +245,4 @@ func refuse(w http.ResponseWriter, r *http.Request, status int, code string, ret
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
-}
-
-// responseType is the media type the GraphQL endpoint answers r with (as
-// graph/overhttp.go decides it): the first of application/json and
-// application/graphql-response+json that Accept names (application/json for
-// none, */* or application/*), else application/graphql-response+json.
-func responseType(r *http.Request) string {
-	const graphQLResponse = "application/graphql-response+json"
-	accept := r.Header.Get("Accept")
-	if accept == "" {
-		return "application/json"
-	}
-	for part := range strings.SplitSeq(accept, ",") {
-		mediaType, _, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		switch mediaType {
-		case "*/*", "application/*", "application/json":
-			return "application/json"
-		case graphQLResponse:
-			return graphQLResponse
-		}
-	}
-	return graphQLResponse
 }
