@@ -28,6 +28,8 @@ import (
 	"github.com/relgraph/relgraph/internal/demo"
 	"github.com/relgraph/relgraph/internal/fault"
 	"github.com/relgraph/relgraph/internal/httpapi"
+	"github.com/relgraph/relgraph/internal/metrics"
+	"github.com/relgraph/relgraph/internal/tracing"
 	"github.com/relgraph/relgraph/internal/viewer"
 	"github.com/relgraph/relgraph/store"
 )
@@ -58,15 +60,30 @@ func newLogger(format string) *slog.Logger {
 }
 
 func run(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+	// Before the database opens, so that its statements are traced too.
+	stopTracing, err := tracing.Setup(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// Flush the spans not yet sent, even after the signal.
+		flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := stopTracing(flushCtx); err != nil {
+			logger.Warn("tracing: spans not flushed", "err", err)
+		}
+	}()
+	if tracing.Enabled() {
+		logger.Info("tracing on: spans are exported over OTLP/HTTP as OTEL_EXPORTER_OTLP_* say")
+	}
 	db, err := store.Open(ctx, cfg.DB)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
+	if err := prepareSchema(ctx, db, cfg, logger); err != nil {
 		return err
 	}
-	logger.Info("schema migrated", "db", store.Redact(cfg.DB), "dialect", db.Dialect)
 	switch cfg.Command {
 	case "migrate":
 		return nil
@@ -105,6 +122,10 @@ func run(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 			"addr", cfg.Addr, "allowed_hosts", strings.Join(cfg.AllowedHosts, ","))
 	}
 
+	var m *metrics.Metrics
+	if cfg.MetricsAddr != "" {
+		m = metrics.New(db)
+	}
 	srv := &http.Server{
 		Handler: httpapi.New(httpapi.Config{
 			DB:             db,
@@ -115,6 +136,7 @@ func run(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 			AllowedHosts:   cfg.AllowedHosts,
 			RequestTimeout: cfg.RequestTimeout,
 			IdempotencyTTL: cfg.IdempotencyTTL,
+			Metrics:        m,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
@@ -130,7 +152,16 @@ func run(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 	logger.Info("relgraph listening", "url", "http://"+ln.Addr().String()+"/")
 
-	serveErr := make(chan error, 1)
+	serveErr := make(chan error, 2)
+	var metricsSrv *http.Server
+	if m != nil {
+		var mln net.Listener
+		if metricsSrv, mln, err = metricsServer(cfg.MetricsAddr, m, logger); err != nil {
+			ln.Close()
+			return fmt.Errorf("metrics: %w", err)
+		}
+		go func() { serveErr <- metricsSrv.Serve(mln) }()
+	}
 	go func() { serveErr <- srv.Serve(ln) }()
 	select {
 	case err := <-serveErr:
@@ -142,6 +173,13 @@ func run(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	// The metrics outlive the public server, so a scrape during the drain
+	// still answers.
+	if metricsSrv != nil {
+		if err := metricsSrv.Shutdown(shutdownCtx); err != nil {
+			return fmt.Errorf("shutdown metrics: %w", err)
+		}
 	}
 	logger.Info("stopped")
 	return nil
@@ -272,4 +310,28 @@ func isTerminal(w io.Writer) bool {
 	}
 	info, err := f.Stat()
 	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+// prepareSchema applies the schema migrations the database lacks, or, with
+// --no-migrate (except for `relgraph migrate` itself), only checks that it
+// lacks none.
+func prepareSchema(ctx context.Context, db *store.DB, cfg config.Config, logger *slog.Logger) error {
+	if !cfg.NoMigrate || cfg.Command == "migrate" {
+		if err := db.Migrate(ctx); err != nil {
+			return err
+		}
+	}
+	version, pending, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if len(pending) > 0 {
+		return fmt.Errorf("the database schema (version %q) lacks migrations %s: run relgraph migrate, or start without --no-migrate", version, strings.Join(pending, ", "))
+	}
+	msg := "schema migrated"
+	if cfg.NoMigrate && cfg.Command != "migrate" {
+		msg = "schema up to date (--no-migrate)"
+	}
+	logger.Info(msg, "db", store.Redact(cfg.DB), "dialect", db.Dialect, "version", version)
+	return nil
 }

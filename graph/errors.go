@@ -15,6 +15,8 @@ import (
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/ent/schema"
 	"github.com/relgraph/relgraph/internal/fault"
+	"github.com/relgraph/relgraph/internal/requestid"
+	"github.com/relgraph/relgraph/internal/tracing"
 	"github.com/relgraph/relgraph/store"
 )
 
@@ -40,6 +42,13 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		for k, v := range ext {
 			presented.Extensions[k] = v
+		}
+		// The request and its trace, to find the server's side of a report.
+		if id := requestid.From(ctx); id != "" {
+			presented.Extensions["requestId"] = id
+		}
+		if id := tracing.TraceID(ctx); id != "" {
+			presented.Extensions["traceId"] = id
 		}
 		return presented
 	}

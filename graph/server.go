@@ -14,6 +14,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/internal/tracing"
 	"github.com/relgraph/relgraph/store"
 )
 
@@ -164,6 +165,9 @@ func NewServer(client *ent.Client, graph *store.GraphCache, opts Options) *Serve
 	// too costly what is a bad page size.
 	srv.Use(&limits{opts: opts, schema: schema.Schema(), cache: cache})
 	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit))
+	if tracing.Enabled() {
+		srv.Use(tracing.GraphQL{})
+	}
 
 	present := presentError(opts.Logger)
 	srv.SetErrorPresenter(present)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sync/singleflight"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/relgraph/relgraph/ent/graphchange"
 	"github.com/relgraph/relgraph/ent/schema"
 	"github.com/relgraph/relgraph/impact"
+	"github.com/relgraph/relgraph/internal/tracing"
 )
 
 // GraphCache keeps one immutable snapshot of the dependency graph, with the
@@ -36,7 +38,26 @@ type GraphCache struct {
 	// builds and catchUps count the graphs read whole and those brought
 	// up to date from the change log.
 	builds, catchUps atomic.Int64
+	// observer, if set, is told how long each build and catch-up took.
+	observer GraphObserver
 }
+
+// GraphObserver learns how long each graph the cache read whole (a
+// rebuild) or brought up to date from the change log (a catch-up) took,
+// for metrics. Its methods must be quick and safe for concurrent use.
+type GraphObserver interface {
+	GraphRebuilt(took time.Duration)
+	GraphCaughtUp(took time.Duration)
+}
+
+// SetObserver makes o learn of every rebuild and catch-up. Call it before
+// the cache serves requests.
+func (g *GraphCache) SetObserver(o GraphObserver) { g.observer = o }
+
+// Loaded returns the shared graph as last built, without checking that it
+// is fresh or building one: nil before the first request needed it. For
+// metrics, which must not cause the work they measure.
+func (g *GraphCache) Loaded() *Graph { return g.current.Load() }
 
 // NewGraphCache returns a cache over db, independent of db.Graph (the one
 // db's client and handler use); the first request builds the snapshot.
@@ -291,6 +312,9 @@ func (g *GraphCache) catchUp(ctx context.Context, client *ent.Client, cur *Graph
 	if cur != nil && cur.Snapshot.Generation() == target {
 		return cur, nil
 	}
+	ctx, span := tracing.Start(ctx, "graph snapshot catch-up")
+	defer span.End()
+	start := time.Now()
 	if cur != nil && target > cur.Snapshot.Generation() && target-cur.Snapshot.Generation() <= maxCatchUpGenerations {
 		from := cur.Snapshot.Generation()
 		rows, err := client.GraphChange.Query().
@@ -319,6 +343,9 @@ func (g *GraphCache) catchUp(ctx context.Context, client *ent.Client, cur *Graph
 			graph, err := applyEntries(ctx, client, cur, entries, target)
 			if err == nil {
 				g.catchUps.Add(1)
+				if g.observer != nil {
+					g.observer.GraphCaughtUp(time.Since(start))
+				}
 			}
 			return graph, err
 		}
@@ -326,6 +353,9 @@ func (g *GraphCache) catchUp(ctx context.Context, client *ent.Client, cur *Graph
 	graph, err := buildGraph(ctx, client, g.dependencyReader(client))
 	if err == nil {
 		g.builds.Add(1)
+		if g.observer != nil {
+			g.observer.GraphRebuilt(time.Since(start))
+		}
 	}
 	return graph, err
 }

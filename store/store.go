@@ -27,6 +27,7 @@ import (
 	"github.com/relgraph/relgraph/ent"
 	_ "github.com/relgraph/relgraph/ent/runtime" // schema hooks and defaults
 	"github.com/relgraph/relgraph/ent/schema"
+	"github.com/relgraph/relgraph/internal/tracing"
 )
 
 // migrationLock is the PostgreSQL advisory lock key that serializes
@@ -45,6 +46,8 @@ type DB struct {
 	// Graph caches the dependency graph of this database.
 	Graph *GraphCache
 	sql   *sql.DB
+	// audits counts the audit events written (AuditEvents).
+	audits *auditCounter
 }
 
 // Open connects to the database named by dsn: a postgres:// or
@@ -94,7 +97,12 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	var drv dialect.Driver = entsql.OpenDB(dia, db)
+	system := "sqlite"
+	if dia == dialect.Postgres {
+		system = "postgresql"
+	}
+	// A span per statement of a traced request, when tracing is on.
+	drv := tracing.Driver(entsql.OpenDB(dia, db), system)
 	if o.onStatement != nil {
 		hook := o.onStatement
 		drv = dialect.DebugWithContext(drv, func(ctx context.Context, v ...any) {
@@ -107,7 +115,9 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	client := ent.NewClient(ent.Driver(drv), ent.Freezes(graph))
 	graph.client = client
 	client.Release.Intercept(registerReleases())
-	return &DB{Client: client, Dialect: dia, Graph: graph, sql: db}, nil
+	audits := &auditCounter{}
+	client.AuditEvent.Use(audits.hook())
+	return &DB{Client: client, Dialect: dia, Graph: graph, sql: db, audits: audits}, nil
 }
 
 // isBusy reports SQLite's refusal because another connection holds a lock.
@@ -155,45 +165,6 @@ func SQLiteDSN(dsn string) string {
 		}
 	}
 	return "file:" + path + "?" + params.Encode()
-}
-
-// Migrate brings the schema up to date. It is safe to run on every start and
-// from several processes.
-func (d *DB) Migrate(ctx context.Context) error {
-	if d.Dialect == dialect.Postgres {
-		// Replicas starting together take turns: a session-level advisory
-		// lock held on one connection while the migration runs on others.
-		conn, err := d.sql.Conn(ctx)
-		if err != nil {
-			return fmt.Errorf("migrate schema: %w", err)
-		}
-		defer conn.Close()
-		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLock); err != nil {
-			return fmt.Errorf("migrate schema: lock: %w", err)
-		}
-		defer func() {
-			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLock)
-		}()
-	}
-	// SQLite has no advisory lock, and Ent inspects the schema before its
-	// transaction takes the write lock: a process that loses the race to
-	// create a table fails, and inspects the schema again. PostgreSQL needs
-	// no retry under its lock.
-	attempts := 1
-	if d.Dialect == dialect.SQLite {
-		attempts = 10
-	}
-	var err error
-	for attempt := 1; attempt <= attempts; attempt++ {
-		if err = d.Client.Schema.Create(ctx); err == nil || ctx.Err() != nil {
-			break
-		}
-		time.Sleep(time.Duration(attempt) * 50 * time.Millisecond)
-	}
-	if err != nil {
-		return fmt.Errorf("migrate schema: %w", err)
-	}
-	return nil
 }
 
 // Ping reports whether the database answers.

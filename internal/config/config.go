@@ -17,10 +17,16 @@ import (
 type Config struct {
 	// Addr is the listen address.
 	Addr string
+	// MetricsAddr is the listen address of the Prometheus metrics
+	// endpoint (/metrics); empty means metrics are not served.
+	MetricsAddr string
 	// DB is an SQLite path or file: URI, or a postgres:// URL.
 	DB string
 	// Demo loads the demo portfolio into an empty database at start-up.
 	Demo bool
+	// NoMigrate skips applying schema migrations at start-up; the server
+	// then refuses a database that lacks one (run `relgraph migrate`).
+	NoMigrate bool
 	// CORSOrigins are the browser origins allowed to call the API.
 	CORSOrigins []string
 	// CORSHeaders are request headers that browsers on those origins may
@@ -91,7 +97,7 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 		fmt.Fprint(usage, `relgraph: a release-management GraphQL API.
 
 Usage:
-  relgraph [flags]                                   serve the API (migrates the schema first)
+  relgraph [flags]                                   serve the API (migrates the schema first, unless --no-migrate)
   relgraph [flags] migrate                           migrate the schema and exit
   relgraph [flags] token create --name N --role R    create an API token (R: VIEWER, EDITOR or ADMIN); prints its secret once
   relgraph [flags] token list                        list the tokens
@@ -112,17 +118,26 @@ Endpoints (on --addr):
   /healthz             200 "ok" while the process is up
   /readyz              200 "ok" while the database is reachable, else 503
 
+On --metrics-addr, if set (never on --addr):
+  /metrics             Prometheus metrics
+
 Flags (each also read from the environment variable shown):
 `)
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&cfg.Addr, "addr", env("RELGRAPH_ADDR", "127.0.0.1:8080"), "listen address (RELGRAPH_ADDR)")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", env("RELGRAPH_METRICS_ADDR", ""), "listen address of the Prometheus metrics endpoint /metrics, apart from --addr, e.g. 127.0.0.1:9091; empty: no metrics (RELGRAPH_METRICS_ADDR)")
 	fs.StringVar(&cfg.DB, "db", env("RELGRAPH_DB", "relgraph.db"), "SQLite file path or file: URI, or a postgres:// URL (RELGRAPH_DB)")
 	demoDefault, err := parseBool(env("RELGRAPH_DEMO", "false"))
 	if err != nil {
 		return cfg, fmt.Errorf("RELGRAPH_DEMO: %w", err)
 	}
 	fs.BoolVar(&cfg.Demo, "demo", demoDefault, "load the demo portfolio into an empty database (RELGRAPH_DEMO)")
+	noMigrate, err := parseBool(env("RELGRAPH_NO_MIGRATE", "false"))
+	if err != nil {
+		return cfg, fmt.Errorf("RELGRAPH_NO_MIGRATE: %w", err)
+	}
+	fs.BoolVar(&cfg.NoMigrate, "no-migrate", noMigrate, "do not apply schema migrations at start-up; refuse a database that lacks one (run relgraph migrate) (RELGRAPH_NO_MIGRATE)")
 	fs.StringVar(&origins, "cors-origins", env("RELGRAPH_CORS_ORIGINS", ""), "comma-separated browser origins allowed to call the API, or * (RELGRAPH_CORS_ORIGINS)")
 	var corsHeaders string
 	fs.StringVar(&corsHeaders, "cors-headers", env("RELGRAPH_CORS_HEADERS", ""), "comma-separated request headers browsers on --cors-origins may send besides the defaults (Content-Type, Authorization, Accept, X-Actor, Idempotency-Key, X-Request-ID, W3C Trace Context's and Apollo clients'), or * (RELGRAPH_CORS_HEADERS)")
@@ -170,6 +185,15 @@ Flags (each also read from the environment variable shown):
 	}
 	if cfg.IdempotencyTTL <= 0 {
 		return cfg, fmt.Errorf("idempotency TTL %s: want a positive duration", cfg.IdempotencyTTL)
+	}
+	if cfg.MetricsAddr != "" {
+		_, port, err := net.SplitHostPort(cfg.MetricsAddr)
+		if err != nil {
+			return cfg, fmt.Errorf("--metrics-addr: %w", err)
+		}
+		if cfg.MetricsAddr == cfg.Addr && port != "0" {
+			return cfg, errors.New("--metrics-addr must differ from --addr: metrics are not served on the public listener")
+		}
 	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return cfg, fmt.Errorf("log format %q: want text or json", cfg.LogFormat)

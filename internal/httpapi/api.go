@@ -1,8 +1,8 @@
 // Package httpapi assembles relgraph's HTTP surface in one place: the GraphQL
 // endpoint, the offline GraphiQL page, health and readiness probes, and the
-// middleware around them (request id, request log, gzip, CORS, body limit,
-// authentication, Idempotency-Key). server.go and the end-to-end tests both
-// serve exactly what New returns.
+// middleware around them (request id, tracing, request log, gzip, CORS, body
+// limit, authentication, Idempotency-Key). server.go and the end-to-end tests
+// both serve exactly what New returns.
 package httpapi
 
 import (
@@ -19,6 +19,8 @@ import (
 	"github.com/relgraph/relgraph/internal/graphiql"
 	"github.com/relgraph/relgraph/internal/graphpage"
 	"github.com/relgraph/relgraph/internal/idempotency"
+	"github.com/relgraph/relgraph/internal/metrics"
+	"github.com/relgraph/relgraph/internal/tracing"
 	"github.com/relgraph/relgraph/store"
 )
 
@@ -47,6 +49,9 @@ type Config struct {
 	// Idempotency-Key is kept for replay to the same caller; 0 means
 	// DefaultIdempotencyTTL.
 	IdempotencyTTL time.Duration
+	// Metrics, if set, measures the GraphQL requests. Its handler is not
+	// served here: server.go serves it on a listener of its own.
+	Metrics *metrics.Metrics
 }
 
 // DefaultRequestTimeout bounds a request's work unless configured otherwise.
@@ -87,6 +92,9 @@ func New(cfg Config) http.Handler {
 	gql := graph.NewServer(cfg.DB.Client, cfg.DB.Graph, cfg.GraphQL)
 	gql.AroundOperations(recordOperation)
 	gql.AroundResponses(recordResponse)
+	if cfg.Metrics != nil {
+		gql.Use(cfg.Metrics.GraphQL())
+	}
 
 	// A request sent with an Idempotency-Key runs at most once per caller
 	// and key: after authentication (keys are the caller's), inside the body
@@ -134,6 +142,9 @@ func New(cfg Config) http.Handler {
 	// was sent.
 	h = compress(h)
 	h = logRequests(h, cfg.Logger)
+	// Inside the request id, so that its span and the request log see
+	// both.
+	h = tracing.Handler(h)
 	h = withRequestID(h)
 	return h
 }
@@ -149,9 +160,10 @@ var DefaultCORSHeaders = []string{
 }
 
 // corsPolicy allows exactly the configured origins to send
-// DefaultCORSHeaders and headers, and to read X-Request-ID and
-// Idempotent-Replayed. rs/cors treats an empty list of origins as "allow
-// all", so the decision is made by AllowOriginFunc instead.
+// DefaultCORSHeaders and headers, and to read X-Request-ID,
+// Idempotent-Replayed and, when tracing is on, X-Trace-ID and traceparent.
+// rs/cors treats an empty list of origins as "allow all", so the decision
+// is made by AllowOriginFunc instead.
 func corsPolicy(origins, headers []string) *cors.Cors {
 	any := slices.Contains(origins, "*")
 	return cors.New(cors.Options{
@@ -160,7 +172,7 @@ func corsPolicy(origins, headers []string) *cors.Cors {
 		},
 		AllowedMethods: []string{http.MethodGet, http.MethodPost},
 		AllowedHeaders: slices.Concat(DefaultCORSHeaders, headers),
-		ExposedHeaders: []string{idempotency.ReplayedHeader, RequestIDHeader},
+		ExposedHeaders: []string{idempotency.ReplayedHeader, RequestIDHeader, tracing.TraceIDHeader, "traceparent"},
 		MaxAge:         600,
 	})
 }

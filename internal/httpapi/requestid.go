@@ -6,6 +6,9 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+
+	"github.com/relgraph/relgraph/internal/requestid"
+	"github.com/relgraph/relgraph/internal/tracing"
 )
 
 // RequestIDHeader carries a request's id. A client may send one (1 to
@@ -18,14 +21,9 @@ const RequestIDHeader = "X-Request-ID"
 // MaxRequestIDLength bounds the length of a client's X-Request-ID.
 const MaxRequestIDLength = 128
 
-type requestIDKey struct{}
-
 // RequestID returns the id of the request ctx belongs to, or "" outside a
 // request served by New.
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
-}
+func RequestID(ctx context.Context) string { return requestid.From(ctx) }
 
 // withRequestID names each request: by the client's X-Request-ID if it is
 // one valid value, else by a new random id.
@@ -38,7 +36,7 @@ func withRequestID(next http.Handler) http.Handler {
 			id = newRequestID()
 		}
 		w.Header().Set(RequestIDHeader, id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+		next.ServeHTTP(w, r.WithContext(requestid.With(r.Context(), id)))
 	})
 }
 
@@ -65,14 +63,18 @@ func newRequestID() string {
 }
 
 // requestIDHandler adds the request id of a record's context, if any, to the
-// record as request_id: every line logged with a request's context (the
-// request log, the GraphQL error presenter, the Idempotency-Key keeper, the
-// readiness probe) names the request.
+// record as request_id, and, when tracing is on, its trace id as trace_id:
+// every line logged with a request's context (the request log, the GraphQL
+// error presenter, the Idempotency-Key keeper, the readiness probe) names
+// the request and its trace.
 type requestIDHandler struct{ slog.Handler }
 
 func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
 	if id := RequestID(ctx); id != "" {
 		r.AddAttrs(slog.String("request_id", id))
+	}
+	if id := tracing.TraceID(ctx); id != "" {
+		r.AddAttrs(slog.String("trace_id", id))
 	}
 	return h.Handler.Handle(ctx, r)
 }
