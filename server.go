@@ -20,12 +20,15 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"entgo.io/ent/dialect"
+
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/ent/token"
 	"github.com/relgraph/relgraph/internal/auth"
 	"github.com/relgraph/relgraph/internal/catalog"
 	"github.com/relgraph/relgraph/internal/config"
 	"github.com/relgraph/relgraph/internal/demo"
+	"github.com/relgraph/relgraph/internal/events"
 	"github.com/relgraph/relgraph/internal/fault"
 	"github.com/relgraph/relgraph/internal/httpapi"
 	"github.com/relgraph/relgraph/internal/metrics"
@@ -126,8 +129,15 @@ func run(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if cfg.MetricsAddr != "" {
 		m = metrics.New(db)
 	}
+	// Committed audit events reach this process's subscriptions; on
+	// PostgreSQL also the other processes' (LISTEN/NOTIFY).
+	broker := events.NewBroker(events.Options{})
+	if db.Dialect == dialect.Postgres {
+		events.StartBridge(ctx, broker, db.ConnectPostgres, db.Notify, logger)
+	}
 	srv := &http.Server{
 		Handler: httpapi.New(httpapi.Config{
+			Events:         broker,
 			DB:             db,
 			Logger:         logger,
 			CORSOrigins:    cfg.CORSOrigins,
@@ -162,6 +172,8 @@ func run(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		}
 		go func() { serveErr <- metricsSrv.Serve(mln) }()
 	}
+	// Shutdown waits for open requests: end the subscriptions' streams.
+	srv.RegisterOnShutdown(broker.Close)
 	go func() { serveErr <- srv.Serve(ln) }()
 	select {
 	case err := <-serveErr:

@@ -6,6 +6,7 @@ package graph
 
 import (
 	"github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/internal/events"
 	"github.com/relgraph/relgraph/store"
 )
 
@@ -26,4 +27,6 @@ type Resolver struct {
 	// exec is the schema these resolvers serve, for the answers that write
 	// their own JSON and hand what they cannot to gqlgen's marshalling.
 	exec *executableSchema
+	// events delivers committed audit events to subscriptions.
+	events *events.Broker
 }

@@ -32,8 +32,11 @@ type ResolverRoot interface {
 	Calendar() CalendarResolver
 	Impact() ImpactResolver
 	Mutation() MutationResolver
+	PortfolioEvent() PortfolioEventResolver
 	Query() QueryResolver
 	Release() ReleaseResolver
+	ReleaseEvent() ReleaseEventResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -343,6 +346,14 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	PortfolioEvent struct {
+		Actor      func(childComplexity int) int
+		At         func(childComplexity int) int
+		Entity     func(childComplexity int) int
+		EntityType func(childComplexity int) int
+		Kind       func(childComplexity int) int
+	}
+
 	Query struct {
 		Applications         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ApplicationOrder, where *ent.ApplicationWhereInput) int
 		AuditEvents          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.AuditEventOrder, where *ent.AuditEventWhereInput) int
@@ -400,6 +411,18 @@ type ComplexityRoot struct {
 	ReleaseEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ReleaseEvent struct {
+		Actor   func(childComplexity int) int
+		At      func(childComplexity int) int
+		Kind    func(childComplexity int) int
+		Release func(childComplexity int) int
+	}
+
+	Subscription struct {
+		PortfolioEvents func(childComplexity int) int
+		ReleaseEvents   func(childComplexity int, releaseIDs []int) int
 	}
 
 	Token struct {
@@ -1781,6 +1804,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "PortfolioEvent.actor":
+		if e.ComplexityRoot.PortfolioEvent.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PortfolioEvent.Actor(childComplexity), true
+	case "PortfolioEvent.at":
+		if e.ComplexityRoot.PortfolioEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PortfolioEvent.At(childComplexity), true
+	case "PortfolioEvent.entity":
+		if e.ComplexityRoot.PortfolioEvent.Entity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PortfolioEvent.Entity(childComplexity), true
+	case "PortfolioEvent.entityType":
+		if e.ComplexityRoot.PortfolioEvent.EntityType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PortfolioEvent.EntityType(childComplexity), true
+	case "PortfolioEvent.kind":
+		if e.ComplexityRoot.PortfolioEvent.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PortfolioEvent.Kind(childComplexity), true
+
 	case "Query.applications":
 		if e.ComplexityRoot.Query.Applications == nil {
 			break
@@ -2146,6 +2200,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReleaseEdge.Node(childComplexity), true
 
+	case "ReleaseEvent.actor":
+		if e.ComplexityRoot.ReleaseEvent.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseEvent.Actor(childComplexity), true
+	case "ReleaseEvent.at":
+		if e.ComplexityRoot.ReleaseEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseEvent.At(childComplexity), true
+	case "ReleaseEvent.kind":
+		if e.ComplexityRoot.ReleaseEvent.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseEvent.Kind(childComplexity), true
+	case "ReleaseEvent.release":
+		if e.ComplexityRoot.ReleaseEvent.Release == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseEvent.Release(childComplexity), true
+
+	case "Subscription.portfolioEvents":
+		if e.ComplexityRoot.Subscription.PortfolioEvents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.PortfolioEvents(childComplexity), true
+	case "Subscription.releaseEvents":
+		if e.ComplexityRoot.Subscription.ReleaseEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_releaseEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ReleaseEvents(childComplexity, args["releaseIDs"].([]int)), true
+
 	case "Token.createdAt":
 		if e.ComplexityRoot.Token.CreatedAt == nil {
 			break
@@ -2313,6 +2410,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -2338,7 +2452,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "analysis.graphqls" "auth.graphqls" "ent.graphqls" "lifecycle.graphqls" "mutation.graphqls" "scalars.graphqls"
+//go:embed "analysis.graphqls" "auth.graphqls" "ent.graphqls" "lifecycle.graphqls" "mutation.graphqls" "scalars.graphqls" "subscription.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2356,6 +2470,7 @@ var sources = []*ast.Source{
 	{Name: "lifecycle.graphqls", Input: sourceData("lifecycle.graphqls"), BuiltIn: false},
 	{Name: "mutation.graphqls", Input: sourceData("mutation.graphqls"), BuiltIn: false},
 	{Name: "scalars.graphqls", Input: sourceData("scalars.graphqls"), BuiltIn: false},
+	{Name: "subscription.graphqls", Input: sourceData("subscription.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -2905,6 +3020,22 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_PortfolioEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_PortfolioEvent_kind(ctx, field)
+	case "at":
+		return ec.fieldContext_PortfolioEvent_at(ctx, field)
+	case "actor":
+		return ec.fieldContext_PortfolioEvent_actor(ctx, field)
+	case "entityType":
+		return ec.fieldContext_PortfolioEvent_entityType(ctx, field)
+	case "entity":
+		return ec.fieldContext_PortfolioEvent_entity(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PortfolioEvent", field.Name)
+}
+
 func (ec *executionContext) childFields_Release(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2979,6 +3110,20 @@ func (ec *executionContext) childFields_ReleaseEdge(ctx context.Context, field g
 		return ec.fieldContext_ReleaseEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReleaseEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ReleaseEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_ReleaseEvent_kind(ctx, field)
+	case "at":
+		return ec.fieldContext_ReleaseEvent_at(ctx, field)
+	case "actor":
+		return ec.fieldContext_ReleaseEvent_actor(ctx, field)
+	case "release":
+		return ec.fieldContext_ReleaseEvent_release(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReleaseEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_Token(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

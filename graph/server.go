@@ -5,15 +5,19 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/internal/events"
 	"github.com/relgraph/relgraph/internal/tracing"
 	"github.com/relgraph/relgraph/store"
 )
@@ -72,7 +76,24 @@ type Options struct {
 	// MaxFilterString bounds, in characters, each string of a where-filter
 	// (nameContains, titleHasPrefix, ...) (BAD_USER_INPUT).
 	MaxFilterString int
+	// Events delivers committed audit events to subscriptions; nil means
+	// a broker of this process alone (events.NewBroker).
+	Events *events.Broker
+	// WebsocketInit, if set, admits a WebSocket connection from its
+	// connection_init payload (authentication); an error refuses it.
+	WebsocketInit transport.WebsocketInitFunc
+	// OperationTimeout bounds a query or mutation sent over a long-lived
+	// transport (WebSocket, SSE), which the HTTP request deadline does not
+	// cover. 0 means no bound.
+	OperationTimeout time.Duration
+	// KeepAlive is the interval of WebSocket pings and SSE keep-alive
+	// comments; 0 means DefaultKeepAlive.
+	KeepAlive time.Duration
 }
+
+// DefaultKeepAlive is how often an idle subscription connection is pinged,
+// so that proxies keep it open and a dead peer is noticed.
+const DefaultKeepAlive = 15 * time.Second
 
 // Defaults for Options.
 const (
@@ -93,6 +114,12 @@ const (
 func (opts Options) withDefaults() Options {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.Events == nil {
+		opts.Events = events.NewBroker(events.Options{})
+	}
+	if opts.KeepAlive == 0 {
+		opts.KeepAlive = DefaultKeepAlive
 	}
 	for _, o := range []struct {
 		v   *int
@@ -139,7 +166,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Answers are JSON, never to be sniffed as HTML (postTransport writes
 	// data without escaping <, > and &).
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if IsStream(r) {
+		// Long-lived transports answer by their own protocol: the
+		// GraphQL-over-HTTP adjustments are for single answers.
+		s.Server.ServeHTTP(w, r.WithContext(events.WithConnection(r.Context())))
+		return
+	}
 	graphQLOverHTTP(s.Server, s.present).ServeHTTP(w, r)
+}
+
+// IsStream reports whether r asks for a long-lived GraphQL transport (a
+// WebSocket upgrade, or server-sent events), which middleware must neither
+// bound by the request deadline nor buffer.
+func IsStream(r *http.Request) bool {
+	return r.Header.Get("Upgrade") != "" || strings.Contains(r.Header.Get("Accept"), "text/event-stream")
 }
 
 // NewServer builds the GraphQL handler with exactly the transports and
@@ -148,13 +188,27 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // presenter, and a transaction per mutation.
 func NewServer(client *ent.Client, graph *store.GraphCache, opts Options) *Server {
 	opts = opts.withDefaults()
-	resolver := &Resolver{client: client, graph: graph, maxIDs: opts.MaxPageSize, maxBulk: opts.MaxBulkItems}
+	resolver := &Resolver{client: client, graph: graph, maxIDs: opts.MaxPageSize, maxBulk: opts.MaxBulkItems, events: opts.Events}
 	exec := NewExecutableSchema(Config{Resolvers: resolver})
 	resolver.exec = exec.(*executableSchema)
 	schema := newPricedSchema(exec, opts)
 	cache := lru.New[*ast.QueryDocument](1000)
 	srv := handler.New(schema)
 	srv.AddTransport(transport.Options{})
+	// Subscriptions: graphql-transport-ws (and the older graphql-ws) over
+	// WebSocket, and server-sent events; before GET and POST, which would
+	// claim their requests. The Origin of a WebSocket was already checked
+	// against the CORS origins (httpapi's allowHosts), hence no second,
+	// same-origin-only check by the library.
+	srv.AddTransport(transport.Websocket{
+		Implementation: transport.CoderWebsocketImplementation{
+			AcceptOptions: websocket.AcceptOptions{InsecureSkipVerify: true},
+		},
+		InitFunc:              opts.WebsocketInit,
+		InitTimeout:           10 * time.Second,
+		KeepAlivePingInterval: opts.KeepAlive,
+	})
+	srv.AddTransport(transport.SSE{KeepAlivePingInterval: opts.KeepAlive})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(postTransport{})
 	srv.SetQueryCache(cache)
@@ -172,7 +226,7 @@ func NewServer(client *ent.Client, graph *store.GraphCache, opts Options) *Serve
 	present := presentError(opts.Logger)
 	srv.SetErrorPresenter(present)
 	srv.SetRecoverFunc(recoverPanic(opts.Logger))
-	t := transactioner{client: client, present: present}
+	t := transactioner{client: client, present: present, events: opts.Events}
 	if opts.ConcurrentWrites > 0 {
 		t.turns = make(chan struct{}, opts.ConcurrentWrites)
 	}
@@ -180,6 +234,8 @@ func NewServer(client *ent.Client, graph *store.GraphCache, opts Options) *Serve
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(store.WithRequestGraph(ctx))
 	})
+	srv.AroundOperations(aroundStreams(opts.OperationTimeout))
+	srv.AroundResponses(endStreams(present))
 	return &Server{Server: srv, present: present, sdl: PublicSDL(exec.Schema())}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/ent/schema"
+	"github.com/relgraph/relgraph/internal/events"
 	"github.com/relgraph/relgraph/internal/fault"
 )
 
@@ -24,6 +25,8 @@ type transactioner struct {
 	// turns, when not nil, holds one token per mutation request allowed to
 	// write at once.
 	turns chan struct{}
+	// events receives the audit events of each committed transaction.
+	events *events.Broker
 }
 
 var _ interface {
@@ -105,6 +108,8 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 	if err := tx.Commit(); err != nil {
 		return t.failed(ctx, err)
 	}
+	// Only now, committed: a rolled-back write is never announced.
+	publishCommitted(t.events, journal.Flushed())
 	return rsp
 }
 

@@ -21,6 +21,7 @@ import (
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
+	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	"github.com/mattn/go-sqlite3"      // registers the "sqlite3" database/sql driver
 
@@ -46,6 +47,7 @@ type DB struct {
 	// Graph caches the dependency graph of this database.
 	Graph *GraphCache
 	sql   *sql.DB
+	dsn   string
 	// audits counts the audit events written (AuditEvents).
 	audits *auditCounter
 }
@@ -117,7 +119,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	client.Release.Intercept(registerReleases())
 	audits := &auditCounter{}
 	client.AuditEvent.Use(audits.hook())
-	return &DB{Client: client, Dialect: dia, Graph: graph, sql: db, audits: audits}, nil
+	return &DB{Client: client, Dialect: dia, Graph: graph, sql: db, dsn: dsn, audits: audits}, nil
 }
 
 // isBusy reports SQLite's refusal because another connection holds a lock.
@@ -137,6 +139,21 @@ type options struct {
 // debugging and for tests that count statements.
 func WithStatementHook(f func(ctx context.Context, statement string)) Option {
 	return func(o *options) { o.onStatement = f }
+}
+
+// ConnectPostgres opens a connection of its own to the PostgreSQL
+// database, outside the pool: for LISTEN, which holds its connection.
+func (db *DB) ConnectPostgres(ctx context.Context) (*pgx.Conn, error) {
+	if db.Dialect != dialect.Postgres {
+		return nil, fmt.Errorf("store: %s has no LISTEN/NOTIFY", db.Dialect)
+	}
+	return pgx.Connect(ctx, db.dsn)
+}
+
+// Notify sends a PostgreSQL NOTIFY on channel through the pool.
+func (db *DB) Notify(ctx context.Context, channel, payload string) error {
+	_, err := db.sql.ExecContext(ctx, "SELECT pg_notify($1, $2)", channel, payload)
+	return err
 }
 
 // IsPostgres reports whether dsn selects PostgreSQL.

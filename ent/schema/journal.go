@@ -39,6 +39,9 @@ type Journal struct {
 	mu    sync.Mutex
 	graph []GraphEntry
 	audit []*gen.AuditEventCreate
+	// flushed are the audit events written so far, for publishing once
+	// the transaction commits (Flushed).
+	flushed []*gen.AuditEvent
 }
 
 type journalKey struct{}
@@ -102,12 +105,24 @@ func (j *Journal) FlushAudit(ctx context.Context, client *gen.Client) error {
 	j.mu.Unlock()
 	for len(events) > 0 {
 		n := min(len(events), insertBatch)
-		if err := client.AuditEvent.CreateBulk(events[:n]...).Exec(ctx); err != nil {
+		written, err := client.AuditEvent.CreateBulk(events[:n]...).Save(ctx)
+		if err != nil {
 			return fmt.Errorf("audit: %w", err)
 		}
+		j.mu.Lock()
+		j.flushed = append(j.flushed, written...)
+		j.mu.Unlock()
 		events = events[n:]
 	}
 	return nil
+}
+
+// Flushed returns the audit events the journal has written, in write
+// order: once the transaction commits, what subscribers are told.
+func (j *Journal) Flushed() []*gen.AuditEvent {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return slices.Clone(j.flushed)
 }
 
 // insertBatch bounds the rows of one bulk insert (SQLite allows 32,766 bound

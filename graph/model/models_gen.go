@@ -88,6 +88,13 @@ type ImpactedApplicationEdge struct {
 	Cursor entgql.Cursor[int] `json:"cursor"`
 }
 
+// Live updates, over WebSocket (the graphql-transport-ws protocol) or
+// server-sent events, fed by the audit trail once each write commits. A
+// subscriber that falls too far behind is disconnected with an UNAVAILABLE
+// error (retryable): subscribe again and catch up from auditEvents.
+type Subscription struct {
+}
+
 // What an upsert did to one record: created it, updated it, or found it as asked
 // and left it alone.
 type UpsertOutcome string

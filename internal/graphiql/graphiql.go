@@ -42,6 +42,9 @@ const contentSecurityPolicy = "default-src 'none'; " +
 	"style-src 'self'; " +
 	"img-src 'self' data:; " +
 	"font-src 'self' data:; " +
+	// 'self' covers ws: and wss: to the page's own host and port (CSP
+	// Level 3; every current browser), so the subscription WebSocket
+	// needs no wider source.
 	"connect-src 'self'; " +
 	"base-uri 'none'; " +
 	"form-action 'none'; " +

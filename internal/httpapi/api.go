@@ -16,6 +16,8 @@ import (
 	"github.com/rs/cors"
 
 	"github.com/relgraph/relgraph/graph"
+	"github.com/relgraph/relgraph/internal/auth"
+	"github.com/relgraph/relgraph/internal/events"
 	"github.com/relgraph/relgraph/internal/graphiql"
 	"github.com/relgraph/relgraph/internal/graphpage"
 	"github.com/relgraph/relgraph/internal/idempotency"
@@ -49,6 +51,10 @@ type Config struct {
 	// Idempotency-Key is kept for replay to the same caller; 0 means
 	// DefaultIdempotencyTTL.
 	IdempotencyTTL time.Duration
+	// Events delivers committed audit events to subscriptions; nil means
+	// a broker of this process alone. server.go bridges it to the other
+	// processes on PostgreSQL.
+	Events *events.Broker
 	// Metrics, if set, measures the GraphQL requests. Its handler is not
 	// served here: server.go serves it on a listener of its own.
 	Metrics *metrics.Metrics
@@ -89,6 +95,18 @@ func New(cfg Config) http.Handler {
 	if cfg.GraphQL.ConcurrentWrites == 0 && cfg.DB.Dialect == dialect.SQLite {
 		cfg.GraphQL.ConcurrentWrites = 1
 	}
+	if cfg.Events == nil {
+		cfg.Events = events.NewBroker(events.Options{})
+	}
+	if cfg.Metrics != nil {
+		cfg.Metrics.ObserveSubscriptions(cfg.Events.Open)
+	}
+	limiter := &auth.FailureLimiter{Max: authFailures, Window: authFailureWindow}
+	cfg.GraphQL.Events = cfg.Events
+	cfg.GraphQL.OperationTimeout = cfg.RequestTimeout
+	if cfg.AuthRequired {
+		cfg.GraphQL.WebsocketInit = websocketInit(cfg.DB.Client, limiter, cfg.Logger)
+	}
 	gql := graph.NewServer(cfg.DB.Client, cfg.DB.Graph, cfg.GraphQL)
 	gql.AroundOperations(recordOperation)
 	gql.AroundResponses(recordResponse)
@@ -104,7 +122,7 @@ func New(cfg Config) http.Handler {
 	})
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", authenticate(keys.Handler(gql), cfg.DB.Client, cfg.AuthRequired, cfg.Logger))
+	mux.Handle("/graphql", authenticate(keys.Handler(gql), cfg.DB.Client, cfg.AuthRequired, limiter, cfg.Logger))
 	// The public schema (the repository's schema.graphql), for code
 	// generators and schema registries: it holds no data, so no token.
 	mux.HandleFunc("GET /schema.graphql", gql.SDL)

@@ -12,7 +12,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+
 	"github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/graph"
 	"github.com/relgraph/relgraph/internal/auth"
 	"github.com/relgraph/relgraph/internal/freetext"
 	"github.com/relgraph/relgraph/internal/viewer"
@@ -29,8 +32,12 @@ const (
 // authentication required, the bearer token decides (a missing or wrong
 // one is 401 UNAUTHENTICATED, and an address that keeps failing waits: 429);
 // with it off, everyone is an ADMIN and X-Actor names the audit actor.
-func authenticate(next http.Handler, client *ent.Client, required bool, logger *slog.Logger) http.Handler {
-	limiter := &auth.FailureLimiter{Max: authFailures, Window: authFailureWindow}
+//
+// A WebSocket upgrade may come without the header (browsers cannot set it):
+// it is admitted unauthenticated, and its connection_init payload's
+// Authorization must then authenticate it (websocketInit) before any
+// operation runs.
+func authenticate(next http.Handler, client *ent.Client, required bool, limiter *auth.FailureLimiter, logger *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !required {
 			v := viewer.Viewer{Actor: viewer.Anonymous, Role: viewer.Admin}
@@ -38,6 +45,10 @@ func authenticate(next http.Handler, client *ent.Client, required bool, logger *
 				v.Actor = actor
 			}
 			next.ServeHTTP(w, r.WithContext(viewer.With(r.Context(), v)))
+			return
+		}
+		if r.Header.Get("Authorization") == "" && strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			next.ServeHTTP(w, r.WithContext(withPendingAuth(r.Context(), clientAddr(r))))
 			return
 		}
 		addr := clientAddr(r)
@@ -62,6 +73,52 @@ func authenticate(next http.Handler, client *ent.Client, required bool, logger *
 		}
 		next.ServeHTTP(w, r.WithContext(viewer.With(r.Context(), v)))
 	})
+}
+
+type pendingAuthKey struct{}
+
+// withPendingAuth marks a WebSocket from addr that is still to
+// authenticate in its connection_init.
+func withPendingAuth(ctx context.Context, addr string) context.Context {
+	return context.WithValue(ctx, pendingAuthKey{}, addr)
+}
+
+// websocketInit authenticates a WebSocket admitted without an Authorization
+// header by the Authorization of its connection_init payload
+// ({"Authorization": "Bearer <token>"}), with the same failure limit as the
+// header; one already authenticated (or with authentication off) passes.
+func websocketInit(client *ent.Client, limiter *auth.FailureLimiter, logger *slog.Logger) transport.WebsocketInitFunc {
+	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		addr, pending := ctx.Value(pendingAuthKey{}).(string)
+		if !pending {
+			return ctx, nil, nil
+		}
+		// Refused: closed with 4403 (graphql-transport-ws's Forbidden) and
+		// the code and message as the reason (at most 123 bytes).
+		refuse := func(code, msg string) (context.Context, *transport.InitPayload, error) {
+			reason := code + ": " + msg
+			if len(reason) > 123 {
+				reason = reason[:123]
+			}
+			ctx = transport.WithWebsocketCloseCode(transport.AppendCloseReason(ctx, reason), 4403)
+			return ctx, nil, errors.New(reason)
+		}
+		if _, blocked := limiter.Blocked(addr); blocked {
+			return refuse("RATE_LIMITED", "too many failed authentications from this address: try again later")
+		}
+		v, err := auth.Authenticate(ctx, client, payload.Authorization())
+		switch {
+		case errors.Is(err, auth.ErrMissing) || errors.Is(err, auth.ErrInvalid):
+			if !errors.Is(err, auth.ErrMissing) {
+				limiter.Fail(addr)
+			}
+			return refuse("UNAUTHENTICATED", err.Error())
+		case err != nil:
+			logger.ErrorContext(ctx, "authentication failed", "err", err)
+			return refuse("INTERNAL", "internal error")
+		}
+		return viewer.With(ctx, v), nil, nil
+	}
 }
 
 // clientAddr is the address a request came from, without its port.
@@ -104,8 +161,20 @@ func sameOrigin(origin, host string) bool {
 
 // withDeadline bounds each request's work; the database and the resolvers
 // stop when the deadline passes or the client goes away.
+//
+// A subscription's connection (WebSocket, server-sent events) lives as long
+// as its client watches: it is exempt, and so are the server's read and
+// write deadlines for it. Keep-alive pings find dead peers; each query or
+// mutation it carries is bounded by graph.Options.OperationTimeout.
 func withDeadline(next http.Handler, timeout time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/graphql" && graph.IsStream(r) {
+			rc := http.NewResponseController(w)
+			_ = rc.SetReadDeadline(time.Time{})
+			_ = rc.SetWriteDeadline(time.Time{})
+			next.ServeHTTP(w, r)
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))

@@ -7,6 +7,8 @@ import (
 
 	"github.com/klauspost/compress/gzhttp"
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/relgraph/relgraph/graph"
 )
 
 // CompressMinBytes is the smallest response body compressed: below it the
@@ -38,6 +40,13 @@ func compress(next http.Handler) http.Handler {
 	}
 	gz := wrap(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if graph.IsStream(r) {
+			// A stream of events must reach the client as each is sent,
+			// not when a gzip block fills; a WebSocket compresses (or not)
+			// by its own protocol.
+			next.ServeHTTP(w, r)
+			return
+		}
 		gz.ServeHTTP(&weakETagWriter{ResponseWriter: w}, r)
 	})
 }

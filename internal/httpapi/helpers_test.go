@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/relgraph/relgraph/internal/events"
 	"github.com/relgraph/relgraph/internal/httpapi"
 	"github.com/relgraph/relgraph/internal/testdb"
 	"github.com/relgraph/relgraph/store"
@@ -24,6 +25,7 @@ type testServer struct {
 	statements atomic.Int64
 	logs       *bytes.Buffer
 	logw       *lockedWriter // writes to logs
+	events     *events.Broker
 }
 
 func newTestServer(t *testing.T, configure ...func(*httpapi.Config)) *testServer {
@@ -45,6 +47,10 @@ func newTestServer(t *testing.T, configure ...func(*httpapi.Config)) *testServer
 	for _, c := range configure {
 		c(&cfg)
 	}
+	if cfg.Events == nil {
+		cfg.Events = events.NewBroker(events.Options{})
+	}
+	ts.events = cfg.Events
 	ts.Server = httptest.NewServer(httpapi.New(cfg))
 	t.Cleanup(ts.Close)
 	return ts

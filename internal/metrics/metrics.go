@@ -10,6 +10,7 @@ import (
 	"context"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -41,6 +42,8 @@ type Metrics struct {
 
 	mu    sync.Mutex
 	names map[string]bool
+	// subscriptions counts the open GraphQL subscriptions, once set.
+	subscriptions atomic.Pointer[func() int]
 }
 
 // New registers relgraph's metrics for db in a new registry, with the Go
@@ -97,12 +100,16 @@ func New(db *store.DB) *Metrics {
 			Name: "relgraph_audit_events_total",
 			Help: "Audit events written and committed.",
 		}, func() float64 { return float64(db.AuditEvents()) }),
-		// Subscriptions are not served yet: the gauge stays at 0 until the
-		// websocket transport is added and counts them.
+		// Counted by the events broker, once ObserveSubscriptions names it.
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "relgraph_graphql_subscriptions_open",
 			Help: "GraphQL subscriptions open.",
-		}, func() float64 { return 0 }),
+		}, func() float64 {
+			if open := m.subscriptions.Load(); open != nil {
+				return float64((*open)())
+			}
+			return 0
+		}),
 	)
 	graph.SetObserver(m)
 	return m
@@ -117,6 +124,9 @@ func graphSize(cache *store.GraphCache, size func(*impact.Snapshot) int) float64
 	}
 	return float64(size(g.Snapshot))
 }
+
+// ObserveSubscriptions makes the open-subscriptions gauge read open.
+func (m *Metrics) ObserveSubscriptions(open func() int) { m.subscriptions.Store(&open) }
 
 // Handler serves the metrics in Prometheus's text (or OpenMetrics) format.
 func (m *Metrics) Handler() http.Handler {

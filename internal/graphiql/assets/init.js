@@ -18,9 +18,15 @@
 
   // Same-origin absolute URL, e.g. http://host:port/graphql.
   var url = new URL(endpoint, window.location.href).toString();
+  // The same endpoint as a WebSocket URL (ws: or wss: as the page), for
+  // subscriptions: GraphiQL's fetcher opens it with the graphql-ws client
+  // that its bundle includes, one connection per subscription, sending the
+  // Headers tab (e.g. {"Authorization": "Bearer ..."}) as the
+  // connection_init payload, where the server accepts the token.
+  var subscriptionUrl = url.replace(/^http/, 'ws');
 
   var props = {
-    fetcher: GraphiQL.createFetcher({ url: url }),
+    fetcher: GraphiQL.createFetcher({ url: url, subscriptionUrl: subscriptionUrl }),
     // Let users send e.g. {"Authorization": "Bearer ..."}.
     isHeadersEditorEnabled: true,
     // Don't write credentials typed in the headers editor to localStorage.

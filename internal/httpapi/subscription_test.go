@@ -1,0 +1,275 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/relgraph/relgraph/internal/auth"
+	"github.com/relgraph/relgraph/internal/events"
+	"github.com/relgraph/relgraph/internal/httpapi"
+	"github.com/relgraph/relgraph/internal/subclient"
+	"github.com/relgraph/relgraph/internal/viewer"
+)
+
+const releaseEvents = `subscription($ids: [ID!]) { releaseEvents(releaseIDs: $ids) { kind actor release { id name status } } }`
+
+// wsURL is the server's GraphQL endpoint as a WebSocket URL.
+func (s *testServer) wsURL() string { return "ws" + strings.TrimPrefix(s.URL, "http") + "/graphql" }
+
+// createRelease creates a release and returns its id.
+func (s *testServer) createRelease(t *testing.T, name string) string {
+	t.Helper()
+	var out struct{ CreateRelease struct{ ID string } }
+	s.ok(t, `mutation($n: String!) { createRelease(input: {name: $n}) { id } }`, map[string]any{"n": name}, &out)
+	return out.CreateRelease.ID
+}
+
+type releaseEvent struct {
+	ReleaseEvents struct {
+		Kind    string
+		Actor   string
+		Release *struct{ ID, Name, Status string }
+	}
+}
+
+func TestSubscriptionOverWebSocketAndSSE(t *testing.T) {
+	s := newTestServer(t)
+	id := s.createRelease(t, "r1")
+	other := s.createRelease(t, "r2")
+	doomed := s.createRelease(t, "r3")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	ws, err := subclient.Dial(ctx, s.wsURL(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	if err := ws.Subscribe(ctx, "1", releaseEvents, map[string]any{"ids": []string{id, doomed}}); err != nil {
+		t.Fatal(err)
+	}
+	sse, err := subclient.SSE(ctx, s.URL+"/graphql", nil, releaseEvents, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sse.Close()
+	waitSubscribed(t, s, 2)
+
+	// Rolled back: the second write fails, so the first is never sent.
+	res := s.query(t, `mutation($id: ID!) { a: transitionRelease(id: $id, to: CANCELLED) { id } b: transitionRelease(id: "999999", to: CANCELLED) { id } }`, map[string]any{"id": id})
+	if len(res.Errors) == 0 {
+		t.Fatal("the failing mutation succeeded")
+	}
+	// Another release: the WebSocket subscriber does not watch it.
+	s.ok(t, `mutation($id: ID!) { updateRelease(id: $id, input: {description: "x"}) { id } }`, map[string]any{"id": other}, nil)
+	res = s.queryAs(t, "alice", `mutation($id: ID!) { transitionRelease(id: $id, to: CANCELLED) { id } }`, map[string]any{"id": id})
+	if len(res.Errors) > 0 {
+		t.Fatal(res.Errors)
+	}
+
+	m, err := ws.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct{ Data releaseEvent }
+	if err := json.Unmarshal(m.Payload, &got); err != nil || m.Type != "next" {
+		t.Fatalf("%s %s: %v", m.Type, m.Payload, err)
+	}
+	if e := got.Data.ReleaseEvents; e.Kind != "TRANSITION" || e.Actor != "alice" || e.Release == nil || e.Release.ID != id || e.Release.Status != "CANCELLED" {
+		t.Errorf("WebSocket event = %+v", e)
+	}
+
+	// SSE watches all releases: the update of the other, then the transition.
+	for i, want := range []string{"UPDATE", "TRANSITION"} {
+		raw, err := sse.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev struct{ Data releaseEvent }
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			t.Fatal(err)
+		}
+		if ev.Data.ReleaseEvents.Kind != want {
+			t.Errorf("SSE event %d = %s, want %s", i, raw, want)
+		}
+	}
+
+	// Deleted: the event says so, with no release.
+	s.ok(t, `mutation($id: ID!) { deleteRelease(id: $id) }`, map[string]any{"id": doomed}, nil)
+	m, err = ws.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(m.Payload), `"kind":"DELETE"`) || !strings.Contains(string(m.Payload), `"release":null`) {
+		t.Errorf("delete event = %s", m.Payload)
+	}
+}
+
+// waitSubscribed waits until the server has n subscriptions open.
+func waitSubscribed(t *testing.T, s *testServer, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if s.events.Open() == n {
+			return
+		}
+	}
+	t.Fatalf("%d subscriptions open, want %d", s.events.Open(), n)
+}
+
+func TestSubscriptionLimits(t *testing.T) {
+	s := newTestServer(t, func(c *httpapi.Config) {
+		c.Events = events.NewBroker(events.Options{MaxPerConnection: 2, MaxTotal: 3})
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	refused := func(c *subclient.Conn, id string) {
+		t.Helper()
+		if err := c.Subscribe(ctx, id, `subscription { portfolioEvents { kind } }`, nil); err != nil {
+			t.Fatal(err)
+		}
+		m, err := c.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (m.Type != "error" && m.Type != "next") || !strings.Contains(string(m.Payload), "TOO_MANY_SUBSCRIPTIONS") {
+			t.Errorf("subscription %s: %s %s, want an error TOO_MANY_SUBSCRIPTIONS", id, m.Type, m.Payload)
+		}
+	}
+	a, err := subclient.Dial(ctx, s.wsURL(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	for _, id := range []string{"1", "2"} {
+		if err := a.Subscribe(ctx, id, `subscription { portfolioEvents { kind } }`, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitSubscribed(t, s, 2)
+	refused(a, "3") // per connection
+	b, err := subclient.Dial(ctx, s.wsURL(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.Subscribe(ctx, "1", `subscription { portfolioEvents { kind } }`, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitSubscribed(t, s, 3)
+	refused(b, "2") // in total
+	// Stopping one frees its place.
+	if err := a.Stop(ctx, "1"); err != nil {
+		t.Fatal(err)
+	}
+	waitSubscribed(t, s, 2)
+}
+
+func TestSubscriptionAuthentication(t *testing.T) {
+	s := newTestServer(t, func(c *httpapi.Config) { c.AuthRequired = true })
+	_, secret, err := auth.Create(context.Background(), s.DB.Client, "watcher", viewer.ViewerRole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	bearer := "Bearer " + secret
+
+	if _, err := subclient.Dial(ctx, s.wsURL(), nil, nil); err == nil || !strings.Contains(err.Error(), "UNAUTHENTICATED") {
+		t.Errorf("WebSocket without a token: %v, want refused as UNAUTHENTICATED", err)
+	}
+	if _, err := subclient.Dial(ctx, s.wsURL(), nil, map[string]any{"Authorization": "Bearer wrong"}); err == nil {
+		t.Error("WebSocket with a wrong token was admitted")
+	}
+	if _, err := subclient.SSE(ctx, s.URL+"/graphql", nil, releaseEvents, nil); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Errorf("SSE without a token: %v, want 401", err)
+	}
+	// A VIEWER may subscribe: token in connection_init, or in the header.
+	for name, dial := range map[string]func() (*subclient.Conn, error){
+		"init payload": func() (*subclient.Conn, error) {
+			return subclient.Dial(ctx, s.wsURL(), nil, map[string]any{"Authorization": bearer})
+		},
+		"header": func() (*subclient.Conn, error) {
+			return subclient.Dial(ctx, s.wsURL(), http.Header{"Authorization": {bearer}}, nil)
+		},
+	} {
+		c, err := dial()
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if err := c.Subscribe(ctx, "1", `subscription { portfolioEvents { kind } }`, nil); err != nil {
+			t.Fatal(err)
+		}
+		waitSubscribed(t, s, 1)
+		_ = c.Close()
+		waitSubscribed(t, s, 0)
+	}
+	sse, err := subclient.SSE(ctx, s.URL+"/graphql", http.Header{"Authorization": {bearer}}, releaseEvents, nil)
+	if err != nil {
+		t.Fatalf("SSE with a VIEWER token: %v", err)
+	}
+	_ = sse.Close()
+}
+
+func TestSubscriptionForeignOrigin(t *testing.T) {
+	s := newTestServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := subclient.Dial(ctx, s.wsURL(), http.Header{"Origin": {"https://evil.example"}}, nil); err == nil {
+		t.Error("a WebSocket from a foreign origin was admitted")
+	}
+	c, err := subclient.Dial(ctx, s.wsURL(), http.Header{"Origin": {s.URL}}, nil)
+	if err != nil {
+		t.Fatalf("same origin: %v", err)
+	}
+	_ = c.Close()
+}
+
+func TestSlowSubscriberIsDisconnected(t *testing.T) {
+	s := newTestServer(t, func(c *httpapi.Config) {
+		c.Events = events.NewBroker(events.Options{Buffer: 4})
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sse, err := subclient.SSE(ctx, s.URL+"/graphql", nil, `subscription { portfolioEvents { kind entityType } }`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sse.Close()
+	waitSubscribed(t, s, 1)
+	// The subscriber reads nothing: once the socket's buffers are full, it
+	// falls behind and is dropped, and the writer never waits.
+	batch := make([]events.Event, 1000)
+	for i := range batch {
+		batch[i] = events.Event{ID: i, Kind: "UPDATE", EntityType: "Application", EntityID: 1}
+	}
+	for s.events.Open() > 0 {
+		if ctx.Err() != nil {
+			t.Fatal("the slow subscriber was never dropped")
+		}
+		start := time.Now()
+		s.events.Publish(batch)
+		if took := time.Since(start); took > time.Second {
+			t.Fatalf("publishing waited %v for a slow subscriber", took)
+		}
+	}
+	for {
+		raw, err := sse.Next()
+		if err != nil {
+			t.Fatalf("stream ended without saying why: %v", err)
+		}
+		if strings.Contains(string(raw), `"errors"`) {
+			if !strings.Contains(string(raw), "UNAVAILABLE") || !strings.Contains(string(raw), "too slow") {
+				t.Errorf("last event = %s", raw)
+			}
+			break
+		}
+	}
+	if _, err := sse.Next(); err != subclient.ErrComplete {
+		t.Errorf("after the error: %v, want the stream complete", err)
+	}
+}
