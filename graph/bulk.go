@@ -12,6 +12,7 @@ import (
 	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/graph/model"
+	"github.com/relgraph/relgraph/internal/catalog"
 	"github.com/relgraph/relgraph/internal/fault"
 	"github.com/relgraph/relgraph/internal/viewer"
 )
@@ -96,41 +97,24 @@ func (r *Resolver) upsertApplications(ctx context.Context, input []*ent.CreateAp
 	}
 	out := &model.ApplicationUpserts{}
 	out.Results, err = eachItem(input, func(i int, in *ent.CreateApplicationInput) (*model.ApplicationUpsert, error) {
-		cur, ok := byName[names[i]]
-		if !ok {
-			a, err := db.Application.Create().SetInput(*in).Save(ctx)
-			if err != nil {
-				return nil, err
-			}
-			byName[a.Name] = a
-			out.Created++
-			return &model.ApplicationUpsert{Outcome: model.UpsertOutcomeCreated, Application: a}, nil
-		}
-		update := db.Application.UpdateOne(cur)
-		changed := false
-		if v := in.Description; v != nil && *v != cur.Description {
-			update.SetDescription(*v)
-			changed = true
-		}
-		if v := in.Owner; v != nil && *v != cur.Owner {
-			update.SetOwner(*v)
-			changed = true
-		}
-		if v := in.Criticality; v != nil && *v != cur.Criticality {
-			update.SetCriticality(*v)
-			changed = true
-		}
-		if !changed {
-			out.Unchanged++
-			return &model.ApplicationUpsert{Outcome: model.UpsertOutcomeUnchanged, Application: cur}, nil
-		}
-		a, err := update.Save(ctx)
+		a, outcome, err := catalog.UpsertApplication(ctx, db, *in, byName[names[i]])
 		if err != nil {
 			return nil, err
 		}
 		byName[a.Name] = a
-		out.Updated++
-		return &model.ApplicationUpsert{Outcome: model.UpsertOutcomeUpdated, Application: a}, nil
+		result := &model.ApplicationUpsert{Application: a}
+		switch outcome {
+		case catalog.Created:
+			out.Created++
+			result.Outcome = model.UpsertOutcomeCreated
+		case catalog.Updated:
+			out.Updated++
+			result.Outcome = model.UpsertOutcomeUpdated
+		default:
+			out.Unchanged++
+			result.Outcome = model.UpsertOutcomeUnchanged
+		}
+		return result, nil
 	})
 	return out, err
 }

@@ -479,15 +479,17 @@ func apply(ctx context.Context, client *ent.Client, p *plan, opts []Option) (Sum
 		o.progress(0, total)
 	}
 	for _, a := range p.apps {
-		outcome, id, err := upsertApplication(ctx, client, a, existing[a.name])
+		app, outcome, err := UpsertApplication(ctx, client, ent.CreateApplicationInput{
+			Name: a.name, Description: a.description, Owner: a.owner, Criticality: a.criticality,
+		}, existing[a.name])
 		if err != nil {
 			return Summary{}, atRecord(a.pos, err)
 		}
-		ids[a.name] = id
+		ids[a.name] = app.ID
 		switch outcome {
-		case created:
+		case Created:
 			s.Applications.Created = append(s.Applications.Created, a.name)
-		case updated:
+		case Updated:
 			s.Applications.Updated = append(s.Applications.Updated, a.name)
 		default:
 			s.Applications.Unchanged = append(s.Applications.Unchanged, a.name)
@@ -508,9 +510,9 @@ func apply(ctx context.Context, client *ent.Client, p *plan, opts []Option) (Sum
 			return Summary{}, atRecord(d.pos, err)
 		}
 		switch outcome {
-		case created:
+		case Created:
 			s.Dependencies.Created = append(s.Dependencies.Created, pair)
-		case updated:
+		case Updated:
 			s.Dependencies.Updated = append(s.Dependencies.Updated, pair)
 		default:
 			s.Dependencies.Unchanged = append(s.Dependencies.Unchanged, pair)
@@ -530,55 +532,56 @@ func apply(ctx context.Context, client *ent.Client, p *plan, opts []Option) (Sum
 	return s, nil
 }
 
-type outcome int
+// Outcome is what an upsert did to a record.
+type Outcome int
 
+// The outcomes of an upsert.
 const (
-	unchanged outcome = iota
-	created
-	updated
+	Unchanged Outcome = iota
+	Created
+	Updated
 )
 
-// upsertApplication creates a, or writes the fields of cur that differ
-// from a; it returns the application's id.
-func upsertApplication(ctx context.Context, client *ent.Client, a appSpec, cur *ent.Application) (outcome, int, error) {
+// UpsertApplication creates the application in, or, when cur is the stored
+// application of that name, writes the fields of in that are given and
+// differ from cur's: none, and nothing is written (no new version, no audit
+// event). It is the one upsert by name that imports and the GraphQL
+// upsertApplications share. The returned record is the stored one.
+func UpsertApplication(ctx context.Context, client *ent.Client, in ent.CreateApplicationInput, cur *ent.Application) (*ent.Application, Outcome, error) {
 	if cur == nil {
-		app, err := client.Application.Create().
-			SetName(a.name).
-			SetNillableDescription(a.description).
-			SetNillableOwner(a.owner).
-			SetNillableCriticality(a.criticality).
-			Save(ctx)
+		app, err := client.Application.Create().SetInput(in).Save(ctx)
 		if err != nil {
-			return 0, 0, err
+			return nil, 0, err
 		}
-		return created, app.ID, nil
+		return app, Created, nil
 	}
 	update := client.Application.UpdateOne(cur)
 	changed := false
-	if v := a.description; v != nil && *v != cur.Description {
+	if v := in.Description; v != nil && *v != cur.Description {
 		update.SetDescription(*v)
 		changed = true
 	}
-	if v := a.owner; v != nil && *v != cur.Owner {
+	if v := in.Owner; v != nil && *v != cur.Owner {
 		update.SetOwner(*v)
 		changed = true
 	}
-	if v := a.criticality; v != nil && *v != cur.Criticality {
+	if v := in.Criticality; v != nil && *v != cur.Criticality {
 		update.SetCriticality(*v)
 		changed = true
 	}
 	if !changed {
-		return unchanged, cur.ID, nil
+		return cur, Unchanged, nil
 	}
-	if err := update.Exec(ctx); err != nil {
-		return 0, 0, err
+	app, err := update.Save(ctx)
+	if err != nil {
+		return nil, 0, err
 	}
-	return updated, cur.ID, nil
+	return app, Updated, nil
 }
 
 // upsertDependency creates d between consumer and provider unless cur
 // exists; an existing one is brought in line with d when d.update.
-func upsertDependency(ctx context.Context, client *ent.Client, d depSpec, consumer, provider int, cur *ent.Dependency) (outcome, error) {
+func upsertDependency(ctx context.Context, client *ent.Client, d depSpec, consumer, provider int, cur *ent.Dependency) (Outcome, error) {
 	if cur == nil {
 		err := client.Dependency.Create().
 			SetConsumerID(consumer).
@@ -589,10 +592,10 @@ func upsertDependency(ctx context.Context, client *ent.Client, d depSpec, consum
 		if err != nil {
 			return 0, err
 		}
-		return created, nil
+		return Created, nil
 	}
 	if !d.update {
-		return unchanged, nil
+		return Unchanged, nil
 	}
 	update := client.Dependency.UpdateOne(cur)
 	changed := false
@@ -605,12 +608,12 @@ func upsertDependency(ctx context.Context, client *ent.Client, d depSpec, consum
 		changed = true
 	}
 	if !changed {
-		return unchanged, nil
+		return Unchanged, nil
 	}
 	if err := update.Exec(ctx); err != nil {
 		return 0, err
 	}
-	return updated, nil
+	return Updated, nil
 }
 
 // loadApplications returns the applications with the given names, by name.
