@@ -60,7 +60,7 @@ func rangeOf(from, to *time.Time) (impact.Window, error) {
 // impactOf runs an impact analysis and names its applications from the
 // graph's records: no query, however large the impact.
 func (r *Resolver) impactOf(ctx context.Context, g *store.Graph, changed []int, maxDepth int) *model.Impact {
-	items := g.Snapshot.Impact(changed, maxDepth)
+	items := g.Impact(changed, maxDepth)
 	withPaths := selects(ctx, "impacted", "path") || selects(ctx, "impactedApplications", "edges", "node", "path")
 	// An answer the hand-written JSON writes whole only reads the graph's
 	// records; any other gets copies, one allocation for them all.
@@ -106,27 +106,9 @@ func (r *Resolver) impactOf(ctx context.Context, g *store.Graph, changed []int, 
 			out.Shared = append(out.Shared, a)
 		}
 	}
-	// The engine orders by distance, then id: only each distance's run
-	// needs sorting, by name (unique, so no further key).
-	type named struct {
-		name  string
-		entry *model.ImpactedApplication
-	}
-	byName := make([]named, len(entries))
+	impacted := make([]*model.ImpactedApplication, len(entries))
 	for i := range entries {
-		byName[i].name, byName[i].entry = entries[i].Application.Name, &entries[i]
-	}
-	for lo := 0; lo < len(byName); {
-		hi := lo + 1
-		for hi < len(byName) && byName[hi].entry.Distance == byName[lo].entry.Distance {
-			hi++
-		}
-		slices.SortFunc(byName[lo:hi], func(a, b named) int { return strings.Compare(a.name, b.name) })
-		lo = hi
-	}
-	impacted := make([]*model.ImpactedApplication, len(byName))
-	for i := range byName {
-		impacted[i] = byName[i].entry
+		impacted[i] = &entries[i]
 	}
 	out.Impacted = model.ImpactedList{
 		Items: impacted,

@@ -1,9 +1,11 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -141,14 +143,27 @@ func fieldKey(alias string) []byte {
 // flushAt is the buffered size at which write hands its bytes to w.
 const flushAt = 32 << 10
 
+// writeBuffers recycles write's buffers: a big answer would otherwise
+// allocate one per request.
+var writeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, flushAt+4<<10); return &b }}
+
 func (p impactedPlan) write(w io.Writer, g *store.Graph, items []*model.ImpactedApplication) {
-	buf := make([]byte, 0, flushAt+4<<10)
-	buf = append(buf, '[')
+	pooled := writeBuffers.Get().(*[]byte)
+	buf := append((*pooled)[:0], '[')
 	for i, item := range items {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
+		start := len(buf)
 		buf = p.append(buf, g, item)
+		if i == 0 {
+			// gqlgen collects the response in a bytes.Buffer: room for the
+			// whole list, estimated from its first item, lets it grow once
+			// instead of doubling its way up.
+			if out, ok := w.(*bytes.Buffer); ok {
+				out.Grow((len(buf) - start + 1) * len(items) * 9 / 8)
+			}
+		}
 		if len(buf) >= flushAt {
 			_, _ = w.Write(buf)
 			buf = buf[:0]
@@ -156,6 +171,10 @@ func (p impactedPlan) write(w io.Writer, g *store.Graph, items []*model.Impacted
 	}
 	buf = append(buf, ']')
 	_, _ = w.Write(buf)
+	if cap(buf) <= 4*flushAt {
+		*pooled = buf
+		writeBuffers.Put(pooled)
+	}
 }
 
 func (p impactedPlan) append(buf []byte, g *store.Graph, item *model.ImpactedApplication) []byte {

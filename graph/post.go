@@ -84,41 +84,40 @@ func (postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 // of <, > and & inside it: the answer is served as JSON with nosniff, never
 // as HTML).
 func writeResponse(w io.Writer, resp *graphql.Response) {
-	var buf bytes.Buffer
-	buf.Grow(len(resp.Data) + 64)
-	buf.WriteByte('{')
-	field := func(name string, v any) {
+	// The small fields are encoded around data, which, the bulk, is
+	// written as it is rather than copied among them.
+	var head, tail []byte
+	field := func(out *[]byte, name string, v any) {
 		b, err := json.Marshal(v)
 		if err != nil {
 			panic(fmt.Errorf("unable to marshal the response's %s: %w", name, err))
 		}
-		buf.WriteString(`"` + name + `":`)
-		buf.Write(b)
-		buf.WriteByte(',')
+		*out = append(*out, `,"`+name+`":`...)
+		*out = append(*out, b...)
 	}
 	if len(resp.Errors) > 0 {
-		field("errors", resp.Errors)
-	}
-	buf.WriteString(`"data":`)
-	if resp.Data == nil {
-		buf.WriteString("null,")
-	} else {
-		buf.Write(resp.Data)
-		buf.WriteByte(',')
+		field(&head, "errors", resp.Errors)
 	}
 	if resp.Label != "" {
-		field("label", resp.Label)
+		field(&tail, "label", resp.Label)
 	}
 	if len(resp.Path) > 0 {
-		field("path", resp.Path)
+		field(&tail, "path", resp.Path)
 	}
 	if resp.HasNext != nil {
-		field("hasNext", resp.HasNext)
+		field(&tail, "hasNext", resp.HasNext)
 	}
 	if len(resp.Extensions) > 0 {
-		field("extensions", resp.Extensions)
+		field(&tail, "extensions", resp.Extensions)
 	}
-	out := buf.Bytes()
-	out[len(out)-1] = '}' // the last field's comma
-	_, _ = w.Write(out)
+	head = append(head, `,"data":`...)
+	head[0] = '{' // the first field's comma
+	tail = append(tail, '}')
+	if resp.Data == nil {
+		_, _ = w.Write(append(append(head, "null"...), tail...))
+		return
+	}
+	_, _ = w.Write(head)
+	_, _ = w.Write(resp.Data)
+	_, _ = w.Write(tail)
 }

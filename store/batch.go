@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"github.com/relgraph/relgraph/ent"
-	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/changeapplication"
 	"github.com/relgraph/relgraph/impact"
@@ -87,13 +86,53 @@ func registerReleases() ent.Interceptor {
 	})
 }
 
+// changedCache holds releases' changed applications as read at one pair of
+// generations, its label. A change or release write moves the changes
+// generation and an application deletion the graph's, so a request that
+// read the same pair may answer from it without a statement. Lists are
+// shared: callers must not modify them.
+type changedCache struct {
+	label     generations
+	mu        sync.RWMutex
+	byRelease map[int][]int
+}
+
+// changedCacheFor returns the cache labelled with the request's
+// generations, replacing an older one; nil if the request is older than
+// the cache (it then reads from the database, as before any cache).
+func (g *GraphCache) changedCacheFor(label generations) *changedCache {
+	for {
+		cur := g.changed.Load()
+		if cur != nil && cur.label == label {
+			return cur
+		}
+		if cur != nil && (cur.label.graph > label.graph || cur.label.changes > label.changes) {
+			return nil
+		}
+		next := &changedCache{label: label, byRelease: map[int][]int{}}
+		if g.changed.CompareAndSwap(cur, next) {
+			return next
+		}
+	}
+}
+
 // changedApplications returns release id's changed applications, loading
 // those of every release the request loaded and has not asked about yet.
-func (b *batch) changedApplications(ctx context.Context, db *ent.Client, id int) ([]int, error) {
+// The loaded lists are as new as the request's generations, or newer: they
+// are read after them.
+func (b *batch) changedApplications(ctx context.Context, db *ent.Client, shared *changedCache, id int) ([]int, error) {
 	b.load.Lock()
 	defer b.load.Unlock()
 	if ids, ok := b.changed[id]; ok {
 		return ids, nil
+	}
+	if shared != nil {
+		shared.mu.RLock()
+		ids, ok := shared.byRelease[id]
+		shared.mu.RUnlock()
+		if ok {
+			return ids, nil
+		}
 	}
 	pending := []int{id}
 	b.mu.Lock()
@@ -113,16 +152,26 @@ func (b *batch) changedApplications(ctx context.Context, db *ent.Client, id int)
 	for _, r := range pending {
 		b.changed[r] = loaded[r]
 	}
+	if shared != nil {
+		shared.mu.Lock()
+		for _, r := range pending {
+			shared.byRelease[r] = loaded[r]
+		}
+		shared.mu.Unlock()
+	}
 	return b.changed[id], nil
 }
 
 // changedByRelease loads the changed applications of the given releases,
 // each list ascending and without repeats: the releases' changes, then their
-// links (or, for one release, its applications straight away).
+// links (for one release, in one statement).
 func changedByRelease(ctx context.Context, db *ent.Client, releases []int) (map[int][]int, error) {
 	out := make(map[int][]int, len(releases))
 	if len(releases) == 1 {
-		ids, err := db.Application.Query().Where(application.HasChangesWith(change.ReleaseID(releases[0]))).IDs(ctx)
+		// Straight from the links by the changes' release index: asking for
+		// the applications that have such a change scans every application.
+		ids, err := db.ChangeApplication.Query().Where(changeapplication.HasChangeWith(change.ReleaseID(releases[0]))).
+			Select(changeapplication.FieldApplicationID).Ints(ctx)
 		out[releases[0]] = uniqueSorted(ids)
 		return out, err
 	}

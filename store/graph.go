@@ -40,6 +40,9 @@ type GraphCache struct {
 	builds, catchUps atomic.Int64
 	// observer, if set, is told how long each build and catch-up took.
 	observer GraphObserver
+	// changed holds releases' changed applications as of one pair of
+	// generations (see changedCache).
+	changed atomic.Pointer[changedCache]
 }
 
 // GraphObserver learns how long each graph the cache read whole (a
@@ -108,6 +111,8 @@ type Graph struct {
 	// record is a deleted application), so that catching up with a write
 	// does not copy every record.
 	base, delta map[int]*ent.Application
+	// memo remembers the impacts asked of this graph (Impact).
+	memo impactMemo
 }
 
 // record returns the graph's record of application id.
@@ -201,6 +206,9 @@ type requestGraph struct {
 	// pending is how many of the transaction's journaled graph changes
 	// graph includes.
 	pending int
+	// changes is the changes generation read with graph's, outside a
+	// transaction: with graph's, the label of changedCache.
+	changes int64
 	batch   batch
 }
 
@@ -255,20 +263,26 @@ func (g *GraphCache) Current(ctx context.Context) (*Graph, error) {
 	if held != nil && held.graph != nil {
 		return held.graph, nil
 	}
-	graph, err := g.fresh(ctx)
+	graph, gens, err := g.fresh(ctx)
 	if err == nil && held != nil {
-		held.graph = graph
+		held.graph, held.changes = graph, gens.changes
 	}
 	return graph, err
 }
 
 // fresh returns the shared graph, brought up to the committed generation if
-// that moved past it.
-func (g *GraphCache) fresh(ctx context.Context) (*Graph, error) {
-	gen, err := readGeneration(ctx, g.client)
+// that moved past it, and the generations it read.
+func (g *GraphCache) fresh(ctx context.Context) (*Graph, generations, error) {
+	gens, err := readGenerations(ctx, g.client)
 	if err != nil {
-		return nil, err
+		return nil, gens, err
 	}
+	graph, err := g.freshAt(ctx, gens.graph)
+	return graph, gens, err
+}
+
+// freshAt returns the shared graph at generation gen or newer.
+func (g *GraphCache) freshAt(ctx context.Context, gen int64) (*Graph, error) {
 	for {
 		if cur := g.current.Load(); cur != nil && cur.Snapshot.Generation() >= gen {
 			return cur, nil
@@ -435,6 +449,28 @@ func (g *Graph) flatten() map[int]*ent.Application {
 		}
 	}
 	return out
+}
+
+// generations are the counters a request's reads are labelled with.
+type generations struct{ graph, changes int64 }
+
+// readGenerations reads the graph and changes generations in one statement.
+func readGenerations(ctx context.Context, client *ent.Client) (generations, error) {
+	rows, err := client.Generation.Query().
+		Where(generation.NameIn(schema.GraphGeneration, schema.ChangesGeneration)).All(ctx)
+	if err != nil {
+		return generations{}, fmt.Errorf("read generations: %w", err)
+	}
+	var out generations
+	for _, r := range rows {
+		switch r.Name {
+		case schema.GraphGeneration:
+			out.graph = r.Value
+		case schema.ChangesGeneration:
+			out.changes = r.Value
+		}
+	}
+	return out, nil
 }
 
 func readGeneration(ctx context.Context, client *ent.Client) (int64, error) {

@@ -29,13 +29,24 @@ var _ lifecycle.FreezeFinder = (*GraphCache)(nil)
 // releaseID's changes touch.
 // Within a request, those of every release the request loaded come in the
 // same statement (see batch).
+//
+// A request outside a transaction is also answered from memory while the
+// generations it read stand still (changedCache). The list is shared: do
+// not modify it.
 func (g *GraphCache) ChangedApplications(ctx context.Context, releaseID int) ([]int, error) {
 	if b := batchOf(ctx); b != nil {
-		return b.changedApplications(ctx, g.clientFor(ctx), releaseID)
+		req := ctx.Value(requestGraphKey{}).(*requestGraph)
+		graph, err := g.Current(ctx)
+		if err != nil {
+			return nil, err
+		}
+		req.mu.Lock()
+		label := generations{graph: graph.Snapshot.Generation(), changes: req.changes}
+		req.mu.Unlock()
+		return b.changedApplications(ctx, g.clientFor(ctx), g.changedCacheFor(label), releaseID)
 	}
-	return g.clientFor(ctx).Application.Query().
-		Where(application.HasChangesWith(change.ReleaseID(releaseID))).
-		IDs(ctx)
+	changed, err := changedByRelease(ctx, g.clientFor(ctx), []int{releaseID})
+	return changed[releaseID], err
 }
 
 // ReleaseConflict is two releases whose windows overlap and whose impacts

@@ -176,6 +176,8 @@ func init() {
 	change.Hooks[5] = changeHooks[1]
 
 	change.Hooks[6] = changeHooks[2]
+
+	change.Hooks[7] = changeHooks[3]
 	changeMixinFields0 := changeMixin[0].Fields()
 	_ = changeMixinFields0
 	changeMixinFields1 := changeMixin[1].Fields()
@@ -562,6 +564,8 @@ func init() {
 	release.Hooks[10] = releaseHooks[5]
 
 	release.Hooks[11] = releaseHooks[6]
+
+	release.Hooks[12] = releaseHooks[7]
 	releaseMixinFields0 := releaseMixin[0].Fields()
 	_ = releaseMixinFields0
 	releaseMixinFields1 := releaseMixin[1].Fields()

@@ -99,6 +99,7 @@ func (Change) Hooks() []ent.Hook {
 		trimField("title"),
 		requireApplications(),
 		changesFollowTheirRelease(),
+		recordMembershipWrite(),
 	}
 }
 

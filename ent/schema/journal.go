@@ -42,6 +42,9 @@ type Journal struct {
 	// flushed are the audit events written so far, for publishing once
 	// the transaction commits (Flushed).
 	flushed []*gen.AuditEvent
+	// changes records that a change or release was written: the flush
+	// bumps ChangesGeneration once.
+	changes bool
 }
 
 type journalKey struct{}
@@ -90,10 +93,18 @@ func (j *Journal) Flush(ctx context.Context, client *gen.Client) error {
 		return err
 	}
 	j.mu.Lock()
-	entries := j.graph
-	j.graph = nil
+	entries, changes := j.graph, j.changes
+	j.graph, j.changes = nil, false
 	j.mu.Unlock()
-	return logGraphChanges(ctx, client, entries)
+	// Always the graph's counter first, then the changes': two
+	// transactions lock the rows in the same order and cannot deadlock.
+	if err := logGraphChanges(ctx, client, entries); err != nil {
+		return err
+	}
+	if changes {
+		return BumpGeneration(ctx, client, ChangesGeneration)
+	}
+	return nil
 }
 
 // FlushAudit writes the pending audit events, for a reader of the audit
@@ -221,6 +232,31 @@ func recordGraphWrite() ent.Hook {
 				return v, nil
 			}
 			return v, logGraphChanges(ctx, client, entries)
+		})
+	}
+}
+
+// recordMembershipWrite moves ChangesGeneration with every change or
+// release write (a release's changed applications may have moved): once
+// per transaction through its journal, or at once.
+func recordMembershipWrite() ent.Hook {
+	return func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			v, err := next.Mutate(ctx, m)
+			if err != nil {
+				return v, err
+			}
+			if j := JournalOf(ctx); j != nil {
+				j.mu.Lock()
+				j.changes = true
+				j.mu.Unlock()
+				return v, nil
+			}
+			client, err := clientOf(m)
+			if err != nil {
+				return nil, err
+			}
+			return v, BumpGeneration(ctx, client, ChangesGeneration)
 		})
 	}
 }

@@ -99,6 +99,7 @@ func (Release) Hooks() []ent.Hook {
 			}},
 		),
 		scheduleChangesFromTheChangeSide(),
+		recordMembershipWrite(),
 	}
 }
 
