@@ -129,11 +129,14 @@ func run(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if cfg.MetricsAddr != "" {
 		m = metrics.New(db)
 	}
-	// Committed audit events reach this process's subscriptions; on
-	// PostgreSQL also the other processes' (LISTEN/NOTIFY).
+	// Every committed audit event, whichever process wrote it, reaches
+	// this process's subscriptions: on SQLite read from the audit trail, on
+	// PostgreSQL received with LISTEN (see internal/events).
 	broker := events.NewBroker(events.Options{})
 	if db.Dialect == dialect.Postgres {
 		events.StartBridge(ctx, broker, db.ConnectPostgres, db.Notify, logger)
+	} else if _, err := events.StartTail(ctx, broker, db, logger); err != nil {
+		return err
 	}
 	srv := &http.Server{
 		Handler: httpapi.New(httpapi.Config{
@@ -206,14 +209,22 @@ func tokenCommand(ctx context.Context, db *store.DB, cmd config.TokenCommand, ou
 		if err != nil {
 			return err
 		}
-		_, secret, err := auth.Create(ctx, db.Client, cmd.Name, role)
+		// Through WithTx, so that subscribers on PostgreSQL hear of it.
+		var secret string
+		err = db.WithTx(ctx, func(ctx context.Context, client *ent.Client) (err error) {
+			_, secret, err = auth.Create(ctx, client, cmd.Name, role)
+			return err
+		})
 		if err != nil {
 			return fmt.Errorf("create token %q: %w", cmd.Name, err)
 		}
 		fmt.Fprintf(out, "%s\n", secret)
 		return nil
 	case "revoke":
-		if _, err := auth.Revoke(ctx, db.Client, cmd.Name); err != nil {
+		if err := db.WithTx(ctx, func(ctx context.Context, client *ent.Client) error {
+			_, err := auth.Revoke(ctx, client, cmd.Name)
+			return err
+		}); err != nil {
 			return fmt.Errorf("revoke token %q: %w", cmd.Name, err)
 		}
 		fmt.Fprintf(out, "revoked %s\n", cmd.Name)

@@ -15,6 +15,7 @@ import (
 	"github.com/relgraph/relgraph/internal/events"
 	"github.com/relgraph/relgraph/internal/fault"
 	"github.com/relgraph/relgraph/internal/viewer"
+	"github.com/relgraph/relgraph/store"
 )
 
 // TooManySubscriptions is the code of a subscription refused over the
@@ -143,14 +144,12 @@ func endStreams(present graphql.ErrorPresenterFunc) graphql.ResponseMiddleware {
 }
 
 // publishCommitted tells subscribers about the audit events a committed
-// transaction wrote.
+// transaction wrote: on SQLite it wakes the tail that reads them back from
+// the audit trail (events.Tail), on PostgreSQL it delivers them here and
+// NOTIFYs the other processes (events.Bridge).
 func publishCommitted(broker *events.Broker, written []*ent.AuditEvent) {
 	if broker == nil || len(written) == 0 {
 		return
 	}
-	out := make([]events.Event, len(written))
-	for i, a := range written {
-		out[i] = events.Event{ID: a.ID, Kind: string(a.Action), At: a.At, Actor: a.Actor, EntityType: a.EntityType, EntityID: a.EntityID}
-	}
-	broker.Publish(out)
+	broker.Publish(store.Events(written))
 }

@@ -114,7 +114,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	// The client's release state machine finds freeze violations through
 	// the graph cache, which reads through the client: wire them both ways.
 	graph := &GraphCache{sql: db}
-	client := ent.NewClient(ent.Driver(drv), ent.Freezes(graph))
+	client := ent.NewClient(ent.Driver(capturingDriver{drv}), ent.Freezes(graph))
 	graph.client = client
 	client.Release.Intercept(registerReleases())
 	audits := &auditCounter{}
@@ -232,8 +232,16 @@ func (d *DB) Backup(ctx context.Context, out string) error {
 // (schema.Journal), so that many writes cost one graph-generation bump and
 // bulk inserts of their change log and audit events. It commits if write
 // succeeds and rolls back otherwise. For imports and scripts in Go.
+//
+// The audit events it commits reach the subscriptions of every server
+// process on the database (internal/events): on SQLite they read them from
+// the audit trail; on PostgreSQL WithTx sends them with NOTIFY inside the
+// transaction, delivered only if it commits (and a commit fails if
+// PostgreSQL's notification queue is full). A rolled-back write sends
+// nothing.
 func (db *DB) WithTx(ctx context.Context, write func(ctx context.Context, client *ent.Client) error) error {
-	tx, err := db.Client.Tx(ctx)
+	var raw dialect.Tx
+	tx, err := db.Client.Tx(captureTx(ctx, &raw))
 	if err != nil {
 		return err
 	}
@@ -247,6 +255,12 @@ func (db *DB) WithTx(ctx context.Context, write func(ctx context.Context, client
 	if err := journal.Flush(txCtx, tx.Client()); err != nil {
 		_ = tx.Rollback()
 		return err
+	}
+	if db.Dialect == dialect.Postgres {
+		if err := notifyCommitted(txCtx, raw, journal.Flushed()); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("announce the write's audit events: %w", err)
+		}
 	}
 	return tx.Commit()
 }

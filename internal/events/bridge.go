@@ -18,7 +18,8 @@ const Channel = "relgraph_events"
 // maxPayload keeps a NOTIFY payload under PostgreSQL's 8000-byte limit.
 const maxPayload = 7000
 
-// notice is one NOTIFY payload: events published by process Origin.
+// notice is one NOTIFY payload: events published by process Origin, or
+// by no process when empty (Payloads).
 type notice struct {
 	Origin string  `json:"o"`
 	Events []Event `json:"e"`
@@ -27,8 +28,9 @@ type notice struct {
 // Bridge carries a Broker's events between the server processes sharing
 // one PostgreSQL database: each process publishes its committed events with
 // NOTIFY (in JSON, split to stay under the payload limit) and delivers the
-// others', received on one dedicated LISTEN connection that is reopened
-// when it fails. Events published while a process's listener is down are
+// others', and those of writers that are no server process (Payloads),
+// received on one dedicated LISTEN connection that is reopened when it
+// fails. Events published while a process's listener is down are
 // not delivered to its subscribers (they can catch up from auditEvents).
 type Bridge struct {
 	broker  *Broker
@@ -65,7 +67,7 @@ func StartBridge(ctx context.Context, broker *Broker, connect func(context.Conte
 func (b *Bridge) publish(events []Event) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	for _, payload := range b.payloads(events) {
+	for _, payload := range payloads(b.origin, events) {
 		if err := b.notify(ctx, Channel, payload); err != nil {
 			b.logger.Warn("events: NOTIFY failed; other replicas' subscribers miss these events", "err", err, "events", len(events))
 			return
@@ -73,10 +75,18 @@ func (b *Bridge) publish(events []Event) {
 	}
 }
 
-// payloads splits events into NOTIFY payloads of at most maxPayload bytes.
-func (b *Bridge) payloads(events []Event) []string {
+// Payloads splits the events of a transaction into the NOTIFY payloads on
+// Channel that announce them to every server process alike, the sender's
+// own included: for a writer that is no server process (store.DB.WithTx),
+// which sends them inside its transaction, so that they are delivered only
+// if it commits.
+func Payloads(events []Event) []string { return payloads("", events) }
+
+// payloads splits events into NOTIFY payloads of at most maxPayload bytes,
+// tagged with origin.
+func payloads(origin string, events []Event) []string {
 	var out []string
-	n := notice{Origin: b.origin}
+	n := notice{Origin: origin}
 	size := 0
 	for _, e := range events {
 		raw, _ := json.Marshal(e)
@@ -149,6 +159,8 @@ func (b *Bridge) listenOnce(ctx context.Context, ready func()) error {
 			b.logger.Warn("events: unreadable notification ignored", "err", err)
 			continue
 		}
+		// This process's own publications it has delivered already; those
+		// of no process (Payloads) only arrive here.
 		if msg.Origin != b.origin {
 			b.broker.Deliver(msg.Events)
 		}

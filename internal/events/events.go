@@ -1,8 +1,28 @@
 // Package events carries the audit trail's events, once their write has
-// committed, to the GraphQL subscriptions that watch them: an in-process
-// Broker fanning them out to subscribers, and on PostgreSQL a LISTEN/NOTIFY
-// Bridge that carries them between the server processes sharing the
-// database, so that a write through one replica reaches subscribers on all.
+// committed, to the GraphQL subscriptions that watch them. A Broker fans
+// them out to the subscribers of this process; what feeds it depends on the
+// database, so that every audited write reaches them, whoever wrote it (a
+// mutation through any server process, `relgraph import` run as a command
+// of its own, a Go program using store.DB.WithTx), and a rolled-back write
+// never does:
+//
+//   - SQLite has one writer at a time, so audit event ids grow in commit
+//     order, and a rolled-back write leaves no row. A Tail feeds the broker
+//     from the audit trail itself: it reads the events past its cursor (a
+//     primary-key range, a bounded batch at a time), woken right after each
+//     commit of this process (Publish then only wakes it, so nothing is
+//     delivered twice) and every TailInterval for the other processes'
+//     writes.
+//   - PostgreSQL hands ids out of a sequence before commit, so a later id
+//     may commit first: ids cannot be tailed. Each server process keeps a
+//     Bridge LISTENing instead. A mutation's events are published once it
+//     has committed: to this process's subscribers directly, to the others
+//     with a NOTIFY tagged with this process's origin, which its own Bridge
+//     ignores when it hears it back. store.DB.WithTx sends its events with
+//     pg_notify inside its transaction, which PostgreSQL delivers only if
+//     the transaction commits; they carry no origin (Payloads), so every
+//     process's Bridge delivers them, one in the writer's own process
+//     included, and since WithTx publishes nothing else, once.
 package events
 
 import (
@@ -75,6 +95,9 @@ type Broker struct {
 	// remote, when set, carries published events to the other processes
 	// (Bridge).
 	remote func([]Event)
+	// wake, when set, is the Tail that delivers committed events instead
+	// of Publish.
+	wake func()
 }
 
 // NewBroker returns a broker bounded by opts.
@@ -179,24 +202,30 @@ func (b *Broker) endLocked(s *Subscription, err error) {
 	b.opts.Open(-1)
 }
 
-// Publish delivers committed events to this process's subscribers and,
-// through the bridge if there is one, to the other processes'. It never
+// Publish announces the events of a transaction this process committed: it
+// delivers them to this process's subscribers and, through the bridge if
+// there is one, to the other processes'. With a Tail feeding the broker, it
+// only wakes the tail, which reads them back from the audit trail. It never
 // blocks on a subscriber.
 func (b *Broker) Publish(events []Event) {
 	if len(events) == 0 {
 		return
 	}
-	b.Deliver(events)
 	b.mu.Lock()
-	remote := b.remote
+	remote, wake := b.remote, b.wake
 	b.mu.Unlock()
+	if wake != nil {
+		wake()
+		return
+	}
+	b.Deliver(events)
 	if remote != nil {
 		remote(events)
 	}
 }
 
 // Deliver hands events to this process's subscribers only: for events
-// another process published.
+// another process published, or read from the audit trail (Tail).
 func (b *Broker) Deliver(events []Event) {
 	b.mu.Lock()
 	defer b.mu.Unlock()

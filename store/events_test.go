@@ -1,0 +1,177 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/internal/events"
+	"github.com/relgraph/relgraph/internal/testdb"
+	"github.com/relgraph/relgraph/store"
+)
+
+// openSQLite opens and migrates the SQLite file path, closed when the test
+// ends.
+func openSQLite(t *testing.T, path string) *store.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// receive reads n events from sub, failing after timeout.
+func receive(t *testing.T, sub *events.Subscription, n int, timeout time.Duration) []events.Event {
+	t.Helper()
+	var got []events.Event
+	deadline := time.After(timeout)
+	for len(got) < n {
+		select {
+		case e, ok := <-sub.C:
+			if !ok {
+				t.Fatalf("subscription ended after %d of %d events: %v", len(got), n, sub.Err())
+			}
+			got = append(got, e)
+		case <-deadline:
+			t.Fatalf("got %d of %d events within %v: %+v", len(got), n, timeout, got)
+		}
+	}
+	return got
+}
+
+// none checks that sub receives nothing for a while.
+func none(t *testing.T, sub *events.Subscription, wait time.Duration) {
+	t.Helper()
+	select {
+	case e := <-sub.C:
+		t.Fatalf("unexpected event %+v", e)
+	case <-time.After(wait):
+	}
+}
+
+var errRefused = errors.New("refused")
+
+// On SQLite a Tail delivers what any connection to the file commits (here a
+// second pool, as another process would), in commit order, once, a batch
+// at a time; a rolled-back transaction sends nothing; a commit of the
+// server's own is delivered as soon as Publish wakes the tail, and not
+// twice.
+func TestTailDeliversCommittedEventsOnce(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	path := filepath.Join(t.TempDir(), "relgraph.db")
+	server := openSQLite(t, path)
+	server.Client.Application.Create().SetName("before").ExecX(ctx)
+	other := openSQLite(t, path)
+
+	broker := events.NewBroker(events.Options{Buffer: 2000})
+	if _, err := events.StartTail(ctx, broker, server, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	sub, err := broker.Subscribe(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// More than one read's batch, written elsewhere.
+	const n = 1200
+	err = other.WithTx(ctx, func(ctx context.Context, c *ent.Client) error {
+		for i := range n {
+			if err := c.Application.Create().SetName(fmt.Sprintf("imported-%04d", i)).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := receive(t, sub, n, 3*time.Second)
+	for i, e := range got {
+		if e.Kind != "CREATE" || e.EntityType != ent.TypeApplication || (i > 0 && e.ID <= got[i-1].ID) {
+			t.Fatalf("event %d: %+v after %+v", i, e, got[max(i-1, 0)])
+		}
+	}
+
+	err = other.WithTx(ctx, func(ctx context.Context, c *ent.Client) error {
+		c.Application.Create().SetName("rolled-back").ExecX(ctx)
+		return errRefused
+	})
+	if !errors.Is(err, errRefused) {
+		t.Fatal(err)
+	}
+	none(t, sub, 3*events.TailInterval)
+
+	// A write of the server's own: Publish wakes the tail, which delivers
+	// it once, long before its next look.
+	app := server.Client.Application.Create().SetName("own").SaveX(ctx)
+	start := time.Now()
+	// The tail delivers the event as the audit trail has it.
+	broker.Publish([]events.Event{{EntityID: app.ID}})
+	if e := receive(t, sub, 1, 3*time.Second)[0]; e.EntityID != app.ID || e.ID <= got[n-1].ID {
+		t.Fatalf("got %+v", e)
+	}
+	if took := time.Since(start); took > 10*events.TailInterval {
+		t.Errorf("the server's own write took %v", took)
+	}
+	none(t, sub, 3*events.TailInterval)
+}
+
+// On PostgreSQL WithTx announces its events with NOTIFY inside the
+// transaction: every listening process delivers them, its own included,
+// once; a transaction that rolls back sends nothing.
+func TestWithTxNotifiesOnlyWhatCommits(t *testing.T) {
+	if !testdb.Postgres() {
+		t.Skip("needs PostgreSQL: set " + testdb.PostgresEnv)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db := testdb.Open(t)
+	broker := events.NewBroker(events.Options{})
+	events.StartBridge(ctx, broker, db.ConnectPostgres, db.Notify, slog.New(slog.DiscardHandler))
+	sub, err := broker.Subscribe(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	err = db.WithTx(ctx, func(ctx context.Context, c *ent.Client) error {
+		c.Application.Create().SetName("rolled-back").ExecX(ctx)
+		return errRefused
+	})
+	if !errors.Is(err, errRefused) {
+		t.Fatal(err)
+	}
+	none(t, sub, 500*time.Millisecond)
+
+	// Enough events for several payloads.
+	const n = 300
+	err = db.WithTx(ctx, func(ctx context.Context, c *ent.Client) error {
+		for i := range n {
+			if err := c.Application.Create().SetName(fmt.Sprintf("imported-%04d", i)).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := receive(t, sub, n, 5*time.Second)
+	for i, e := range got {
+		if e.Kind != "CREATE" || e.EntityType != ent.TypeApplication || (i > 0 && e.ID <= got[i-1].ID) {
+			t.Fatalf("event %d: %+v", i, e)
+		}
+	}
+	none(t, sub, 500*time.Millisecond)
+}
