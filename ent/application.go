@@ -47,11 +47,13 @@ type ApplicationEdges struct {
 	UpstreamDependencies []*Dependency `json:"upstream_dependencies,omitempty"`
 	// Dependency records in which this application is the provider: what depends on it.
 	DownstreamDependencies []*Dependency `json:"downstream_dependencies,omitempty"`
+	// The deployment plan steps that deploy or roll back this application.
+	DeploymentSteps []*DeploymentStep `json:"deployment_steps,omitempty"`
 	// ChangeApplications holds the value of the change_applications edge.
 	ChangeApplications []*ChangeApplication `json:"change_applications,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [5]bool
+	loadedTypes [6]bool
 	// totalCount holds the count of the edges above.
 	totalCount [4]map[string]int
 
@@ -59,6 +61,7 @@ type ApplicationEdges struct {
 	namedFreezeWindows          map[string][]*FreezeWindow
 	namedUpstreamDependencies   map[string][]*Dependency
 	namedDownstreamDependencies map[string][]*Dependency
+	namedDeploymentSteps        map[string][]*DeploymentStep
 	namedChangeApplications     map[string][]*ChangeApplication
 }
 
@@ -98,10 +101,19 @@ func (e ApplicationEdges) DownstreamDependenciesOrErr() ([]*Dependency, error) {
 	return nil, &NotLoadedError{edge: "downstream_dependencies"}
 }
 
+// DeploymentStepsOrErr returns the DeploymentSteps value or an error if the edge
+// was not loaded in eager-loading.
+func (e ApplicationEdges) DeploymentStepsOrErr() ([]*DeploymentStep, error) {
+	if e.loadedTypes[4] {
+		return e.DeploymentSteps, nil
+	}
+	return nil, &NotLoadedError{edge: "deployment_steps"}
+}
+
 // ChangeApplicationsOrErr returns the ChangeApplications value or an error if the edge
 // was not loaded in eager-loading.
 func (e ApplicationEdges) ChangeApplicationsOrErr() ([]*ChangeApplication, error) {
-	if e.loadedTypes[4] {
+	if e.loadedTypes[5] {
 		return e.ChangeApplications, nil
 	}
 	return nil, &NotLoadedError{edge: "change_applications"}
@@ -212,6 +224,11 @@ func (_m *Application) QueryUpstreamDependencies() *DependencyQuery {
 // QueryDownstreamDependencies queries the "downstream_dependencies" edge of the Application entity.
 func (_m *Application) QueryDownstreamDependencies() *DependencyQuery {
 	return NewApplicationClient(_m.config).QueryDownstreamDependencies(_m)
+}
+
+// QueryDeploymentSteps queries the "deployment_steps" edge of the Application entity.
+func (_m *Application) QueryDeploymentSteps() *DeploymentStepQuery {
+	return NewApplicationClient(_m.config).QueryDeploymentSteps(_m)
 }
 
 // QueryChangeApplications queries the "change_applications" edge of the Application entity.
@@ -359,6 +376,30 @@ func (_m *Application) appendNamedDownstreamDependencies(name string, edges ...*
 		_m.Edges.namedDownstreamDependencies[name] = []*Dependency{}
 	} else {
 		_m.Edges.namedDownstreamDependencies[name] = append(_m.Edges.namedDownstreamDependencies[name], edges...)
+	}
+}
+
+// NamedDeploymentSteps returns the DeploymentSteps named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Application) NamedDeploymentSteps(name string) ([]*DeploymentStep, error) {
+	if _m.Edges.namedDeploymentSteps == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedDeploymentSteps[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Application) appendNamedDeploymentSteps(name string, edges ...*DeploymentStep) {
+	if _m.Edges.namedDeploymentSteps == nil {
+		_m.Edges.namedDeploymentSteps = make(map[string][]*DeploymentStep)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedDeploymentSteps[name] = []*DeploymentStep{}
+	} else {
+		_m.Edges.namedDeploymentSteps[name] = append(_m.Edges.namedDeploymentSteps[name], edges...)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/dependency"
+	"github.com/relgraph/relgraph/ent/deploymentstep"
 	"github.com/relgraph/relgraph/ent/freezewindow"
 )
 
@@ -171,6 +172,21 @@ func (_c *ApplicationCreate) AddDownstreamDependencies(v ...*Dependency) *Applic
 		ids[i] = v[i].ID
 	}
 	return _c.AddDownstreamDependencyIDs(ids...)
+}
+
+// AddDeploymentStepIDs adds the "deployment_steps" edge to the DeploymentStep entity by IDs.
+func (_c *ApplicationCreate) AddDeploymentStepIDs(ids ...int) *ApplicationCreate {
+	_c.mutation.AddDeploymentStepIDs(ids...)
+	return _c
+}
+
+// AddDeploymentSteps adds the "deployment_steps" edges to the DeploymentStep entity.
+func (_c *ApplicationCreate) AddDeploymentSteps(v ...*DeploymentStep) *ApplicationCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddDeploymentStepIDs(ids...)
 }
 
 // Mutation returns the ApplicationMutation object of the builder.
@@ -397,6 +413,22 @@ func (_c *ApplicationCreate) createSpec() (*Application, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(dependency.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.DeploymentStepsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   application.DeploymentStepsTable,
+			Columns: []string{application.DeploymentStepsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deploymentstep.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

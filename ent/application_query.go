@@ -17,6 +17,7 @@ import (
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/changeapplication"
 	"github.com/relgraph/relgraph/ent/dependency"
+	"github.com/relgraph/relgraph/ent/deploymentstep"
 	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/predicate"
 )
@@ -32,6 +33,7 @@ type ApplicationQuery struct {
 	withFreezeWindows               *FreezeWindowQuery
 	withUpstreamDependencies        *DependencyQuery
 	withDownstreamDependencies      *DependencyQuery
+	withDeploymentSteps             *DeploymentStepQuery
 	withChangeApplications          *ChangeApplicationQuery
 	modifiers                       []func(*sql.Selector)
 	loadTotal                       []func(context.Context, []*Application) error
@@ -39,6 +41,7 @@ type ApplicationQuery struct {
 	withNamedFreezeWindows          map[string]*FreezeWindowQuery
 	withNamedUpstreamDependencies   map[string]*DependencyQuery
 	withNamedDownstreamDependencies map[string]*DependencyQuery
+	withNamedDeploymentSteps        map[string]*DeploymentStepQuery
 	withNamedChangeApplications     map[string]*ChangeApplicationQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -157,6 +160,28 @@ func (_q *ApplicationQuery) QueryDownstreamDependencies() *DependencyQuery {
 			sqlgraph.From(application.Table, application.FieldID, selector),
 			sqlgraph.To(dependency.Table, dependency.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, application.DownstreamDependenciesTable, application.DownstreamDependenciesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryDeploymentSteps chains the current query on the "deployment_steps" edge.
+func (_q *ApplicationQuery) QueryDeploymentSteps() *DeploymentStepQuery {
+	query := (&DeploymentStepClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(application.Table, application.FieldID, selector),
+			sqlgraph.To(deploymentstep.Table, deploymentstep.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, application.DeploymentStepsTable, application.DeploymentStepsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -382,6 +407,7 @@ func (_q *ApplicationQuery) Clone() *ApplicationQuery {
 		withFreezeWindows:          _q.withFreezeWindows.Clone(),
 		withUpstreamDependencies:   _q.withUpstreamDependencies.Clone(),
 		withDownstreamDependencies: _q.withDownstreamDependencies.Clone(),
+		withDeploymentSteps:        _q.withDeploymentSteps.Clone(),
 		withChangeApplications:     _q.withChangeApplications.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
@@ -430,6 +456,17 @@ func (_q *ApplicationQuery) WithDownstreamDependencies(opts ...func(*DependencyQ
 		opt(query)
 	}
 	_q.withDownstreamDependencies = query
+	return _q
+}
+
+// WithDeploymentSteps tells the query-builder to eager-load the nodes that are connected to
+// the "deployment_steps" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ApplicationQuery) WithDeploymentSteps(opts ...func(*DeploymentStepQuery)) *ApplicationQuery {
+	query := (&DeploymentStepClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withDeploymentSteps = query
 	return _q
 }
 
@@ -528,11 +565,12 @@ func (_q *ApplicationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 	var (
 		nodes       = []*Application{}
 		_spec       = _q.querySpec()
-		loadedTypes = [5]bool{
+		loadedTypes = [6]bool{
 			_q.withChanges != nil,
 			_q.withFreezeWindows != nil,
 			_q.withUpstreamDependencies != nil,
 			_q.withDownstreamDependencies != nil,
+			_q.withDeploymentSteps != nil,
 			_q.withChangeApplications != nil,
 		}
 	)
@@ -589,6 +627,13 @@ func (_q *ApplicationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 			return nil, err
 		}
 	}
+	if query := _q.withDeploymentSteps; query != nil {
+		if err := _q.loadDeploymentSteps(ctx, query, nodes,
+			func(n *Application) { n.Edges.DeploymentSteps = []*DeploymentStep{} },
+			func(n *Application, e *DeploymentStep) { n.Edges.DeploymentSteps = append(n.Edges.DeploymentSteps, e) }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withChangeApplications; query != nil {
 		if err := _q.loadChangeApplications(ctx, query, nodes,
 			func(n *Application) { n.Edges.ChangeApplications = []*ChangeApplication{} },
@@ -623,6 +668,13 @@ func (_q *ApplicationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 		if err := _q.loadDownstreamDependencies(ctx, query, nodes,
 			func(n *Application) { n.appendNamedDownstreamDependencies(name) },
 			func(n *Application, e *Dependency) { n.appendNamedDownstreamDependencies(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedDeploymentSteps {
+		if err := _q.loadDeploymentSteps(ctx, query, nodes,
+			func(n *Application) { n.appendNamedDeploymentSteps(name) },
+			func(n *Application, e *DeploymentStep) { n.appendNamedDeploymentSteps(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -823,6 +875,36 @@ func (_q *ApplicationQuery) loadDownstreamDependencies(ctx context.Context, quer
 	}
 	return nil
 }
+func (_q *ApplicationQuery) loadDeploymentSteps(ctx context.Context, query *DeploymentStepQuery, nodes []*Application, init func(*Application), assign func(*Application, *DeploymentStep)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Application)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(deploymentstep.FieldApplicationID)
+	}
+	query.Where(predicate.DeploymentStep(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(application.DeploymentStepsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ApplicationID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "application_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 func (_q *ApplicationQuery) loadChangeApplications(ctx context.Context, query *ChangeApplicationQuery, nodes []*Application, init func(*Application), assign func(*Application, *ChangeApplication)) error {
 	fks := make([]driver.Value, 0, len(nodes))
 	nodeids := make(map[int]*Application)
@@ -991,6 +1073,20 @@ func (_q *ApplicationQuery) WithNamedDownstreamDependencies(name string, opts ..
 		_q.withNamedDownstreamDependencies = make(map[string]*DependencyQuery)
 	}
 	_q.withNamedDownstreamDependencies[name] = query
+	return _q
+}
+
+// WithNamedDeploymentSteps tells the query-builder to eager-load the nodes that are connected to the "deployment_steps"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *ApplicationQuery) WithNamedDeploymentSteps(name string, opts ...func(*DeploymentStepQuery)) *ApplicationQuery {
+	query := (&DeploymentStepClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedDeploymentSteps == nil {
+		_q.withNamedDeploymentSteps = make(map[string]*DeploymentStepQuery)
+	}
+	_q.withNamedDeploymentSteps[name] = query
 	return _q
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/dependency"
+	"github.com/relgraph/relgraph/ent/deploymentstep"
 	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/predicate"
 )
@@ -174,6 +175,21 @@ func (_u *ApplicationUpdate) AddDownstreamDependencies(v ...*Dependency) *Applic
 	return _u.AddDownstreamDependencyIDs(ids...)
 }
 
+// AddDeploymentStepIDs adds the "deployment_steps" edge to the DeploymentStep entity by IDs.
+func (_u *ApplicationUpdate) AddDeploymentStepIDs(ids ...int) *ApplicationUpdate {
+	_u.mutation.AddDeploymentStepIDs(ids...)
+	return _u
+}
+
+// AddDeploymentSteps adds the "deployment_steps" edges to the DeploymentStep entity.
+func (_u *ApplicationUpdate) AddDeploymentSteps(v ...*DeploymentStep) *ApplicationUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddDeploymentStepIDs(ids...)
+}
+
 // Mutation returns the ApplicationMutation object of the builder.
 func (_u *ApplicationUpdate) Mutation() *ApplicationMutation {
 	return _u.mutation
@@ -261,6 +277,27 @@ func (_u *ApplicationUpdate) RemoveDownstreamDependencies(v ...*Dependency) *App
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveDownstreamDependencyIDs(ids...)
+}
+
+// ClearDeploymentSteps clears all "deployment_steps" edges to the DeploymentStep entity.
+func (_u *ApplicationUpdate) ClearDeploymentSteps() *ApplicationUpdate {
+	_u.mutation.ClearDeploymentSteps()
+	return _u
+}
+
+// RemoveDeploymentStepIDs removes the "deployment_steps" edge to DeploymentStep entities by IDs.
+func (_u *ApplicationUpdate) RemoveDeploymentStepIDs(ids ...int) *ApplicationUpdate {
+	_u.mutation.RemoveDeploymentStepIDs(ids...)
+	return _u
+}
+
+// RemoveDeploymentSteps removes "deployment_steps" edges to DeploymentStep entities.
+func (_u *ApplicationUpdate) RemoveDeploymentSteps(v ...*DeploymentStep) *ApplicationUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveDeploymentStepIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -543,6 +580,51 @@ func (_u *ApplicationUpdate) sqlSave(ctx context.Context) (_node int, err error)
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.DeploymentStepsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   application.DeploymentStepsTable,
+			Columns: []string{application.DeploymentStepsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deploymentstep.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedDeploymentStepsIDs(); len(nodes) > 0 && !_u.mutation.DeploymentStepsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   application.DeploymentStepsTable,
+			Columns: []string{application.DeploymentStepsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deploymentstep.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DeploymentStepsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   application.DeploymentStepsTable,
+			Columns: []string{application.DeploymentStepsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deploymentstep.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{application.Label}
@@ -706,6 +788,21 @@ func (_u *ApplicationUpdateOne) AddDownstreamDependencies(v ...*Dependency) *App
 	return _u.AddDownstreamDependencyIDs(ids...)
 }
 
+// AddDeploymentStepIDs adds the "deployment_steps" edge to the DeploymentStep entity by IDs.
+func (_u *ApplicationUpdateOne) AddDeploymentStepIDs(ids ...int) *ApplicationUpdateOne {
+	_u.mutation.AddDeploymentStepIDs(ids...)
+	return _u
+}
+
+// AddDeploymentSteps adds the "deployment_steps" edges to the DeploymentStep entity.
+func (_u *ApplicationUpdateOne) AddDeploymentSteps(v ...*DeploymentStep) *ApplicationUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddDeploymentStepIDs(ids...)
+}
+
 // Mutation returns the ApplicationMutation object of the builder.
 func (_u *ApplicationUpdateOne) Mutation() *ApplicationMutation {
 	return _u.mutation
@@ -793,6 +890,27 @@ func (_u *ApplicationUpdateOne) RemoveDownstreamDependencies(v ...*Dependency) *
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveDownstreamDependencyIDs(ids...)
+}
+
+// ClearDeploymentSteps clears all "deployment_steps" edges to the DeploymentStep entity.
+func (_u *ApplicationUpdateOne) ClearDeploymentSteps() *ApplicationUpdateOne {
+	_u.mutation.ClearDeploymentSteps()
+	return _u
+}
+
+// RemoveDeploymentStepIDs removes the "deployment_steps" edge to DeploymentStep entities by IDs.
+func (_u *ApplicationUpdateOne) RemoveDeploymentStepIDs(ids ...int) *ApplicationUpdateOne {
+	_u.mutation.RemoveDeploymentStepIDs(ids...)
+	return _u
+}
+
+// RemoveDeploymentSteps removes "deployment_steps" edges to DeploymentStep entities.
+func (_u *ApplicationUpdateOne) RemoveDeploymentSteps(v ...*DeploymentStep) *ApplicationUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveDeploymentStepIDs(ids...)
 }
 
 // Where appends a list predicates to the ApplicationUpdate builder.
@@ -1098,6 +1216,51 @@ func (_u *ApplicationUpdateOne) sqlSave(ctx context.Context) (_node *Application
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(dependency.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.DeploymentStepsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   application.DeploymentStepsTable,
+			Columns: []string{application.DeploymentStepsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deploymentstep.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedDeploymentStepsIDs(); len(nodes) > 0 && !_u.mutation.DeploymentStepsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   application.DeploymentStepsTable,
+			Columns: []string{application.DeploymentStepsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deploymentstep.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DeploymentStepsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   application.DeploymentStepsTable,
+			Columns: []string{application.DeploymentStepsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deploymentstep.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

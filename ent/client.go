@@ -21,12 +21,15 @@ import (
 	"github.com/relgraph/relgraph/ent/changeapplication"
 	"github.com/relgraph/relgraph/ent/dependency"
 	"github.com/relgraph/relgraph/ent/deployment"
+	"github.com/relgraph/relgraph/ent/deploymentplan"
+	"github.com/relgraph/relgraph/ent/deploymentstep"
 	"github.com/relgraph/relgraph/ent/environment"
 	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/generation"
 	"github.com/relgraph/relgraph/ent/graphchange"
 	"github.com/relgraph/relgraph/ent/idempotencykey"
 	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/ent/releasepackage"
 	"github.com/relgraph/relgraph/ent/token"
 	"github.com/relgraph/relgraph/lifecycle"
 )
@@ -48,6 +51,10 @@ type Client struct {
 	Dependency *DependencyClient
 	// Deployment is the client for interacting with the Deployment builders.
 	Deployment *DeploymentClient
+	// DeploymentPlan is the client for interacting with the DeploymentPlan builders.
+	DeploymentPlan *DeploymentPlanClient
+	// DeploymentStep is the client for interacting with the DeploymentStep builders.
+	DeploymentStep *DeploymentStepClient
 	// Environment is the client for interacting with the Environment builders.
 	Environment *EnvironmentClient
 	// FreezeWindow is the client for interacting with the FreezeWindow builders.
@@ -60,6 +67,8 @@ type Client struct {
 	IdempotencyKey *IdempotencyKeyClient
 	// Release is the client for interacting with the Release builders.
 	Release *ReleaseClient
+	// ReleasePackage is the client for interacting with the ReleasePackage builders.
+	ReleasePackage *ReleasePackageClient
 	// Token is the client for interacting with the Token builders.
 	Token *TokenClient
 }
@@ -79,12 +88,15 @@ func (c *Client) init() {
 	c.ChangeApplication = NewChangeApplicationClient(c.config)
 	c.Dependency = NewDependencyClient(c.config)
 	c.Deployment = NewDeploymentClient(c.config)
+	c.DeploymentPlan = NewDeploymentPlanClient(c.config)
+	c.DeploymentStep = NewDeploymentStepClient(c.config)
 	c.Environment = NewEnvironmentClient(c.config)
 	c.FreezeWindow = NewFreezeWindowClient(c.config)
 	c.Generation = NewGenerationClient(c.config)
 	c.GraphChange = NewGraphChangeClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
 	c.Release = NewReleaseClient(c.config)
+	c.ReleasePackage = NewReleasePackageClient(c.config)
 	c.Token = NewTokenClient(c.config)
 }
 
@@ -192,12 +204,15 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ChangeApplication: NewChangeApplicationClient(cfg),
 		Dependency:        NewDependencyClient(cfg),
 		Deployment:        NewDeploymentClient(cfg),
+		DeploymentPlan:    NewDeploymentPlanClient(cfg),
+		DeploymentStep:    NewDeploymentStepClient(cfg),
 		Environment:       NewEnvironmentClient(cfg),
 		FreezeWindow:      NewFreezeWindowClient(cfg),
 		Generation:        NewGenerationClient(cfg),
 		GraphChange:       NewGraphChangeClient(cfg),
 		IdempotencyKey:    NewIdempotencyKeyClient(cfg),
 		Release:           NewReleaseClient(cfg),
+		ReleasePackage:    NewReleasePackageClient(cfg),
 		Token:             NewTokenClient(cfg),
 	}, nil
 }
@@ -224,12 +239,15 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ChangeApplication: NewChangeApplicationClient(cfg),
 		Dependency:        NewDependencyClient(cfg),
 		Deployment:        NewDeploymentClient(cfg),
+		DeploymentPlan:    NewDeploymentPlanClient(cfg),
+		DeploymentStep:    NewDeploymentStepClient(cfg),
 		Environment:       NewEnvironmentClient(cfg),
 		FreezeWindow:      NewFreezeWindowClient(cfg),
 		Generation:        NewGenerationClient(cfg),
 		GraphChange:       NewGraphChangeClient(cfg),
 		IdempotencyKey:    NewIdempotencyKeyClient(cfg),
 		Release:           NewReleaseClient(cfg),
+		ReleasePackage:    NewReleasePackageClient(cfg),
 		Token:             NewTokenClient(cfg),
 	}, nil
 }
@@ -261,8 +279,9 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Application, c.AuditEvent, c.Change, c.ChangeApplication, c.Dependency,
-		c.Deployment, c.Environment, c.FreezeWindow, c.Generation, c.GraphChange,
-		c.IdempotencyKey, c.Release, c.Token,
+		c.Deployment, c.DeploymentPlan, c.DeploymentStep, c.Environment,
+		c.FreezeWindow, c.Generation, c.GraphChange, c.IdempotencyKey, c.Release,
+		c.ReleasePackage, c.Token,
 	} {
 		n.Use(hooks...)
 	}
@@ -273,8 +292,9 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Application, c.AuditEvent, c.Change, c.ChangeApplication, c.Dependency,
-		c.Deployment, c.Environment, c.FreezeWindow, c.Generation, c.GraphChange,
-		c.IdempotencyKey, c.Release, c.Token,
+		c.Deployment, c.DeploymentPlan, c.DeploymentStep, c.Environment,
+		c.FreezeWindow, c.Generation, c.GraphChange, c.IdempotencyKey, c.Release,
+		c.ReleasePackage, c.Token,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -295,6 +315,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Dependency.mutate(ctx, m)
 	case *DeploymentMutation:
 		return c.Deployment.mutate(ctx, m)
+	case *DeploymentPlanMutation:
+		return c.DeploymentPlan.mutate(ctx, m)
+	case *DeploymentStepMutation:
+		return c.DeploymentStep.mutate(ctx, m)
 	case *EnvironmentMutation:
 		return c.Environment.mutate(ctx, m)
 	case *FreezeWindowMutation:
@@ -307,6 +331,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.IdempotencyKey.mutate(ctx, m)
 	case *ReleaseMutation:
 		return c.Release.mutate(ctx, m)
+	case *ReleasePackageMutation:
+		return c.ReleasePackage.mutate(ctx, m)
 	case *TokenMutation:
 		return c.Token.mutate(ctx, m)
 	default:
@@ -479,6 +505,22 @@ func (c *ApplicationClient) QueryDownstreamDependencies(_m *Application) *Depend
 			sqlgraph.From(application.Table, application.FieldID, id),
 			sqlgraph.To(dependency.Table, dependency.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, application.DownstreamDependenciesTable, application.DownstreamDependenciesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryDeploymentSteps queries the deployment_steps edge of a Application.
+func (c *ApplicationClient) QueryDeploymentSteps(_m *Application) *DeploymentStepQuery {
+	query := (&DeploymentStepClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(application.Table, application.FieldID, id),
+			sqlgraph.To(deploymentstep.Table, deploymentstep.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, application.DeploymentStepsTable, application.DeploymentStepsColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -1293,6 +1335,354 @@ func (c *DeploymentClient) mutate(ctx context.Context, m *DeploymentMutation) (V
 	}
 }
 
+// DeploymentPlanClient is a client for the DeploymentPlan schema.
+type DeploymentPlanClient struct {
+	config
+}
+
+// NewDeploymentPlanClient returns a client for the DeploymentPlan from the given config.
+func NewDeploymentPlanClient(c config) *DeploymentPlanClient {
+	return &DeploymentPlanClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `deploymentplan.Hooks(f(g(h())))`.
+func (c *DeploymentPlanClient) Use(hooks ...Hook) {
+	c.hooks.DeploymentPlan = append(c.hooks.DeploymentPlan, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `deploymentplan.Intercept(f(g(h())))`.
+func (c *DeploymentPlanClient) Intercept(interceptors ...Interceptor) {
+	c.inters.DeploymentPlan = append(c.inters.DeploymentPlan, interceptors...)
+}
+
+// Create returns a builder for creating a DeploymentPlan entity.
+func (c *DeploymentPlanClient) Create() *DeploymentPlanCreate {
+	mutation := newDeploymentPlanMutation(c.config, OpCreate)
+	return &DeploymentPlanCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of DeploymentPlan entities.
+func (c *DeploymentPlanClient) CreateBulk(builders ...*DeploymentPlanCreate) *DeploymentPlanCreateBulk {
+	return &DeploymentPlanCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *DeploymentPlanClient) MapCreateBulk(slice any, setFunc func(*DeploymentPlanCreate, int)) *DeploymentPlanCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &DeploymentPlanCreateBulk{err: fmt.Errorf("calling to DeploymentPlanClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*DeploymentPlanCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &DeploymentPlanCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for DeploymentPlan.
+func (c *DeploymentPlanClient) Update() *DeploymentPlanUpdate {
+	mutation := newDeploymentPlanMutation(c.config, OpUpdate)
+	return &DeploymentPlanUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *DeploymentPlanClient) UpdateOne(_m *DeploymentPlan) *DeploymentPlanUpdateOne {
+	mutation := newDeploymentPlanMutation(c.config, OpUpdateOne, withDeploymentPlan(_m))
+	return &DeploymentPlanUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *DeploymentPlanClient) UpdateOneID(id int) *DeploymentPlanUpdateOne {
+	mutation := newDeploymentPlanMutation(c.config, OpUpdateOne, withDeploymentPlanID(id))
+	return &DeploymentPlanUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for DeploymentPlan.
+func (c *DeploymentPlanClient) Delete() *DeploymentPlanDelete {
+	mutation := newDeploymentPlanMutation(c.config, OpDelete)
+	return &DeploymentPlanDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *DeploymentPlanClient) DeleteOne(_m *DeploymentPlan) *DeploymentPlanDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *DeploymentPlanClient) DeleteOneID(id int) *DeploymentPlanDeleteOne {
+	builder := c.Delete().Where(deploymentplan.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &DeploymentPlanDeleteOne{builder}
+}
+
+// Query returns a query builder for DeploymentPlan.
+func (c *DeploymentPlanClient) Query() *DeploymentPlanQuery {
+	return &DeploymentPlanQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeDeploymentPlan},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a DeploymentPlan entity by its id.
+func (c *DeploymentPlanClient) Get(ctx context.Context, id int) (*DeploymentPlan, error) {
+	return c.Query().Where(deploymentplan.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *DeploymentPlanClient) GetX(ctx context.Context, id int) *DeploymentPlan {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryRelease queries the release edge of a DeploymentPlan.
+func (c *DeploymentPlanClient) QueryRelease(_m *DeploymentPlan) *ReleaseQuery {
+	query := (&ReleaseClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(deploymentplan.Table, deploymentplan.FieldID, id),
+			sqlgraph.To(release.Table, release.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, deploymentplan.ReleaseTable, deploymentplan.ReleaseColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryEnvironment queries the environment edge of a DeploymentPlan.
+func (c *DeploymentPlanClient) QueryEnvironment(_m *DeploymentPlan) *EnvironmentQuery {
+	query := (&EnvironmentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(deploymentplan.Table, deploymentplan.FieldID, id),
+			sqlgraph.To(environment.Table, environment.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, deploymentplan.EnvironmentTable, deploymentplan.EnvironmentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QuerySteps queries the steps edge of a DeploymentPlan.
+func (c *DeploymentPlanClient) QuerySteps(_m *DeploymentPlan) *DeploymentStepQuery {
+	query := (&DeploymentStepClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(deploymentplan.Table, deploymentplan.FieldID, id),
+			sqlgraph.To(deploymentstep.Table, deploymentstep.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, deploymentplan.StepsTable, deploymentplan.StepsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *DeploymentPlanClient) Hooks() []Hook {
+	hooks := c.hooks.DeploymentPlan
+	return append(hooks[:len(hooks):len(hooks)], deploymentplan.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *DeploymentPlanClient) Interceptors() []Interceptor {
+	return c.inters.DeploymentPlan
+}
+
+func (c *DeploymentPlanClient) mutate(ctx context.Context, m *DeploymentPlanMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&DeploymentPlanCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&DeploymentPlanUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&DeploymentPlanUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&DeploymentPlanDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown DeploymentPlan mutation op: %q", m.Op())
+	}
+}
+
+// DeploymentStepClient is a client for the DeploymentStep schema.
+type DeploymentStepClient struct {
+	config
+}
+
+// NewDeploymentStepClient returns a client for the DeploymentStep from the given config.
+func NewDeploymentStepClient(c config) *DeploymentStepClient {
+	return &DeploymentStepClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `deploymentstep.Hooks(f(g(h())))`.
+func (c *DeploymentStepClient) Use(hooks ...Hook) {
+	c.hooks.DeploymentStep = append(c.hooks.DeploymentStep, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `deploymentstep.Intercept(f(g(h())))`.
+func (c *DeploymentStepClient) Intercept(interceptors ...Interceptor) {
+	c.inters.DeploymentStep = append(c.inters.DeploymentStep, interceptors...)
+}
+
+// Create returns a builder for creating a DeploymentStep entity.
+func (c *DeploymentStepClient) Create() *DeploymentStepCreate {
+	mutation := newDeploymentStepMutation(c.config, OpCreate)
+	return &DeploymentStepCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of DeploymentStep entities.
+func (c *DeploymentStepClient) CreateBulk(builders ...*DeploymentStepCreate) *DeploymentStepCreateBulk {
+	return &DeploymentStepCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *DeploymentStepClient) MapCreateBulk(slice any, setFunc func(*DeploymentStepCreate, int)) *DeploymentStepCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &DeploymentStepCreateBulk{err: fmt.Errorf("calling to DeploymentStepClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*DeploymentStepCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &DeploymentStepCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for DeploymentStep.
+func (c *DeploymentStepClient) Update() *DeploymentStepUpdate {
+	mutation := newDeploymentStepMutation(c.config, OpUpdate)
+	return &DeploymentStepUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *DeploymentStepClient) UpdateOne(_m *DeploymentStep) *DeploymentStepUpdateOne {
+	mutation := newDeploymentStepMutation(c.config, OpUpdateOne, withDeploymentStep(_m))
+	return &DeploymentStepUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *DeploymentStepClient) UpdateOneID(id int) *DeploymentStepUpdateOne {
+	mutation := newDeploymentStepMutation(c.config, OpUpdateOne, withDeploymentStepID(id))
+	return &DeploymentStepUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for DeploymentStep.
+func (c *DeploymentStepClient) Delete() *DeploymentStepDelete {
+	mutation := newDeploymentStepMutation(c.config, OpDelete)
+	return &DeploymentStepDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *DeploymentStepClient) DeleteOne(_m *DeploymentStep) *DeploymentStepDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *DeploymentStepClient) DeleteOneID(id int) *DeploymentStepDeleteOne {
+	builder := c.Delete().Where(deploymentstep.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &DeploymentStepDeleteOne{builder}
+}
+
+// Query returns a query builder for DeploymentStep.
+func (c *DeploymentStepClient) Query() *DeploymentStepQuery {
+	return &DeploymentStepQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeDeploymentStep},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a DeploymentStep entity by its id.
+func (c *DeploymentStepClient) Get(ctx context.Context, id int) (*DeploymentStep, error) {
+	return c.Query().Where(deploymentstep.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *DeploymentStepClient) GetX(ctx context.Context, id int) *DeploymentStep {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryPlan queries the plan edge of a DeploymentStep.
+func (c *DeploymentStepClient) QueryPlan(_m *DeploymentStep) *DeploymentPlanQuery {
+	query := (&DeploymentPlanClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(deploymentstep.Table, deploymentstep.FieldID, id),
+			sqlgraph.To(deploymentplan.Table, deploymentplan.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, deploymentstep.PlanTable, deploymentstep.PlanColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryApplication queries the application edge of a DeploymentStep.
+func (c *DeploymentStepClient) QueryApplication(_m *DeploymentStep) *ApplicationQuery {
+	query := (&ApplicationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(deploymentstep.Table, deploymentstep.FieldID, id),
+			sqlgraph.To(application.Table, application.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, deploymentstep.ApplicationTable, deploymentstep.ApplicationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *DeploymentStepClient) Hooks() []Hook {
+	hooks := c.hooks.DeploymentStep
+	return append(hooks[:len(hooks):len(hooks)], deploymentstep.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *DeploymentStepClient) Interceptors() []Interceptor {
+	return c.inters.DeploymentStep
+}
+
+func (c *DeploymentStepClient) mutate(ctx context.Context, m *DeploymentStepMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&DeploymentStepCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&DeploymentStepUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&DeploymentStepUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&DeploymentStepDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown DeploymentStep mutation op: %q", m.Op())
+	}
+}
+
 // EnvironmentClient is a client for the Environment schema.
 type EnvironmentClient struct {
 	config
@@ -1410,6 +1800,22 @@ func (c *EnvironmentClient) QueryDeployments(_m *Environment) *DeploymentQuery {
 			sqlgraph.From(environment.Table, environment.FieldID, id),
 			sqlgraph.To(deployment.Table, deployment.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, environment.DeploymentsTable, environment.DeploymentsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryDeploymentPlans queries the deployment_plans edge of a Environment.
+func (c *EnvironmentClient) QueryDeploymentPlans(_m *Environment) *DeploymentPlanQuery {
+	query := (&DeploymentPlanClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(environment.Table, environment.FieldID, id),
+			sqlgraph.To(deploymentplan.Table, deploymentplan.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, environment.DeploymentPlansTable, environment.DeploymentPlansColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -2132,6 +2538,38 @@ func (c *ReleaseClient) QueryDeployments(_m *Release) *DeploymentQuery {
 	return query
 }
 
+// QueryDeploymentPlans queries the deployment_plans edge of a Release.
+func (c *ReleaseClient) QueryDeploymentPlans(_m *Release) *DeploymentPlanQuery {
+	query := (&DeploymentPlanClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(release.Table, release.FieldID, id),
+			sqlgraph.To(deploymentplan.Table, deploymentplan.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, release.DeploymentPlansTable, release.DeploymentPlansColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPackages queries the packages edge of a Release.
+func (c *ReleaseClient) QueryPackages(_m *Release) *ReleasePackageQuery {
+	query := (&ReleasePackageClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(release.Table, release.FieldID, id),
+			sqlgraph.To(releasepackage.Table, releasepackage.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, release.PackagesTable, release.PackagesPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *ReleaseClient) Hooks() []Hook {
 	hooks := c.hooks.Release
@@ -2155,6 +2593,156 @@ func (c *ReleaseClient) mutate(ctx context.Context, m *ReleaseMutation) (Value, 
 		return (&ReleaseDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Release mutation op: %q", m.Op())
+	}
+}
+
+// ReleasePackageClient is a client for the ReleasePackage schema.
+type ReleasePackageClient struct {
+	config
+}
+
+// NewReleasePackageClient returns a client for the ReleasePackage from the given config.
+func NewReleasePackageClient(c config) *ReleasePackageClient {
+	return &ReleasePackageClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `releasepackage.Hooks(f(g(h())))`.
+func (c *ReleasePackageClient) Use(hooks ...Hook) {
+	c.hooks.ReleasePackage = append(c.hooks.ReleasePackage, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `releasepackage.Intercept(f(g(h())))`.
+func (c *ReleasePackageClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ReleasePackage = append(c.inters.ReleasePackage, interceptors...)
+}
+
+// Create returns a builder for creating a ReleasePackage entity.
+func (c *ReleasePackageClient) Create() *ReleasePackageCreate {
+	mutation := newReleasePackageMutation(c.config, OpCreate)
+	return &ReleasePackageCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ReleasePackage entities.
+func (c *ReleasePackageClient) CreateBulk(builders ...*ReleasePackageCreate) *ReleasePackageCreateBulk {
+	return &ReleasePackageCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ReleasePackageClient) MapCreateBulk(slice any, setFunc func(*ReleasePackageCreate, int)) *ReleasePackageCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ReleasePackageCreateBulk{err: fmt.Errorf("calling to ReleasePackageClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ReleasePackageCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ReleasePackageCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ReleasePackage.
+func (c *ReleasePackageClient) Update() *ReleasePackageUpdate {
+	mutation := newReleasePackageMutation(c.config, OpUpdate)
+	return &ReleasePackageUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ReleasePackageClient) UpdateOne(_m *ReleasePackage) *ReleasePackageUpdateOne {
+	mutation := newReleasePackageMutation(c.config, OpUpdateOne, withReleasePackage(_m))
+	return &ReleasePackageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ReleasePackageClient) UpdateOneID(id int) *ReleasePackageUpdateOne {
+	mutation := newReleasePackageMutation(c.config, OpUpdateOne, withReleasePackageID(id))
+	return &ReleasePackageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ReleasePackage.
+func (c *ReleasePackageClient) Delete() *ReleasePackageDelete {
+	mutation := newReleasePackageMutation(c.config, OpDelete)
+	return &ReleasePackageDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ReleasePackageClient) DeleteOne(_m *ReleasePackage) *ReleasePackageDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ReleasePackageClient) DeleteOneID(id int) *ReleasePackageDeleteOne {
+	builder := c.Delete().Where(releasepackage.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ReleasePackageDeleteOne{builder}
+}
+
+// Query returns a query builder for ReleasePackage.
+func (c *ReleasePackageClient) Query() *ReleasePackageQuery {
+	return &ReleasePackageQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeReleasePackage},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ReleasePackage entity by its id.
+func (c *ReleasePackageClient) Get(ctx context.Context, id int) (*ReleasePackage, error) {
+	return c.Query().Where(releasepackage.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ReleasePackageClient) GetX(ctx context.Context, id int) *ReleasePackage {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryReleases queries the releases edge of a ReleasePackage.
+func (c *ReleasePackageClient) QueryReleases(_m *ReleasePackage) *ReleaseQuery {
+	query := (&ReleaseClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(releasepackage.Table, releasepackage.FieldID, id),
+			sqlgraph.To(release.Table, release.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, false, releasepackage.ReleasesTable, releasepackage.ReleasesPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ReleasePackageClient) Hooks() []Hook {
+	hooks := c.hooks.ReleasePackage
+	return append(hooks[:len(hooks):len(hooks)], releasepackage.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ReleasePackageClient) Interceptors() []Interceptor {
+	return c.inters.ReleasePackage
+}
+
+func (c *ReleasePackageClient) mutate(ctx context.Context, m *ReleasePackageMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ReleasePackageCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ReleasePackageUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ReleasePackageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ReleasePackageDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ReleasePackage mutation op: %q", m.Op())
 	}
 }
 
@@ -2296,12 +2884,12 @@ func (c *TokenClient) mutate(ctx context.Context, m *TokenMutation) (Value, erro
 type (
 	hooks struct {
 		Application, AuditEvent, Change, ChangeApplication, Dependency, Deployment,
-		Environment, FreezeWindow, Generation, GraphChange, IdempotencyKey, Release,
-		Token []ent.Hook
+		DeploymentPlan, DeploymentStep, Environment, FreezeWindow, Generation,
+		GraphChange, IdempotencyKey, Release, ReleasePackage, Token []ent.Hook
 	}
 	inters struct {
 		Application, AuditEvent, Change, ChangeApplication, Dependency, Deployment,
-		Environment, FreezeWindow, Generation, GraphChange, IdempotencyKey, Release,
-		Token []ent.Interceptor
+		DeploymentPlan, DeploymentStep, Environment, FreezeWindow, Generation,
+		GraphChange, IdempotencyKey, Release, ReleasePackage, Token []ent.Interceptor
 	}
 )

@@ -18,12 +18,15 @@ import (
 	"github.com/relgraph/relgraph/ent/changeapplication"
 	"github.com/relgraph/relgraph/ent/dependency"
 	"github.com/relgraph/relgraph/ent/deployment"
+	"github.com/relgraph/relgraph/ent/deploymentplan"
+	"github.com/relgraph/relgraph/ent/deploymentstep"
 	"github.com/relgraph/relgraph/ent/environment"
 	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/generation"
 	"github.com/relgraph/relgraph/ent/graphchange"
 	"github.com/relgraph/relgraph/ent/idempotencykey"
 	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/ent/releasepackage"
 	"github.com/relgraph/relgraph/ent/token"
 )
 
@@ -91,12 +94,15 @@ func checkColumn(t, c string) error {
 			changeapplication.Table: changeapplication.ValidColumn,
 			dependency.Table:        dependency.ValidColumn,
 			deployment.Table:        deployment.ValidColumn,
+			deploymentplan.Table:    deploymentplan.ValidColumn,
+			deploymentstep.Table:    deploymentstep.ValidColumn,
 			environment.Table:       environment.ValidColumn,
 			freezewindow.Table:      freezewindow.ValidColumn,
 			generation.Table:        generation.ValidColumn,
 			graphchange.Table:       graphchange.ValidColumn,
 			idempotencykey.Table:    idempotencykey.ValidColumn,
 			release.Table:           release.ValidColumn,
+			releasepackage.Table:    releasepackage.ValidColumn,
 			token.Table:             token.ValidColumn,
 		})
 	})

@@ -215,6 +215,17 @@ var enumValueDescriptions = map[string]map[string]string{
 		"FAILED":      "The deployment failed; final.",
 		"ROLLED_BACK": "Deployed, then undone; final.",
 	},
+	"DeploymentStepKind": {
+		"DEPLOY":   "Deploys the application.",
+		"ROLLBACK": "Undoes the application's deployment, if the release must be backed out.",
+	},
+	"DeploymentStepStatus": {
+		"PENDING": "Not started.",
+		"RUNNING": "Being carried out now.",
+		"DONE":    "Carried out; lets the next wave start.",
+		"FAILED":  "Tried and failed; may be retried (RUNNING) or SKIPPED.",
+		"SKIPPED": "Deliberately not carried out; lets the next wave start.",
+	},
 	"EnvironmentStage": {
 		"DEVELOPMENT":      "Developers' integration environment, the first stage.",
 		"SYSTEM_TEST":      "System testing.",

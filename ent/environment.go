@@ -38,13 +38,16 @@ type Environment struct {
 type EnvironmentEdges struct {
 	// Deployments to this environment.
 	Deployments []*Deployment `json:"deployments,omitempty"`
+	// Deployment plans for this environment.
+	DeploymentPlans []*DeploymentPlan `json:"deployment_plans,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
+	loadedTypes [2]bool
 	// totalCount holds the count of the edges above.
-	totalCount [1]map[string]int
+	totalCount [2]map[string]int
 
-	namedDeployments map[string][]*Deployment
+	namedDeployments     map[string][]*Deployment
+	namedDeploymentPlans map[string][]*DeploymentPlan
 }
 
 // DeploymentsOrErr returns the Deployments value or an error if the edge
@@ -54,6 +57,15 @@ func (e EnvironmentEdges) DeploymentsOrErr() ([]*Deployment, error) {
 		return e.Deployments, nil
 	}
 	return nil, &NotLoadedError{edge: "deployments"}
+}
+
+// DeploymentPlansOrErr returns the DeploymentPlans value or an error if the edge
+// was not loaded in eager-loading.
+func (e EnvironmentEdges) DeploymentPlansOrErr() ([]*DeploymentPlan, error) {
+	if e.loadedTypes[1] {
+		return e.DeploymentPlans, nil
+	}
+	return nil, &NotLoadedError{edge: "deployment_plans"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -136,6 +148,11 @@ func (_m *Environment) QueryDeployments() *DeploymentQuery {
 	return NewEnvironmentClient(_m.config).QueryDeployments(_m)
 }
 
+// QueryDeploymentPlans queries the "deployment_plans" edge of the Environment entity.
+func (_m *Environment) QueryDeploymentPlans() *DeploymentPlanQuery {
+	return NewEnvironmentClient(_m.config).QueryDeploymentPlans(_m)
+}
+
 // Update returns a builder for updating this Environment.
 // Note that you need to call Environment.Unwrap() before calling this method if this Environment
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -198,6 +215,30 @@ func (_m *Environment) appendNamedDeployments(name string, edges ...*Deployment)
 		_m.Edges.namedDeployments[name] = []*Deployment{}
 	} else {
 		_m.Edges.namedDeployments[name] = append(_m.Edges.namedDeployments[name], edges...)
+	}
+}
+
+// NamedDeploymentPlans returns the DeploymentPlans named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Environment) NamedDeploymentPlans(name string) ([]*DeploymentPlan, error) {
+	if _m.Edges.namedDeploymentPlans == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedDeploymentPlans[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Environment) appendNamedDeploymentPlans(name string, edges ...*DeploymentPlan) {
+	if _m.Edges.namedDeploymentPlans == nil {
+		_m.Edges.namedDeploymentPlans = make(map[string][]*DeploymentPlan)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedDeploymentPlans[name] = []*DeploymentPlan{}
+	} else {
+		_m.Edges.namedDeploymentPlans[name] = append(_m.Edges.namedDeploymentPlans[name], edges...)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/relgraph/relgraph/ent/deployment"
+	"github.com/relgraph/relgraph/ent/deploymentplan"
 	"github.com/relgraph/relgraph/ent/environment"
 	"github.com/relgraph/relgraph/lifecycle"
 )
@@ -89,6 +90,21 @@ func (_c *EnvironmentCreate) AddDeployments(v ...*Deployment) *EnvironmentCreate
 		ids[i] = v[i].ID
 	}
 	return _c.AddDeploymentIDs(ids...)
+}
+
+// AddDeploymentPlanIDs adds the "deployment_plans" edge to the DeploymentPlan entity by IDs.
+func (_c *EnvironmentCreate) AddDeploymentPlanIDs(ids ...int) *EnvironmentCreate {
+	_c.mutation.AddDeploymentPlanIDs(ids...)
+	return _c
+}
+
+// AddDeploymentPlans adds the "deployment_plans" edges to the DeploymentPlan entity.
+func (_c *EnvironmentCreate) AddDeploymentPlans(v ...*DeploymentPlan) *EnvironmentCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddDeploymentPlanIDs(ids...)
 }
 
 // Mutation returns the EnvironmentMutation object of the builder.
@@ -236,6 +252,22 @@ func (_c *EnvironmentCreate) createSpec() (*Environment, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(deployment.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.DeploymentPlansIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   environment.DeploymentPlansTable,
+			Columns: []string{environment.DeploymentPlansColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deploymentplan.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/relgraph/relgraph/ent/deployment"
+	"github.com/relgraph/relgraph/ent/deploymentplan"
 	"github.com/relgraph/relgraph/ent/environment"
 	"github.com/relgraph/relgraph/ent/predicate"
 )
@@ -21,14 +22,16 @@ import (
 // EnvironmentQuery is the builder for querying Environment entities.
 type EnvironmentQuery struct {
 	config
-	ctx                  *QueryContext
-	order                []environment.OrderOption
-	inters               []Interceptor
-	predicates           []predicate.Environment
-	withDeployments      *DeploymentQuery
-	modifiers            []func(*sql.Selector)
-	loadTotal            []func(context.Context, []*Environment) error
-	withNamedDeployments map[string]*DeploymentQuery
+	ctx                      *QueryContext
+	order                    []environment.OrderOption
+	inters                   []Interceptor
+	predicates               []predicate.Environment
+	withDeployments          *DeploymentQuery
+	withDeploymentPlans      *DeploymentPlanQuery
+	modifiers                []func(*sql.Selector)
+	loadTotal                []func(context.Context, []*Environment) error
+	withNamedDeployments     map[string]*DeploymentQuery
+	withNamedDeploymentPlans map[string]*DeploymentPlanQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -80,6 +83,28 @@ func (_q *EnvironmentQuery) QueryDeployments() *DeploymentQuery {
 			sqlgraph.From(environment.Table, environment.FieldID, selector),
 			sqlgraph.To(deployment.Table, deployment.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, environment.DeploymentsTable, environment.DeploymentsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryDeploymentPlans chains the current query on the "deployment_plans" edge.
+func (_q *EnvironmentQuery) QueryDeploymentPlans() *DeploymentPlanQuery {
+	query := (&DeploymentPlanClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(environment.Table, environment.FieldID, selector),
+			sqlgraph.To(deploymentplan.Table, deploymentplan.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, environment.DeploymentPlansTable, environment.DeploymentPlansColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -274,12 +299,13 @@ func (_q *EnvironmentQuery) Clone() *EnvironmentQuery {
 		return nil
 	}
 	return &EnvironmentQuery{
-		config:          _q.config,
-		ctx:             _q.ctx.Clone(),
-		order:           append([]environment.OrderOption{}, _q.order...),
-		inters:          append([]Interceptor{}, _q.inters...),
-		predicates:      append([]predicate.Environment{}, _q.predicates...),
-		withDeployments: _q.withDeployments.Clone(),
+		config:              _q.config,
+		ctx:                 _q.ctx.Clone(),
+		order:               append([]environment.OrderOption{}, _q.order...),
+		inters:              append([]Interceptor{}, _q.inters...),
+		predicates:          append([]predicate.Environment{}, _q.predicates...),
+		withDeployments:     _q.withDeployments.Clone(),
+		withDeploymentPlans: _q.withDeploymentPlans.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -294,6 +320,17 @@ func (_q *EnvironmentQuery) WithDeployments(opts ...func(*DeploymentQuery)) *Env
 		opt(query)
 	}
 	_q.withDeployments = query
+	return _q
+}
+
+// WithDeploymentPlans tells the query-builder to eager-load the nodes that are connected to
+// the "deployment_plans" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *EnvironmentQuery) WithDeploymentPlans(opts ...func(*DeploymentPlanQuery)) *EnvironmentQuery {
+	query := (&DeploymentPlanClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withDeploymentPlans = query
 	return _q
 }
 
@@ -381,8 +418,9 @@ func (_q *EnvironmentQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 	var (
 		nodes       = []*Environment{}
 		_spec       = _q.querySpec()
-		loadedTypes = [1]bool{
+		loadedTypes = [2]bool{
 			_q.withDeployments != nil,
+			_q.withDeploymentPlans != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -413,10 +451,24 @@ func (_q *EnvironmentQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 			return nil, err
 		}
 	}
+	if query := _q.withDeploymentPlans; query != nil {
+		if err := _q.loadDeploymentPlans(ctx, query, nodes,
+			func(n *Environment) { n.Edges.DeploymentPlans = []*DeploymentPlan{} },
+			func(n *Environment, e *DeploymentPlan) { n.Edges.DeploymentPlans = append(n.Edges.DeploymentPlans, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedDeployments {
 		if err := _q.loadDeployments(ctx, query, nodes,
 			func(n *Environment) { n.appendNamedDeployments(name) },
 			func(n *Environment, e *Deployment) { n.appendNamedDeployments(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedDeploymentPlans {
+		if err := _q.loadDeploymentPlans(ctx, query, nodes,
+			func(n *Environment) { n.appendNamedDeploymentPlans(name) },
+			func(n *Environment, e *DeploymentPlan) { n.appendNamedDeploymentPlans(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -443,6 +495,36 @@ func (_q *EnvironmentQuery) loadDeployments(ctx context.Context, query *Deployme
 	}
 	query.Where(predicate.Deployment(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(environment.DeploymentsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.EnvironmentID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "environment_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *EnvironmentQuery) loadDeploymentPlans(ctx context.Context, query *DeploymentPlanQuery, nodes []*Environment, init func(*Environment), assign func(*Environment, *DeploymentPlan)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Environment)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(deploymentplan.FieldEnvironmentID)
+	}
+	query.Where(predicate.DeploymentPlan(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(environment.DeploymentPlansColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -554,6 +636,20 @@ func (_q *EnvironmentQuery) WithNamedDeployments(name string, opts ...func(*Depl
 		_q.withNamedDeployments = make(map[string]*DeploymentQuery)
 	}
 	_q.withNamedDeployments[name] = query
+	return _q
+}
+
+// WithNamedDeploymentPlans tells the query-builder to eager-load the nodes that are connected to the "deployment_plans"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *EnvironmentQuery) WithNamedDeploymentPlans(name string, opts ...func(*DeploymentPlanQuery)) *EnvironmentQuery {
+	query := (&DeploymentPlanClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedDeploymentPlans == nil {
+		_q.withNamedDeploymentPlans = make(map[string]*DeploymentPlanQuery)
+	}
+	_q.withNamedDeploymentPlans[name] = query
 	return _q
 }
 

@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/relgraph/relgraph/ent/deployment"
+	"github.com/relgraph/relgraph/ent/deploymentplan"
 	"github.com/relgraph/relgraph/ent/environment"
 	"github.com/relgraph/relgraph/ent/predicate"
 )
@@ -78,6 +79,21 @@ func (_u *EnvironmentUpdate) AddDeployments(v ...*Deployment) *EnvironmentUpdate
 	return _u.AddDeploymentIDs(ids...)
 }
 
+// AddDeploymentPlanIDs adds the "deployment_plans" edge to the DeploymentPlan entity by IDs.
+func (_u *EnvironmentUpdate) AddDeploymentPlanIDs(ids ...int) *EnvironmentUpdate {
+	_u.mutation.AddDeploymentPlanIDs(ids...)
+	return _u
+}
+
+// AddDeploymentPlans adds the "deployment_plans" edges to the DeploymentPlan entity.
+func (_u *EnvironmentUpdate) AddDeploymentPlans(v ...*DeploymentPlan) *EnvironmentUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddDeploymentPlanIDs(ids...)
+}
+
 // Mutation returns the EnvironmentMutation object of the builder.
 func (_u *EnvironmentUpdate) Mutation() *EnvironmentMutation {
 	return _u.mutation
@@ -102,6 +118,27 @@ func (_u *EnvironmentUpdate) RemoveDeployments(v ...*Deployment) *EnvironmentUpd
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveDeploymentIDs(ids...)
+}
+
+// ClearDeploymentPlans clears all "deployment_plans" edges to the DeploymentPlan entity.
+func (_u *EnvironmentUpdate) ClearDeploymentPlans() *EnvironmentUpdate {
+	_u.mutation.ClearDeploymentPlans()
+	return _u
+}
+
+// RemoveDeploymentPlanIDs removes the "deployment_plans" edge to DeploymentPlan entities by IDs.
+func (_u *EnvironmentUpdate) RemoveDeploymentPlanIDs(ids ...int) *EnvironmentUpdate {
+	_u.mutation.RemoveDeploymentPlanIDs(ids...)
+	return _u
+}
+
+// RemoveDeploymentPlans removes "deployment_plans" edges to DeploymentPlan entities.
+func (_u *EnvironmentUpdate) RemoveDeploymentPlans(v ...*DeploymentPlan) *EnvironmentUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveDeploymentPlanIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -227,6 +264,51 @@ func (_u *EnvironmentUpdate) sqlSave(ctx context.Context) (_node int, err error)
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.DeploymentPlansCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   environment.DeploymentPlansTable,
+			Columns: []string{environment.DeploymentPlansColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deploymentplan.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedDeploymentPlansIDs(); len(nodes) > 0 && !_u.mutation.DeploymentPlansCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   environment.DeploymentPlansTable,
+			Columns: []string{environment.DeploymentPlansColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deploymentplan.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DeploymentPlansIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   environment.DeploymentPlansTable,
+			Columns: []string{environment.DeploymentPlansColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deploymentplan.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{environment.Label}
@@ -296,6 +378,21 @@ func (_u *EnvironmentUpdateOne) AddDeployments(v ...*Deployment) *EnvironmentUpd
 	return _u.AddDeploymentIDs(ids...)
 }
 
+// AddDeploymentPlanIDs adds the "deployment_plans" edge to the DeploymentPlan entity by IDs.
+func (_u *EnvironmentUpdateOne) AddDeploymentPlanIDs(ids ...int) *EnvironmentUpdateOne {
+	_u.mutation.AddDeploymentPlanIDs(ids...)
+	return _u
+}
+
+// AddDeploymentPlans adds the "deployment_plans" edges to the DeploymentPlan entity.
+func (_u *EnvironmentUpdateOne) AddDeploymentPlans(v ...*DeploymentPlan) *EnvironmentUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddDeploymentPlanIDs(ids...)
+}
+
 // Mutation returns the EnvironmentMutation object of the builder.
 func (_u *EnvironmentUpdateOne) Mutation() *EnvironmentMutation {
 	return _u.mutation
@@ -320,6 +417,27 @@ func (_u *EnvironmentUpdateOne) RemoveDeployments(v ...*Deployment) *Environment
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveDeploymentIDs(ids...)
+}
+
+// ClearDeploymentPlans clears all "deployment_plans" edges to the DeploymentPlan entity.
+func (_u *EnvironmentUpdateOne) ClearDeploymentPlans() *EnvironmentUpdateOne {
+	_u.mutation.ClearDeploymentPlans()
+	return _u
+}
+
+// RemoveDeploymentPlanIDs removes the "deployment_plans" edge to DeploymentPlan entities by IDs.
+func (_u *EnvironmentUpdateOne) RemoveDeploymentPlanIDs(ids ...int) *EnvironmentUpdateOne {
+	_u.mutation.RemoveDeploymentPlanIDs(ids...)
+	return _u
+}
+
+// RemoveDeploymentPlans removes "deployment_plans" edges to DeploymentPlan entities.
+func (_u *EnvironmentUpdateOne) RemoveDeploymentPlans(v ...*DeploymentPlan) *EnvironmentUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveDeploymentPlanIDs(ids...)
 }
 
 // Where appends a list predicates to the EnvironmentUpdate builder.
@@ -468,6 +586,51 @@ func (_u *EnvironmentUpdateOne) sqlSave(ctx context.Context) (_node *Environment
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(deployment.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.DeploymentPlansCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   environment.DeploymentPlansTable,
+			Columns: []string{environment.DeploymentPlansColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deploymentplan.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedDeploymentPlansIDs(); len(nodes) > 0 && !_u.mutation.DeploymentPlansCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   environment.DeploymentPlansTable,
+			Columns: []string{environment.DeploymentPlansColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deploymentplan.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DeploymentPlansIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   environment.DeploymentPlansTable,
+			Columns: []string{environment.DeploymentPlansColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deploymentplan.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

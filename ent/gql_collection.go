@@ -15,9 +15,12 @@ import (
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/dependency"
 	"github.com/relgraph/relgraph/ent/deployment"
+	"github.com/relgraph/relgraph/ent/deploymentplan"
+	"github.com/relgraph/relgraph/ent/deploymentstep"
 	"github.com/relgraph/relgraph/ent/environment"
 	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/ent/releasepackage"
 	"github.com/relgraph/relgraph/ent/token"
 )
 
@@ -1184,6 +1187,420 @@ func newDeploymentPaginateArgs(rv map[string]any) *deploymentPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *DeploymentPlanQuery) CollectFields(ctx context.Context, satisfies ...string) (*DeploymentPlanQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *DeploymentPlanQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(deploymentplan.Columns))
+		selectedFields = []string{deploymentplan.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "release":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ReleaseClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, releaseImplementors)...); err != nil {
+				return err
+			}
+			_q.withRelease = query
+			if _, ok := fieldSeen[deploymentplan.FieldReleaseID]; !ok {
+				selectedFields = append(selectedFields, deploymentplan.FieldReleaseID)
+				fieldSeen[deploymentplan.FieldReleaseID] = struct{}{}
+			}
+
+		case "environment":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&EnvironmentClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, environmentImplementors)...); err != nil {
+				return err
+			}
+			_q.withEnvironment = query
+			if _, ok := fieldSeen[deploymentplan.FieldEnvironmentID]; !ok {
+				selectedFields = append(selectedFields, deploymentplan.FieldEnvironmentID)
+				fieldSeen[deploymentplan.FieldEnvironmentID] = struct{}{}
+			}
+
+		case "steps":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&DeploymentStepClient{config: _q.config}).Query()
+			)
+			args := newDeploymentStepPaginateArgs(fieldArgs(ctx, new(DeploymentStepWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newDeploymentStepPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*DeploymentPlan) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"plan_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(deploymentplan.StepsColumn), ids...))
+						})
+						if err := query.GroupBy(deploymentplan.StepsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[2][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*DeploymentPlan) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Steps)
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[2][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, deploymentstepImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(deploymentplan.StepsColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedSteps(alias, func(wq *DeploymentStepQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[deploymentplan.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, deploymentplan.FieldCreatedAt)
+				fieldSeen[deploymentplan.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[deploymentplan.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, deploymentplan.FieldUpdatedAt)
+				fieldSeen[deploymentplan.FieldUpdatedAt] = struct{}{}
+			}
+		case "releaseID":
+			if _, ok := fieldSeen[deploymentplan.FieldReleaseID]; !ok {
+				selectedFields = append(selectedFields, deploymentplan.FieldReleaseID)
+				fieldSeen[deploymentplan.FieldReleaseID] = struct{}{}
+			}
+		case "environmentID":
+			if _, ok := fieldSeen[deploymentplan.FieldEnvironmentID]; !ok {
+				selectedFields = append(selectedFields, deploymentplan.FieldEnvironmentID)
+				fieldSeen[deploymentplan.FieldEnvironmentID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type deploymentplanPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []DeploymentPlanPaginateOption
+}
+
+func newDeploymentPlanPaginateArgs(rv map[string]any) *deploymentplanPaginateArgs {
+	args := &deploymentplanPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*DeploymentPlanOrder:
+			args.opts = append(args.opts, WithDeploymentPlanOrder(v))
+		case []any:
+			var orders []*DeploymentPlanOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &DeploymentPlanOrder{Field: &DeploymentPlanOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithDeploymentPlanOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*DeploymentPlanWhereInput); ok {
+		args.opts = append(args.opts, WithDeploymentPlanFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *DeploymentStepQuery) CollectFields(ctx context.Context, satisfies ...string) (*DeploymentStepQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *DeploymentStepQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(deploymentstep.Columns))
+		selectedFields = []string{deploymentstep.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "plan":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&DeploymentPlanClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, deploymentplanImplementors)...); err != nil {
+				return err
+			}
+			_q.withPlan = query
+			if _, ok := fieldSeen[deploymentstep.FieldPlanID]; !ok {
+				selectedFields = append(selectedFields, deploymentstep.FieldPlanID)
+				fieldSeen[deploymentstep.FieldPlanID] = struct{}{}
+			}
+
+		case "application":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ApplicationClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, applicationImplementors)...); err != nil {
+				return err
+			}
+			_q.withApplication = query
+			if _, ok := fieldSeen[deploymentstep.FieldApplicationID]; !ok {
+				selectedFields = append(selectedFields, deploymentstep.FieldApplicationID)
+				fieldSeen[deploymentstep.FieldApplicationID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[deploymentstep.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, deploymentstep.FieldCreatedAt)
+				fieldSeen[deploymentstep.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[deploymentstep.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, deploymentstep.FieldUpdatedAt)
+				fieldSeen[deploymentstep.FieldUpdatedAt] = struct{}{}
+			}
+		case "version":
+			if _, ok := fieldSeen[deploymentstep.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, deploymentstep.FieldVersion)
+				fieldSeen[deploymentstep.FieldVersion] = struct{}{}
+			}
+		case "planID":
+			if _, ok := fieldSeen[deploymentstep.FieldPlanID]; !ok {
+				selectedFields = append(selectedFields, deploymentstep.FieldPlanID)
+				fieldSeen[deploymentstep.FieldPlanID] = struct{}{}
+			}
+		case "applicationID":
+			if _, ok := fieldSeen[deploymentstep.FieldApplicationID]; !ok {
+				selectedFields = append(selectedFields, deploymentstep.FieldApplicationID)
+				fieldSeen[deploymentstep.FieldApplicationID] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[deploymentstep.FieldKind]; !ok {
+				selectedFields = append(selectedFields, deploymentstep.FieldKind)
+				fieldSeen[deploymentstep.FieldKind] = struct{}{}
+			}
+		case "wave":
+			if _, ok := fieldSeen[deploymentstep.FieldWave]; !ok {
+				selectedFields = append(selectedFields, deploymentstep.FieldWave)
+				fieldSeen[deploymentstep.FieldWave] = struct{}{}
+			}
+		case "position":
+			if _, ok := fieldSeen[deploymentstep.FieldPosition]; !ok {
+				selectedFields = append(selectedFields, deploymentstep.FieldPosition)
+				fieldSeen[deploymentstep.FieldPosition] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[deploymentstep.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, deploymentstep.FieldStatus)
+				fieldSeen[deploymentstep.FieldStatus] = struct{}{}
+			}
+		case "owner":
+			if _, ok := fieldSeen[deploymentstep.FieldOwner]; !ok {
+				selectedFields = append(selectedFields, deploymentstep.FieldOwner)
+				fieldSeen[deploymentstep.FieldOwner] = struct{}{}
+			}
+		case "notes":
+			if _, ok := fieldSeen[deploymentstep.FieldNotes]; !ok {
+				selectedFields = append(selectedFields, deploymentstep.FieldNotes)
+				fieldSeen[deploymentstep.FieldNotes] = struct{}{}
+			}
+		case "startedAt":
+			if _, ok := fieldSeen[deploymentstep.FieldStartedAt]; !ok {
+				selectedFields = append(selectedFields, deploymentstep.FieldStartedAt)
+				fieldSeen[deploymentstep.FieldStartedAt] = struct{}{}
+			}
+		case "finishedAt":
+			if _, ok := fieldSeen[deploymentstep.FieldFinishedAt]; !ok {
+				selectedFields = append(selectedFields, deploymentstep.FieldFinishedAt)
+				fieldSeen[deploymentstep.FieldFinishedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type deploymentstepPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []DeploymentStepPaginateOption
+}
+
+func newDeploymentStepPaginateArgs(rv map[string]any) *deploymentstepPaginateArgs {
+	args := &deploymentstepPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*DeploymentStepOrder:
+			args.opts = append(args.opts, WithDeploymentStepOrder(v))
+		case []any:
+			var orders []*DeploymentStepOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &DeploymentStepOrder{Field: &DeploymentStepOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithDeploymentStepOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*DeploymentStepWhereInput); ok {
+		args.opts = append(args.opts, WithDeploymentStepFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *EnvironmentQuery) CollectFields(ctx context.Context, satisfies ...string) (*EnvironmentQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -1291,6 +1708,95 @@ func (_q *EnvironmentQuery) collectField(ctx context.Context, oneNode bool, opCt
 				query = pager.applyOrder(query)
 			}
 			_q.WithNamedDeployments(alias, func(wq *DeploymentQuery) {
+				*wq = *query
+			})
+
+		case "deploymentPlans":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&DeploymentPlanClient{config: _q.config}).Query()
+			)
+			args := newDeploymentPlanPaginateArgs(fieldArgs(ctx, new(DeploymentPlanWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newDeploymentPlanPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Environment) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"environment_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(environment.DeploymentPlansColumn), ids...))
+						})
+						if err := query.GroupBy(environment.DeploymentPlansColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[1] == nil {
+								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[1][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Environment) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.DeploymentPlans)
+							if nodes[i].Edges.totalCount[1] == nil {
+								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[1][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, deploymentplanImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(environment.DeploymentPlansColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedDeploymentPlans(alias, func(wq *DeploymentPlanQuery) {
 				*wq = *query
 			})
 		case "createdAt":
@@ -1799,6 +2305,188 @@ func (_q *ReleaseQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			_q.WithNamedDeployments(alias, func(wq *DeploymentQuery) {
 				*wq = *query
 			})
+
+		case "deploymentPlans":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&DeploymentPlanClient{config: _q.config}).Query()
+			)
+			args := newDeploymentPlanPaginateArgs(fieldArgs(ctx, new(DeploymentPlanWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newDeploymentPlanPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Release) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"release_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(release.DeploymentPlansColumn), ids...))
+						})
+						if err := query.GroupBy(release.DeploymentPlansColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[2][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Release) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.DeploymentPlans)
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[2][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, deploymentplanImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(release.DeploymentPlansColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedDeploymentPlans(alias, func(wq *DeploymentPlanQuery) {
+				*wq = *query
+			})
+
+		case "packages":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ReleasePackageClient{config: _q.config}).Query()
+			)
+			args := newReleasePackagePaginateArgs(fieldArgs(ctx, new(ReleasePackageWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newReleasePackagePager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Release) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"release_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							joinT := sql.Table(release.PackagesTable)
+							s.Join(joinT).On(s.C(releasepackage.FieldID), joinT.C(release.PackagesPrimaryKey[0]))
+							s.Where(sql.InValues(joinT.C(release.PackagesPrimaryKey[1]), ids...))
+							s.Select(joinT.C(release.PackagesPrimaryKey[1]), sql.Count("*"))
+							s.GroupBy(joinT.C(release.PackagesPrimaryKey[1]))
+						})
+						if err := query.Select().Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[3] == nil {
+								nodes[i].Edges.totalCount[3] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[3][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Release) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Packages)
+							if nodes[i].Edges.totalCount[3] == nil {
+								nodes[i].Edges.totalCount[3] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[3][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, releasepackageImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(release.PackagesPrimaryKey[1], limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedPackages(alias, func(wq *ReleasePackageQuery) {
+				*wq = *query
+			})
 		case "createdAt":
 			if _, ok := fieldSeen[release.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, release.FieldCreatedAt)
@@ -1909,6 +2597,219 @@ func newReleasePaginateArgs(rv map[string]any) *releasePaginateArgs {
 	}
 	if v, ok := rv[whereField].(*ReleaseWhereInput); ok {
 		args.opts = append(args.opts, WithReleaseFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ReleasePackageQuery) CollectFields(ctx context.Context, satisfies ...string) (*ReleasePackageQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ReleasePackageQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(releasepackage.Columns))
+		selectedFields = []string{releasepackage.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "releases":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ReleaseClient{config: _q.config}).Query()
+			)
+			args := newReleasePaginateArgs(fieldArgs(ctx, new(ReleaseWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newReleasePager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, pageInfoField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*ReleasePackage) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"release_package_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							joinT := sql.Table(releasepackage.ReleasesTable)
+							s.Join(joinT).On(s.C(release.FieldID), joinT.C(releasepackage.ReleasesPrimaryKey[1]))
+							s.Where(sql.InValues(joinT.C(releasepackage.ReleasesPrimaryKey[0]), ids...))
+							s.Select(joinT.C(releasepackage.ReleasesPrimaryKey[0]), sql.Count("*"))
+							s.GroupBy(joinT.C(releasepackage.ReleasesPrimaryKey[0]))
+						})
+						if err := query.Select().Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[0] == nil {
+								nodes[i].Edges.totalCount[0] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[0][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*ReleasePackage) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Releases)
+							if nodes[i].Edges.totalCount[0] == nil {
+								nodes[i].Edges.totalCount[0] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[0][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, releaseImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(releasepackage.ReleasesPrimaryKey[0], limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedReleases(alias, func(wq *ReleaseQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[releasepackage.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, releasepackage.FieldCreatedAt)
+				fieldSeen[releasepackage.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[releasepackage.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, releasepackage.FieldUpdatedAt)
+				fieldSeen[releasepackage.FieldUpdatedAt] = struct{}{}
+			}
+		case "startsAt":
+			if _, ok := fieldSeen[releasepackage.FieldStartsAt]; !ok {
+				selectedFields = append(selectedFields, releasepackage.FieldStartsAt)
+				fieldSeen[releasepackage.FieldStartsAt] = struct{}{}
+			}
+		case "endsAt":
+			if _, ok := fieldSeen[releasepackage.FieldEndsAt]; !ok {
+				selectedFields = append(selectedFields, releasepackage.FieldEndsAt)
+				fieldSeen[releasepackage.FieldEndsAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[releasepackage.FieldName]; !ok {
+				selectedFields = append(selectedFields, releasepackage.FieldName)
+				fieldSeen[releasepackage.FieldName] = struct{}{}
+			}
+		case "description":
+			if _, ok := fieldSeen[releasepackage.FieldDescription]; !ok {
+				selectedFields = append(selectedFields, releasepackage.FieldDescription)
+				fieldSeen[releasepackage.FieldDescription] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type releasepackagePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ReleasePackagePaginateOption
+}
+
+func newReleasePackagePaginateArgs(rv map[string]any) *releasepackagePaginateArgs {
+	args := &releasepackagePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*ReleasePackageOrder:
+			args.opts = append(args.opts, WithReleasePackageOrder(v))
+		case []any:
+			var orders []*ReleasePackageOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &ReleasePackageOrder{Field: &ReleasePackageOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithReleasePackageOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*ReleasePackageWhereInput); ok {
+		args.opts = append(args.opts, WithReleasePackageFilter(v.Filter))
 	}
 	return args
 }

@@ -153,6 +153,59 @@ func (_m *Deployment) Environment(ctx context.Context) (*Environment, error) {
 	return result, err
 }
 
+func (_m *DeploymentPlan) Release(ctx context.Context) (*Release, error) {
+	result, err := _m.Edges.ReleaseOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryRelease().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *DeploymentPlan) Environment(ctx context.Context) (*Environment, error) {
+	result, err := _m.Edges.EnvironmentOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryEnvironment().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *DeploymentPlan) Steps(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*DeploymentStepOrder, where *DeploymentStepWhereInput,
+) (*DeploymentStepConnection, error) {
+	opts := []DeploymentStepPaginateOption{
+		WithDeploymentStepOrder(orderBy),
+		WithDeploymentStepFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
+	if nodes, err := _m.NamedSteps(alias); err == nil || hasTotalCount {
+		pager, err := newDeploymentStepPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &DeploymentStepConnection{Edges: []*DeploymentStepEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QuerySteps().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *DeploymentStep) Plan(ctx context.Context) (*DeploymentPlan, error) {
+	result, err := _m.Edges.PlanOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPlan().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *DeploymentStep) Application(ctx context.Context) (*Application, error) {
+	result, err := _m.Edges.ApplicationOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryApplication().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *Environment) Deployments(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*DeploymentOrder, where *DeploymentWhereInput,
 ) (*DeploymentConnection, error) {
@@ -172,6 +225,27 @@ func (_m *Environment) Deployments(
 		return conn, nil
 	}
 	return _m.QueryDeployments().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *Environment) DeploymentPlans(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*DeploymentPlanOrder, where *DeploymentPlanWhereInput,
+) (*DeploymentPlanConnection, error) {
+	opts := []DeploymentPlanPaginateOption{
+		WithDeploymentPlanOrder(orderBy),
+		WithDeploymentPlanFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]
+	if nodes, err := _m.NamedDeploymentPlans(alias); err == nil || hasTotalCount {
+		pager, err := newDeploymentPlanPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &DeploymentPlanConnection{Edges: []*DeploymentPlanEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryDeploymentPlans().Paginate(ctx, after, first, before, last, opts...)
 }
 
 func (_m *FreezeWindow) Applications(
@@ -235,4 +309,67 @@ func (_m *Release) Deployments(
 		return conn, nil
 	}
 	return _m.QueryDeployments().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *Release) DeploymentPlans(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*DeploymentPlanOrder, where *DeploymentPlanWhereInput,
+) (*DeploymentPlanConnection, error) {
+	opts := []DeploymentPlanPaginateOption{
+		WithDeploymentPlanOrder(orderBy),
+		WithDeploymentPlanFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
+	if nodes, err := _m.NamedDeploymentPlans(alias); err == nil || hasTotalCount {
+		pager, err := newDeploymentPlanPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &DeploymentPlanConnection{Edges: []*DeploymentPlanEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryDeploymentPlans().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *Release) Packages(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*ReleasePackageOrder, where *ReleasePackageWhereInput,
+) (*ReleasePackageConnection, error) {
+	opts := []ReleasePackagePaginateOption{
+		WithReleasePackageOrder(orderBy),
+		WithReleasePackageFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[3][alias]
+	if nodes, err := _m.NamedPackages(alias); err == nil || hasTotalCount {
+		pager, err := newReleasePackagePager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &ReleasePackageConnection{Edges: []*ReleasePackageEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryPackages().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *ReleasePackage) Releases(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*ReleaseOrder, where *ReleaseWhereInput,
+) (*ReleaseConnection, error) {
+	opts := []ReleasePaginateOption{
+		WithReleaseOrder(orderBy),
+		WithReleaseFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[0][alias]
+	if nodes, err := _m.NamedReleases(alias); err == nil || hasTotalCount {
+		pager, err := newReleasePager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &ReleaseConnection{Edges: []*ReleaseEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryReleases().Paginate(ctx, after, first, before, last, opts...)
 }

@@ -524,3 +524,91 @@ func (c *ReleaseUpdateOne) SetInput(i UpdateReleaseInput) *ReleaseUpdateOne {
 	i.Mutate(c.Mutation())
 	return c
 }
+
+// CreateReleasePackageInput represents a mutation input for creating releasepackages.
+type CreateReleasePackageInput struct {
+	StartsAt    *time.Time
+	EndsAt      *time.Time
+	Name        string
+	Description *string
+	ReleaseIDs  []int
+}
+
+// Mutate applies the CreateReleasePackageInput on the ReleasePackageMutation builder.
+func (i *CreateReleasePackageInput) Mutate(m *ReleasePackageMutation) {
+	if v := i.StartsAt; v != nil {
+		m.SetStartsAt(*v)
+	}
+	if v := i.EndsAt; v != nil {
+		m.SetEndsAt(*v)
+	}
+	m.SetName(i.Name)
+	if v := i.Description; v != nil {
+		m.SetDescription(*v)
+	}
+	if v := i.ReleaseIDs; len(v) > 0 {
+		m.AddReleaseIDs(v...)
+	}
+}
+
+// SetInput applies the change-set in the CreateReleasePackageInput on the ReleasePackageCreate builder.
+func (c *ReleasePackageCreate) SetInput(i CreateReleasePackageInput) *ReleasePackageCreate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// UpdateReleasePackageInput represents a mutation input for updating releasepackages.
+type UpdateReleasePackageInput struct {
+	ClearStartsAt    bool
+	StartsAt         *time.Time
+	ClearEndsAt      bool
+	EndsAt           *time.Time
+	Name             *string
+	Description      *string
+	ClearReleases    bool
+	AddReleaseIDs    []int
+	RemoveReleaseIDs []int
+}
+
+// Mutate applies the UpdateReleasePackageInput on the ReleasePackageMutation builder.
+func (i *UpdateReleasePackageInput) Mutate(m *ReleasePackageMutation) {
+	if i.ClearStartsAt {
+		m.ClearStartsAt()
+	}
+	if v := i.StartsAt; v != nil {
+		m.SetStartsAt(*v)
+	}
+	if i.ClearEndsAt {
+		m.ClearEndsAt()
+	}
+	if v := i.EndsAt; v != nil {
+		m.SetEndsAt(*v)
+	}
+	if v := i.Name; v != nil {
+		m.SetName(*v)
+	}
+	if v := i.Description; v != nil {
+		m.SetDescription(*v)
+	}
+	if i.ClearReleases {
+		m.ClearReleases()
+	}
+	if v := i.AddReleaseIDs; len(v) > 0 {
+		m.AddReleaseIDs(v...)
+	}
+	if v := i.RemoveReleaseIDs; len(v) > 0 {
+		m.RemoveReleaseIDs(v...)
+	}
+}
+
+// SetInput applies the change-set in the UpdateReleasePackageInput on the ReleasePackageUpdate builder.
+func (c *ReleasePackageUpdate) SetInput(i UpdateReleasePackageInput) *ReleasePackageUpdate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// SetInput applies the change-set in the UpdateReleasePackageInput on the ReleasePackageUpdateOne builder.
+func (c *ReleasePackageUpdateOne) SetInput(i UpdateReleasePackageInput) *ReleasePackageUpdateOne {
+	i.Mutate(c.Mutation())
+	return c
+}

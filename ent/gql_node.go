@@ -15,10 +15,13 @@ import (
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/dependency"
 	"github.com/relgraph/relgraph/ent/deployment"
+	"github.com/relgraph/relgraph/ent/deploymentplan"
+	"github.com/relgraph/relgraph/ent/deploymentstep"
 	"github.com/relgraph/relgraph/ent/environment"
 	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/internal"
 	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/ent/releasepackage"
 	"github.com/relgraph/relgraph/ent/token"
 )
 
@@ -52,6 +55,16 @@ var deploymentImplementors = []string{"Deployment", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*Deployment) IsNode() {}
 
+var deploymentplanImplementors = []string{"DeploymentPlan", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*DeploymentPlan) IsNode() {}
+
+var deploymentstepImplementors = []string{"DeploymentStep", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*DeploymentStep) IsNode() {}
+
 var environmentImplementors = []string{"Environment", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
@@ -66,6 +79,11 @@ var releaseImplementors = []string{"Release", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Release) IsNode() {}
+
+var releasepackageImplementors = []string{"ReleasePackage", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*ReleasePackage) IsNode() {}
 
 var tokenImplementors = []string{"Token", "Node"}
 
@@ -194,6 +212,24 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			}
 		}
 		return query.Only(ctx)
+	case deploymentplan.Table:
+		query := c.DeploymentPlan.Query().
+			Where(deploymentplan.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, deploymentplanImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case deploymentstep.Table:
+		query := c.DeploymentStep.Query().
+			Where(deploymentstep.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, deploymentstepImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case environment.Table:
 		query := c.Environment.Query().
 			Where(environment.ID(id))
@@ -217,6 +253,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(release.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, releaseImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case releasepackage.Table:
+		query := c.ReleasePackage.Query().
+			Where(releasepackage.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, releasepackageImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -383,6 +428,38 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 				*noder = node
 			}
 		}
+	case deploymentplan.Table:
+		query := c.DeploymentPlan.Query().
+			Where(deploymentplan.IDIn(ids...))
+		query, err := query.CollectFields(ctx, deploymentplanImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case deploymentstep.Table:
+		query := c.DeploymentStep.Query().
+			Where(deploymentstep.IDIn(ids...))
+		query, err := query.CollectFields(ctx, deploymentstepImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case environment.Table:
 		query := c.Environment.Query().
 			Where(environment.IDIn(ids...))
@@ -419,6 +496,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Release.Query().
 			Where(release.IDIn(ids...))
 		query, err := query.CollectFields(ctx, releaseImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case releasepackage.Table:
+		query := c.ReleasePackage.Query().
+			Where(releasepackage.IDIn(ids...))
+		query, err := query.CollectFields(ctx, releasepackageImplementors...)
 		if err != nil {
 			return nil, err
 		}

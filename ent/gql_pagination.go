@@ -19,9 +19,12 @@ import (
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/dependency"
 	"github.com/relgraph/relgraph/ent/deployment"
+	"github.com/relgraph/relgraph/ent/deploymentplan"
+	"github.com/relgraph/relgraph/ent/deploymentstep"
 	"github.com/relgraph/relgraph/ent/environment"
 	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/ent/releasepackage"
 	"github.com/relgraph/relgraph/ent/token"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -1928,6 +1931,760 @@ func (_m *Deployment) ToEdge(order *DeploymentOrder) *DeploymentEdge {
 	}
 }
 
+// DeploymentPlanEdge is the edge representation of DeploymentPlan.
+type DeploymentPlanEdge struct {
+	Node   *DeploymentPlan `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// DeploymentPlanConnection is the connection containing edges to DeploymentPlan.
+type DeploymentPlanConnection struct {
+	Edges      []*DeploymentPlanEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *DeploymentPlanConnection) build(nodes []*DeploymentPlan, pager *deploymentplanPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *DeploymentPlan
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *DeploymentPlan {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *DeploymentPlan {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*DeploymentPlanEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &DeploymentPlanEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// DeploymentPlanPaginateOption enables pagination customization.
+type DeploymentPlanPaginateOption func(*deploymentplanPager) error
+
+// WithDeploymentPlanOrder configures pagination ordering.
+func WithDeploymentPlanOrder(order []*DeploymentPlanOrder) DeploymentPlanPaginateOption {
+	return func(pager *deploymentplanPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithDeploymentPlanFilter configures pagination filter.
+func WithDeploymentPlanFilter(filter func(*DeploymentPlanQuery) (*DeploymentPlanQuery, error)) DeploymentPlanPaginateOption {
+	return func(pager *deploymentplanPager) error {
+		if filter == nil {
+			return errors.New("DeploymentPlanQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type deploymentplanPager struct {
+	reverse bool
+	order   []*DeploymentPlanOrder
+	filter  func(*DeploymentPlanQuery) (*DeploymentPlanQuery, error)
+}
+
+func newDeploymentPlanPager(opts []DeploymentPlanPaginateOption, reverse bool) (*deploymentplanPager, error) {
+	pager := &deploymentplanPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *deploymentplanPager) applyFilter(query *DeploymentPlanQuery) (*DeploymentPlanQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *deploymentplanPager) toCursor(_m *DeploymentPlan) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *deploymentplanPager) applyCursors(query *DeploymentPlanQuery, after, before *Cursor) (*DeploymentPlanQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultDeploymentPlanOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *deploymentplanPager) applyOrder(query *DeploymentPlanQuery) *DeploymentPlanQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultDeploymentPlanOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultDeploymentPlanOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *deploymentplanPager) orderExpr(query *DeploymentPlanQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultDeploymentPlanOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to DeploymentPlan.
+func (_m *DeploymentPlanQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...DeploymentPlanPaginateOption,
+) (*DeploymentPlanConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newDeploymentPlanPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &DeploymentPlanConnection{Edges: []*DeploymentPlanEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// DeploymentPlanOrderFieldCreatedAt orders DeploymentPlan by created_at.
+	DeploymentPlanOrderFieldCreatedAt = &DeploymentPlanOrderField{
+		Value: func(_m *DeploymentPlan) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: deploymentplan.FieldCreatedAt,
+		toTerm: deploymentplan.ByCreatedAt,
+		toCursor: func(_m *DeploymentPlan) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// DeploymentPlanOrderFieldUpdatedAt orders DeploymentPlan by updated_at.
+	DeploymentPlanOrderFieldUpdatedAt = &DeploymentPlanOrderField{
+		Value: func(_m *DeploymentPlan) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: deploymentplan.FieldUpdatedAt,
+		toTerm: deploymentplan.ByUpdatedAt,
+		toCursor: func(_m *DeploymentPlan) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f DeploymentPlanOrderField) String() string {
+	var str string
+	switch f.column {
+	case DeploymentPlanOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case DeploymentPlanOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f DeploymentPlanOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *DeploymentPlanOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("DeploymentPlanOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *DeploymentPlanOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *DeploymentPlanOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid DeploymentPlanOrderField", str)
+	}
+	return nil
+}
+
+// DeploymentPlanOrderField defines the ordering field of DeploymentPlan.
+type DeploymentPlanOrderField struct {
+	// Value extracts the ordering value from the given DeploymentPlan.
+	Value    func(*DeploymentPlan) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) deploymentplan.OrderOption
+	toCursor func(*DeploymentPlan) Cursor
+}
+
+// DeploymentPlanOrder defines the ordering of DeploymentPlan.
+type DeploymentPlanOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *DeploymentPlanOrderField `json:"field"`
+}
+
+// DefaultDeploymentPlanOrder is the default ordering of DeploymentPlan.
+var DefaultDeploymentPlanOrder = &DeploymentPlanOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &DeploymentPlanOrderField{
+		Value: func(_m *DeploymentPlan) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: deploymentplan.FieldID,
+		toTerm: deploymentplan.ByID,
+		toCursor: func(_m *DeploymentPlan) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts DeploymentPlan into DeploymentPlanEdge.
+func (_m *DeploymentPlan) ToEdge(order *DeploymentPlanOrder) *DeploymentPlanEdge {
+	if order == nil {
+		order = DefaultDeploymentPlanOrder
+	}
+	return &DeploymentPlanEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// DeploymentStepEdge is the edge representation of DeploymentStep.
+type DeploymentStepEdge struct {
+	Node   *DeploymentStep `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// DeploymentStepConnection is the connection containing edges to DeploymentStep.
+type DeploymentStepConnection struct {
+	Edges      []*DeploymentStepEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *DeploymentStepConnection) build(nodes []*DeploymentStep, pager *deploymentstepPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *DeploymentStep
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *DeploymentStep {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *DeploymentStep {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*DeploymentStepEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &DeploymentStepEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// DeploymentStepPaginateOption enables pagination customization.
+type DeploymentStepPaginateOption func(*deploymentstepPager) error
+
+// WithDeploymentStepOrder configures pagination ordering.
+func WithDeploymentStepOrder(order []*DeploymentStepOrder) DeploymentStepPaginateOption {
+	return func(pager *deploymentstepPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithDeploymentStepFilter configures pagination filter.
+func WithDeploymentStepFilter(filter func(*DeploymentStepQuery) (*DeploymentStepQuery, error)) DeploymentStepPaginateOption {
+	return func(pager *deploymentstepPager) error {
+		if filter == nil {
+			return errors.New("DeploymentStepQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type deploymentstepPager struct {
+	reverse bool
+	order   []*DeploymentStepOrder
+	filter  func(*DeploymentStepQuery) (*DeploymentStepQuery, error)
+}
+
+func newDeploymentStepPager(opts []DeploymentStepPaginateOption, reverse bool) (*deploymentstepPager, error) {
+	pager := &deploymentstepPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *deploymentstepPager) applyFilter(query *DeploymentStepQuery) (*DeploymentStepQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *deploymentstepPager) toCursor(_m *DeploymentStep) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *deploymentstepPager) applyCursors(query *DeploymentStepQuery, after, before *Cursor) (*DeploymentStepQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultDeploymentStepOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *deploymentstepPager) applyOrder(query *DeploymentStepQuery) *DeploymentStepQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultDeploymentStepOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultDeploymentStepOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *deploymentstepPager) orderExpr(query *DeploymentStepQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultDeploymentStepOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to DeploymentStep.
+func (_m *DeploymentStepQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...DeploymentStepPaginateOption,
+) (*DeploymentStepConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newDeploymentStepPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &DeploymentStepConnection{Edges: []*DeploymentStepEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// DeploymentStepOrderFieldCreatedAt orders DeploymentStep by created_at.
+	DeploymentStepOrderFieldCreatedAt = &DeploymentStepOrderField{
+		Value: func(_m *DeploymentStep) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: deploymentstep.FieldCreatedAt,
+		toTerm: deploymentstep.ByCreatedAt,
+		toCursor: func(_m *DeploymentStep) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// DeploymentStepOrderFieldUpdatedAt orders DeploymentStep by updated_at.
+	DeploymentStepOrderFieldUpdatedAt = &DeploymentStepOrderField{
+		Value: func(_m *DeploymentStep) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: deploymentstep.FieldUpdatedAt,
+		toTerm: deploymentstep.ByUpdatedAt,
+		toCursor: func(_m *DeploymentStep) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// DeploymentStepOrderFieldWave orders DeploymentStep by wave.
+	DeploymentStepOrderFieldWave = &DeploymentStepOrderField{
+		Value: func(_m *DeploymentStep) (ent.Value, error) {
+			return _m.Wave, nil
+		},
+		column: deploymentstep.FieldWave,
+		toTerm: deploymentstep.ByWave,
+		toCursor: func(_m *DeploymentStep) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Wave,
+			}
+		},
+	}
+	// DeploymentStepOrderFieldPosition orders DeploymentStep by position.
+	DeploymentStepOrderFieldPosition = &DeploymentStepOrderField{
+		Value: func(_m *DeploymentStep) (ent.Value, error) {
+			return _m.Position, nil
+		},
+		column: deploymentstep.FieldPosition,
+		toTerm: deploymentstep.ByPosition,
+		toCursor: func(_m *DeploymentStep) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Position,
+			}
+		},
+	}
+	// DeploymentStepOrderFieldStatus orders DeploymentStep by status.
+	DeploymentStepOrderFieldStatus = &DeploymentStepOrderField{
+		Value: func(_m *DeploymentStep) (ent.Value, error) {
+			return _m.Status, nil
+		},
+		column: deploymentstep.FieldStatus,
+		toTerm: deploymentstep.ByStatus,
+		toCursor: func(_m *DeploymentStep) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Status,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f DeploymentStepOrderField) String() string {
+	var str string
+	switch f.column {
+	case DeploymentStepOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case DeploymentStepOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case DeploymentStepOrderFieldWave.column:
+		str = "WAVE"
+	case DeploymentStepOrderFieldPosition.column:
+		str = "POSITION"
+	case DeploymentStepOrderFieldStatus.column:
+		str = "STATUS"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f DeploymentStepOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *DeploymentStepOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("DeploymentStepOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *DeploymentStepOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *DeploymentStepOrderFieldUpdatedAt
+	case "WAVE":
+		*f = *DeploymentStepOrderFieldWave
+	case "POSITION":
+		*f = *DeploymentStepOrderFieldPosition
+	case "STATUS":
+		*f = *DeploymentStepOrderFieldStatus
+	default:
+		return fmt.Errorf("%s is not a valid DeploymentStepOrderField", str)
+	}
+	return nil
+}
+
+// DeploymentStepOrderField defines the ordering field of DeploymentStep.
+type DeploymentStepOrderField struct {
+	// Value extracts the ordering value from the given DeploymentStep.
+	Value    func(*DeploymentStep) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) deploymentstep.OrderOption
+	toCursor func(*DeploymentStep) Cursor
+}
+
+// DeploymentStepOrder defines the ordering of DeploymentStep.
+type DeploymentStepOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *DeploymentStepOrderField `json:"field"`
+}
+
+// DefaultDeploymentStepOrder is the default ordering of DeploymentStep.
+var DefaultDeploymentStepOrder = &DeploymentStepOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &DeploymentStepOrderField{
+		Value: func(_m *DeploymentStep) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: deploymentstep.FieldID,
+		toTerm: deploymentstep.ByID,
+		toCursor: func(_m *DeploymentStep) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts DeploymentStep into DeploymentStepEdge.
+func (_m *DeploymentStep) ToEdge(order *DeploymentStepOrder) *DeploymentStepEdge {
+	if order == nil {
+		order = DefaultDeploymentStepOrder
+	}
+	return &DeploymentStepEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // EnvironmentEdge is the edge representation of Environment.
 type EnvironmentEdge struct {
 	Node   *Environment `json:"node"`
@@ -3029,6 +3786,20 @@ var (
 			}
 		},
 	}
+	// ReleaseOrderFieldRiskScore orders Release by risk_score.
+	ReleaseOrderFieldRiskScore = &ReleaseOrderField{
+		Value: func(_m *Release) (ent.Value, error) {
+			return _m.RiskScore, nil
+		},
+		column: release.FieldRiskScore,
+		toTerm: release.ByRiskScore,
+		toCursor: func(_m *Release) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.RiskScore,
+			}
+		},
+	}
 )
 
 // String implement fmt.Stringer interface.
@@ -3047,6 +3818,8 @@ func (f ReleaseOrderField) String() string {
 		str = "NAME"
 	case ReleaseOrderFieldStatus.column:
 		str = "STATUS"
+	case ReleaseOrderFieldRiskScore.column:
+		str = "RISK_SCORE"
 	}
 	return str
 }
@@ -3075,6 +3848,8 @@ func (f *ReleaseOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *ReleaseOrderFieldName
 	case "STATUS":
 		*f = *ReleaseOrderFieldStatus
+	case "RISK_SCORE":
+		*f = *ReleaseOrderFieldRiskScore
 	default:
 		return fmt.Errorf("%s is not a valid ReleaseOrderField", str)
 	}
@@ -3117,6 +3892,410 @@ func (_m *Release) ToEdge(order *ReleaseOrder) *ReleaseEdge {
 		order = DefaultReleaseOrder
 	}
 	return &ReleaseEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// ReleasePackageEdge is the edge representation of ReleasePackage.
+type ReleasePackageEdge struct {
+	Node   *ReleasePackage `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// ReleasePackageConnection is the connection containing edges to ReleasePackage.
+type ReleasePackageConnection struct {
+	Edges      []*ReleasePackageEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *ReleasePackageConnection) build(nodes []*ReleasePackage, pager *releasepackagePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *ReleasePackage
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *ReleasePackage {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *ReleasePackage {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ReleasePackageEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ReleasePackageEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ReleasePackagePaginateOption enables pagination customization.
+type ReleasePackagePaginateOption func(*releasepackagePager) error
+
+// WithReleasePackageOrder configures pagination ordering.
+func WithReleasePackageOrder(order []*ReleasePackageOrder) ReleasePackagePaginateOption {
+	return func(pager *releasepackagePager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithReleasePackageFilter configures pagination filter.
+func WithReleasePackageFilter(filter func(*ReleasePackageQuery) (*ReleasePackageQuery, error)) ReleasePackagePaginateOption {
+	return func(pager *releasepackagePager) error {
+		if filter == nil {
+			return errors.New("ReleasePackageQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type releasepackagePager struct {
+	reverse bool
+	order   []*ReleasePackageOrder
+	filter  func(*ReleasePackageQuery) (*ReleasePackageQuery, error)
+}
+
+func newReleasePackagePager(opts []ReleasePackagePaginateOption, reverse bool) (*releasepackagePager, error) {
+	pager := &releasepackagePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *releasepackagePager) applyFilter(query *ReleasePackageQuery) (*ReleasePackageQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *releasepackagePager) toCursor(_m *ReleasePackage) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *releasepackagePager) applyCursors(query *ReleasePackageQuery, after, before *Cursor) (*ReleasePackageQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultReleasePackageOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *releasepackagePager) applyOrder(query *ReleasePackageQuery) *ReleasePackageQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultReleasePackageOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultReleasePackageOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *releasepackagePager) orderExpr(query *ReleasePackageQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultReleasePackageOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to ReleasePackage.
+func (_m *ReleasePackageQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ReleasePackagePaginateOption,
+) (*ReleasePackageConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newReleasePackagePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ReleasePackageConnection{Edges: []*ReleasePackageEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, pageInfoField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// ReleasePackageOrderFieldCreatedAt orders ReleasePackage by created_at.
+	ReleasePackageOrderFieldCreatedAt = &ReleasePackageOrderField{
+		Value: func(_m *ReleasePackage) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: releasepackage.FieldCreatedAt,
+		toTerm: releasepackage.ByCreatedAt,
+		toCursor: func(_m *ReleasePackage) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// ReleasePackageOrderFieldUpdatedAt orders ReleasePackage by updated_at.
+	ReleasePackageOrderFieldUpdatedAt = &ReleasePackageOrderField{
+		Value: func(_m *ReleasePackage) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: releasepackage.FieldUpdatedAt,
+		toTerm: releasepackage.ByUpdatedAt,
+		toCursor: func(_m *ReleasePackage) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// ReleasePackageOrderFieldStartsAt orders ReleasePackage by starts_at.
+	ReleasePackageOrderFieldStartsAt = &ReleasePackageOrderField{
+		Value: func(_m *ReleasePackage) (ent.Value, error) {
+			return _m.StartsAt, nil
+		},
+		column: releasepackage.FieldStartsAt,
+		toTerm: releasepackage.ByStartsAt,
+		toCursor: func(_m *ReleasePackage) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.StartsAt,
+			}
+		},
+	}
+	// ReleasePackageOrderFieldEndsAt orders ReleasePackage by ends_at.
+	ReleasePackageOrderFieldEndsAt = &ReleasePackageOrderField{
+		Value: func(_m *ReleasePackage) (ent.Value, error) {
+			return _m.EndsAt, nil
+		},
+		column: releasepackage.FieldEndsAt,
+		toTerm: releasepackage.ByEndsAt,
+		toCursor: func(_m *ReleasePackage) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.EndsAt,
+			}
+		},
+	}
+	// ReleasePackageOrderFieldName orders ReleasePackage by name.
+	ReleasePackageOrderFieldName = &ReleasePackageOrderField{
+		Value: func(_m *ReleasePackage) (ent.Value, error) {
+			return _m.Name, nil
+		},
+		column: releasepackage.FieldName,
+		toTerm: releasepackage.ByName,
+		toCursor: func(_m *ReleasePackage) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Name,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ReleasePackageOrderField) String() string {
+	var str string
+	switch f.column {
+	case ReleasePackageOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case ReleasePackageOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case ReleasePackageOrderFieldStartsAt.column:
+		str = "STARTS_AT"
+	case ReleasePackageOrderFieldEndsAt.column:
+		str = "ENDS_AT"
+	case ReleasePackageOrderFieldName.column:
+		str = "NAME"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ReleasePackageOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ReleasePackageOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ReleasePackageOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *ReleasePackageOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *ReleasePackageOrderFieldUpdatedAt
+	case "STARTS_AT":
+		*f = *ReleasePackageOrderFieldStartsAt
+	case "ENDS_AT":
+		*f = *ReleasePackageOrderFieldEndsAt
+	case "NAME":
+		*f = *ReleasePackageOrderFieldName
+	default:
+		return fmt.Errorf("%s is not a valid ReleasePackageOrderField", str)
+	}
+	return nil
+}
+
+// ReleasePackageOrderField defines the ordering field of ReleasePackage.
+type ReleasePackageOrderField struct {
+	// Value extracts the ordering value from the given ReleasePackage.
+	Value    func(*ReleasePackage) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) releasepackage.OrderOption
+	toCursor func(*ReleasePackage) Cursor
+}
+
+// ReleasePackageOrder defines the ordering of ReleasePackage.
+type ReleasePackageOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *ReleasePackageOrderField `json:"field"`
+}
+
+// DefaultReleasePackageOrder is the default ordering of ReleasePackage.
+var DefaultReleasePackageOrder = &ReleasePackageOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ReleasePackageOrderField{
+		Value: func(_m *ReleasePackage) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: releasepackage.FieldID,
+		toTerm: releasepackage.ByID,
+		toCursor: func(_m *ReleasePackage) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts ReleasePackage into ReleasePackageEdge.
+func (_m *ReleasePackage) ToEdge(order *ReleasePackageOrder) *ReleasePackageEdge {
+	if order == nil {
+		order = DefaultReleasePackageOrder
+	}
+	return &ReleasePackageEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

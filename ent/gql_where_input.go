@@ -7,15 +7,19 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/relgraph/relgraph/deployplan"
 	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/auditevent"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/dependency"
 	"github.com/relgraph/relgraph/ent/deployment"
+	"github.com/relgraph/relgraph/ent/deploymentplan"
+	"github.com/relgraph/relgraph/ent/deploymentstep"
 	"github.com/relgraph/relgraph/ent/environment"
 	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/predicate"
 	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/ent/releasepackage"
 	"github.com/relgraph/relgraph/ent/token"
 	"github.com/relgraph/relgraph/internal/viewer"
 	"github.com/relgraph/relgraph/lifecycle"
@@ -2115,6 +2119,902 @@ func (i *DeploymentWhereInput) P() (predicate.Deployment, error) {
 	}
 }
 
+// DeploymentPlanWhereInput represents a where input for filtering DeploymentPlan queries.
+type DeploymentPlanWhereInput struct {
+	Predicates []predicate.DeploymentPlan  `json:"-"`
+	Not        *DeploymentPlanWhereInput   `json:"not,omitempty"`
+	Or         []*DeploymentPlanWhereInput `json:"or,omitempty"`
+	And        []*DeploymentPlanWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "release_id" field predicates.
+	ReleaseID      *int  `json:"releaseID,omitempty"`
+	ReleaseIDNEQ   *int  `json:"releaseIDNEQ,omitempty"`
+	ReleaseIDIn    []int `json:"releaseIDIn,omitempty"`
+	ReleaseIDNotIn []int `json:"releaseIDNotIn,omitempty"`
+
+	// "environment_id" field predicates.
+	EnvironmentID      *int  `json:"environmentID,omitempty"`
+	EnvironmentIDNEQ   *int  `json:"environmentIDNEQ,omitempty"`
+	EnvironmentIDIn    []int `json:"environmentIDIn,omitempty"`
+	EnvironmentIDNotIn []int `json:"environmentIDNotIn,omitempty"`
+
+	// "release" edge predicates.
+	HasRelease     *bool                `json:"hasRelease,omitempty"`
+	HasReleaseWith []*ReleaseWhereInput `json:"hasReleaseWith,omitempty"`
+
+	// "environment" edge predicates.
+	HasEnvironment     *bool                    `json:"hasEnvironment,omitempty"`
+	HasEnvironmentWith []*EnvironmentWhereInput `json:"hasEnvironmentWith,omitempty"`
+
+	// "steps" edge predicates.
+	HasSteps     *bool                       `json:"hasSteps,omitempty"`
+	HasStepsWith []*DeploymentStepWhereInput `json:"hasStepsWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *DeploymentPlanWhereInput) AddPredicates(predicates ...predicate.DeploymentPlan) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the DeploymentPlanWhereInput filter on the DeploymentPlanQuery builder.
+func (i *DeploymentPlanWhereInput) Filter(q *DeploymentPlanQuery) (*DeploymentPlanQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyDeploymentPlanWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyDeploymentPlanWhereInput is returned in case the DeploymentPlanWhereInput is empty.
+var ErrEmptyDeploymentPlanWhereInput = errors.New("ent: empty predicate DeploymentPlanWhereInput")
+
+// P returns a predicate for filtering deploymentplans.
+// An error is returned if the input is empty or invalid.
+func (i *DeploymentPlanWhereInput) P() (predicate.DeploymentPlan, error) {
+	var predicates []predicate.DeploymentPlan
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, deploymentplan.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.DeploymentPlan, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, deploymentplan.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.DeploymentPlan, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, deploymentplan.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, deploymentplan.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, deploymentplan.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, deploymentplan.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, deploymentplan.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, deploymentplan.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, deploymentplan.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, deploymentplan.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, deploymentplan.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, deploymentplan.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, deploymentplan.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, deploymentplan.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, deploymentplan.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, deploymentplan.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, deploymentplan.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, deploymentplan.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, deploymentplan.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, deploymentplan.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, deploymentplan.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, deploymentplan.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, deploymentplan.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, deploymentplan.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, deploymentplan.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, deploymentplan.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, deploymentplan.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.ReleaseID != nil {
+		predicates = append(predicates, deploymentplan.ReleaseIDEQ(*i.ReleaseID))
+	}
+	if i.ReleaseIDNEQ != nil {
+		predicates = append(predicates, deploymentplan.ReleaseIDNEQ(*i.ReleaseIDNEQ))
+	}
+	if len(i.ReleaseIDIn) > 0 {
+		predicates = append(predicates, deploymentplan.ReleaseIDIn(i.ReleaseIDIn...))
+	}
+	if len(i.ReleaseIDNotIn) > 0 {
+		predicates = append(predicates, deploymentplan.ReleaseIDNotIn(i.ReleaseIDNotIn...))
+	}
+	if i.EnvironmentID != nil {
+		predicates = append(predicates, deploymentplan.EnvironmentIDEQ(*i.EnvironmentID))
+	}
+	if i.EnvironmentIDNEQ != nil {
+		predicates = append(predicates, deploymentplan.EnvironmentIDNEQ(*i.EnvironmentIDNEQ))
+	}
+	if len(i.EnvironmentIDIn) > 0 {
+		predicates = append(predicates, deploymentplan.EnvironmentIDIn(i.EnvironmentIDIn...))
+	}
+	if len(i.EnvironmentIDNotIn) > 0 {
+		predicates = append(predicates, deploymentplan.EnvironmentIDNotIn(i.EnvironmentIDNotIn...))
+	}
+
+	if i.HasRelease != nil {
+		p := deploymentplan.HasRelease()
+		if !*i.HasRelease {
+			p = deploymentplan.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasReleaseWith) > 0 {
+		with := make([]predicate.Release, 0, len(i.HasReleaseWith))
+		for _, w := range i.HasReleaseWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasReleaseWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, deploymentplan.HasReleaseWith(with...))
+	}
+	if i.HasEnvironment != nil {
+		p := deploymentplan.HasEnvironment()
+		if !*i.HasEnvironment {
+			p = deploymentplan.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasEnvironmentWith) > 0 {
+		with := make([]predicate.Environment, 0, len(i.HasEnvironmentWith))
+		for _, w := range i.HasEnvironmentWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasEnvironmentWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, deploymentplan.HasEnvironmentWith(with...))
+	}
+	if i.HasSteps != nil {
+		p := deploymentplan.HasSteps()
+		if !*i.HasSteps {
+			p = deploymentplan.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasStepsWith) > 0 {
+		with := make([]predicate.DeploymentStep, 0, len(i.HasStepsWith))
+		for _, w := range i.HasStepsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasStepsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, deploymentplan.HasStepsWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyDeploymentPlanWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return deploymentplan.And(predicates...), nil
+	}
+}
+
+// DeploymentStepWhereInput represents a where input for filtering DeploymentStep queries.
+type DeploymentStepWhereInput struct {
+	Predicates []predicate.DeploymentStep  `json:"-"`
+	Not        *DeploymentStepWhereInput   `json:"not,omitempty"`
+	Or         []*DeploymentStepWhereInput `json:"or,omitempty"`
+	And        []*DeploymentStepWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "version" field predicates.
+	Version      *int  `json:"version,omitempty"`
+	VersionNEQ   *int  `json:"versionNEQ,omitempty"`
+	VersionIn    []int `json:"versionIn,omitempty"`
+	VersionNotIn []int `json:"versionNotIn,omitempty"`
+	VersionGT    *int  `json:"versionGT,omitempty"`
+	VersionGTE   *int  `json:"versionGTE,omitempty"`
+	VersionLT    *int  `json:"versionLT,omitempty"`
+	VersionLTE   *int  `json:"versionLTE,omitempty"`
+
+	// "plan_id" field predicates.
+	PlanID      *int  `json:"planID,omitempty"`
+	PlanIDNEQ   *int  `json:"planIDNEQ,omitempty"`
+	PlanIDIn    []int `json:"planIDIn,omitempty"`
+	PlanIDNotIn []int `json:"planIDNotIn,omitempty"`
+
+	// "application_id" field predicates.
+	ApplicationID      *int  `json:"applicationID,omitempty"`
+	ApplicationIDNEQ   *int  `json:"applicationIDNEQ,omitempty"`
+	ApplicationIDIn    []int `json:"applicationIDIn,omitempty"`
+	ApplicationIDNotIn []int `json:"applicationIDNotIn,omitempty"`
+
+	// "kind" field predicates.
+	Kind      *deployplan.Kind  `json:"kind,omitempty"`
+	KindNEQ   *deployplan.Kind  `json:"kindNEQ,omitempty"`
+	KindIn    []deployplan.Kind `json:"kindIn,omitempty"`
+	KindNotIn []deployplan.Kind `json:"kindNotIn,omitempty"`
+
+	// "wave" field predicates.
+	Wave      *int  `json:"wave,omitempty"`
+	WaveNEQ   *int  `json:"waveNEQ,omitempty"`
+	WaveIn    []int `json:"waveIn,omitempty"`
+	WaveNotIn []int `json:"waveNotIn,omitempty"`
+	WaveGT    *int  `json:"waveGT,omitempty"`
+	WaveGTE   *int  `json:"waveGTE,omitempty"`
+	WaveLT    *int  `json:"waveLT,omitempty"`
+	WaveLTE   *int  `json:"waveLTE,omitempty"`
+
+	// "position" field predicates.
+	Position      *int  `json:"position,omitempty"`
+	PositionNEQ   *int  `json:"positionNEQ,omitempty"`
+	PositionIn    []int `json:"positionIn,omitempty"`
+	PositionNotIn []int `json:"positionNotIn,omitempty"`
+	PositionGT    *int  `json:"positionGT,omitempty"`
+	PositionGTE   *int  `json:"positionGTE,omitempty"`
+	PositionLT    *int  `json:"positionLT,omitempty"`
+	PositionLTE   *int  `json:"positionLTE,omitempty"`
+
+	// "status" field predicates.
+	Status      *deployplan.Status  `json:"status,omitempty"`
+	StatusNEQ   *deployplan.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []deployplan.Status `json:"statusIn,omitempty"`
+	StatusNotIn []deployplan.Status `json:"statusNotIn,omitempty"`
+
+	// "owner" field predicates.
+	Owner             *string  `json:"owner,omitempty"`
+	OwnerNEQ          *string  `json:"ownerNEQ,omitempty"`
+	OwnerIn           []string `json:"ownerIn,omitempty"`
+	OwnerNotIn        []string `json:"ownerNotIn,omitempty"`
+	OwnerGT           *string  `json:"ownerGT,omitempty"`
+	OwnerGTE          *string  `json:"ownerGTE,omitempty"`
+	OwnerLT           *string  `json:"ownerLT,omitempty"`
+	OwnerLTE          *string  `json:"ownerLTE,omitempty"`
+	OwnerContains     *string  `json:"ownerContains,omitempty"`
+	OwnerHasPrefix    *string  `json:"ownerHasPrefix,omitempty"`
+	OwnerHasSuffix    *string  `json:"ownerHasSuffix,omitempty"`
+	OwnerEqualFold    *string  `json:"ownerEqualFold,omitempty"`
+	OwnerContainsFold *string  `json:"ownerContainsFold,omitempty"`
+
+	// "notes" field predicates.
+	Notes             *string  `json:"notes,omitempty"`
+	NotesNEQ          *string  `json:"notesNEQ,omitempty"`
+	NotesIn           []string `json:"notesIn,omitempty"`
+	NotesNotIn        []string `json:"notesNotIn,omitempty"`
+	NotesGT           *string  `json:"notesGT,omitempty"`
+	NotesGTE          *string  `json:"notesGTE,omitempty"`
+	NotesLT           *string  `json:"notesLT,omitempty"`
+	NotesLTE          *string  `json:"notesLTE,omitempty"`
+	NotesContains     *string  `json:"notesContains,omitempty"`
+	NotesHasPrefix    *string  `json:"notesHasPrefix,omitempty"`
+	NotesHasSuffix    *string  `json:"notesHasSuffix,omitempty"`
+	NotesEqualFold    *string  `json:"notesEqualFold,omitempty"`
+	NotesContainsFold *string  `json:"notesContainsFold,omitempty"`
+
+	// "started_at" field predicates.
+	StartedAt       *time.Time  `json:"startedAt,omitempty"`
+	StartedAtNEQ    *time.Time  `json:"startedAtNEQ,omitempty"`
+	StartedAtIn     []time.Time `json:"startedAtIn,omitempty"`
+	StartedAtNotIn  []time.Time `json:"startedAtNotIn,omitempty"`
+	StartedAtGT     *time.Time  `json:"startedAtGT,omitempty"`
+	StartedAtGTE    *time.Time  `json:"startedAtGTE,omitempty"`
+	StartedAtLT     *time.Time  `json:"startedAtLT,omitempty"`
+	StartedAtLTE    *time.Time  `json:"startedAtLTE,omitempty"`
+	StartedAtIsNil  bool        `json:"startedAtIsNil,omitempty"`
+	StartedAtNotNil bool        `json:"startedAtNotNil,omitempty"`
+
+	// "finished_at" field predicates.
+	FinishedAt       *time.Time  `json:"finishedAt,omitempty"`
+	FinishedAtNEQ    *time.Time  `json:"finishedAtNEQ,omitempty"`
+	FinishedAtIn     []time.Time `json:"finishedAtIn,omitempty"`
+	FinishedAtNotIn  []time.Time `json:"finishedAtNotIn,omitempty"`
+	FinishedAtGT     *time.Time  `json:"finishedAtGT,omitempty"`
+	FinishedAtGTE    *time.Time  `json:"finishedAtGTE,omitempty"`
+	FinishedAtLT     *time.Time  `json:"finishedAtLT,omitempty"`
+	FinishedAtLTE    *time.Time  `json:"finishedAtLTE,omitempty"`
+	FinishedAtIsNil  bool        `json:"finishedAtIsNil,omitempty"`
+	FinishedAtNotNil bool        `json:"finishedAtNotNil,omitempty"`
+
+	// "plan" edge predicates.
+	HasPlan     *bool                       `json:"hasPlan,omitempty"`
+	HasPlanWith []*DeploymentPlanWhereInput `json:"hasPlanWith,omitempty"`
+
+	// "application" edge predicates.
+	HasApplication     *bool                    `json:"hasApplication,omitempty"`
+	HasApplicationWith []*ApplicationWhereInput `json:"hasApplicationWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *DeploymentStepWhereInput) AddPredicates(predicates ...predicate.DeploymentStep) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the DeploymentStepWhereInput filter on the DeploymentStepQuery builder.
+func (i *DeploymentStepWhereInput) Filter(q *DeploymentStepQuery) (*DeploymentStepQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyDeploymentStepWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyDeploymentStepWhereInput is returned in case the DeploymentStepWhereInput is empty.
+var ErrEmptyDeploymentStepWhereInput = errors.New("ent: empty predicate DeploymentStepWhereInput")
+
+// P returns a predicate for filtering deploymentsteps.
+// An error is returned if the input is empty or invalid.
+func (i *DeploymentStepWhereInput) P() (predicate.DeploymentStep, error) {
+	var predicates []predicate.DeploymentStep
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, deploymentstep.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.DeploymentStep, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, deploymentstep.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.DeploymentStep, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, deploymentstep.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, deploymentstep.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, deploymentstep.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, deploymentstep.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, deploymentstep.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, deploymentstep.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, deploymentstep.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, deploymentstep.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, deploymentstep.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, deploymentstep.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, deploymentstep.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, deploymentstep.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, deploymentstep.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, deploymentstep.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, deploymentstep.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, deploymentstep.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, deploymentstep.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, deploymentstep.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, deploymentstep.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, deploymentstep.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, deploymentstep.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, deploymentstep.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, deploymentstep.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, deploymentstep.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, deploymentstep.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Version != nil {
+		predicates = append(predicates, deploymentstep.VersionEQ(*i.Version))
+	}
+	if i.VersionNEQ != nil {
+		predicates = append(predicates, deploymentstep.VersionNEQ(*i.VersionNEQ))
+	}
+	if len(i.VersionIn) > 0 {
+		predicates = append(predicates, deploymentstep.VersionIn(i.VersionIn...))
+	}
+	if len(i.VersionNotIn) > 0 {
+		predicates = append(predicates, deploymentstep.VersionNotIn(i.VersionNotIn...))
+	}
+	if i.VersionGT != nil {
+		predicates = append(predicates, deploymentstep.VersionGT(*i.VersionGT))
+	}
+	if i.VersionGTE != nil {
+		predicates = append(predicates, deploymentstep.VersionGTE(*i.VersionGTE))
+	}
+	if i.VersionLT != nil {
+		predicates = append(predicates, deploymentstep.VersionLT(*i.VersionLT))
+	}
+	if i.VersionLTE != nil {
+		predicates = append(predicates, deploymentstep.VersionLTE(*i.VersionLTE))
+	}
+	if i.PlanID != nil {
+		predicates = append(predicates, deploymentstep.PlanIDEQ(*i.PlanID))
+	}
+	if i.PlanIDNEQ != nil {
+		predicates = append(predicates, deploymentstep.PlanIDNEQ(*i.PlanIDNEQ))
+	}
+	if len(i.PlanIDIn) > 0 {
+		predicates = append(predicates, deploymentstep.PlanIDIn(i.PlanIDIn...))
+	}
+	if len(i.PlanIDNotIn) > 0 {
+		predicates = append(predicates, deploymentstep.PlanIDNotIn(i.PlanIDNotIn...))
+	}
+	if i.ApplicationID != nil {
+		predicates = append(predicates, deploymentstep.ApplicationIDEQ(*i.ApplicationID))
+	}
+	if i.ApplicationIDNEQ != nil {
+		predicates = append(predicates, deploymentstep.ApplicationIDNEQ(*i.ApplicationIDNEQ))
+	}
+	if len(i.ApplicationIDIn) > 0 {
+		predicates = append(predicates, deploymentstep.ApplicationIDIn(i.ApplicationIDIn...))
+	}
+	if len(i.ApplicationIDNotIn) > 0 {
+		predicates = append(predicates, deploymentstep.ApplicationIDNotIn(i.ApplicationIDNotIn...))
+	}
+	if i.Kind != nil {
+		predicates = append(predicates, deploymentstep.KindEQ(*i.Kind))
+	}
+	if i.KindNEQ != nil {
+		predicates = append(predicates, deploymentstep.KindNEQ(*i.KindNEQ))
+	}
+	if len(i.KindIn) > 0 {
+		predicates = append(predicates, deploymentstep.KindIn(i.KindIn...))
+	}
+	if len(i.KindNotIn) > 0 {
+		predicates = append(predicates, deploymentstep.KindNotIn(i.KindNotIn...))
+	}
+	if i.Wave != nil {
+		predicates = append(predicates, deploymentstep.WaveEQ(*i.Wave))
+	}
+	if i.WaveNEQ != nil {
+		predicates = append(predicates, deploymentstep.WaveNEQ(*i.WaveNEQ))
+	}
+	if len(i.WaveIn) > 0 {
+		predicates = append(predicates, deploymentstep.WaveIn(i.WaveIn...))
+	}
+	if len(i.WaveNotIn) > 0 {
+		predicates = append(predicates, deploymentstep.WaveNotIn(i.WaveNotIn...))
+	}
+	if i.WaveGT != nil {
+		predicates = append(predicates, deploymentstep.WaveGT(*i.WaveGT))
+	}
+	if i.WaveGTE != nil {
+		predicates = append(predicates, deploymentstep.WaveGTE(*i.WaveGTE))
+	}
+	if i.WaveLT != nil {
+		predicates = append(predicates, deploymentstep.WaveLT(*i.WaveLT))
+	}
+	if i.WaveLTE != nil {
+		predicates = append(predicates, deploymentstep.WaveLTE(*i.WaveLTE))
+	}
+	if i.Position != nil {
+		predicates = append(predicates, deploymentstep.PositionEQ(*i.Position))
+	}
+	if i.PositionNEQ != nil {
+		predicates = append(predicates, deploymentstep.PositionNEQ(*i.PositionNEQ))
+	}
+	if len(i.PositionIn) > 0 {
+		predicates = append(predicates, deploymentstep.PositionIn(i.PositionIn...))
+	}
+	if len(i.PositionNotIn) > 0 {
+		predicates = append(predicates, deploymentstep.PositionNotIn(i.PositionNotIn...))
+	}
+	if i.PositionGT != nil {
+		predicates = append(predicates, deploymentstep.PositionGT(*i.PositionGT))
+	}
+	if i.PositionGTE != nil {
+		predicates = append(predicates, deploymentstep.PositionGTE(*i.PositionGTE))
+	}
+	if i.PositionLT != nil {
+		predicates = append(predicates, deploymentstep.PositionLT(*i.PositionLT))
+	}
+	if i.PositionLTE != nil {
+		predicates = append(predicates, deploymentstep.PositionLTE(*i.PositionLTE))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, deploymentstep.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, deploymentstep.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, deploymentstep.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, deploymentstep.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.Owner != nil {
+		predicates = append(predicates, deploymentstep.OwnerEQ(*i.Owner))
+	}
+	if i.OwnerNEQ != nil {
+		predicates = append(predicates, deploymentstep.OwnerNEQ(*i.OwnerNEQ))
+	}
+	if len(i.OwnerIn) > 0 {
+		predicates = append(predicates, deploymentstep.OwnerIn(i.OwnerIn...))
+	}
+	if len(i.OwnerNotIn) > 0 {
+		predicates = append(predicates, deploymentstep.OwnerNotIn(i.OwnerNotIn...))
+	}
+	if i.OwnerGT != nil {
+		predicates = append(predicates, deploymentstep.OwnerGT(*i.OwnerGT))
+	}
+	if i.OwnerGTE != nil {
+		predicates = append(predicates, deploymentstep.OwnerGTE(*i.OwnerGTE))
+	}
+	if i.OwnerLT != nil {
+		predicates = append(predicates, deploymentstep.OwnerLT(*i.OwnerLT))
+	}
+	if i.OwnerLTE != nil {
+		predicates = append(predicates, deploymentstep.OwnerLTE(*i.OwnerLTE))
+	}
+	if i.OwnerContains != nil {
+		predicates = append(predicates, deploymentstep.OwnerContains(*i.OwnerContains))
+	}
+	if i.OwnerHasPrefix != nil {
+		predicates = append(predicates, deploymentstep.OwnerHasPrefix(*i.OwnerHasPrefix))
+	}
+	if i.OwnerHasSuffix != nil {
+		predicates = append(predicates, deploymentstep.OwnerHasSuffix(*i.OwnerHasSuffix))
+	}
+	if i.OwnerEqualFold != nil {
+		predicates = append(predicates, deploymentstep.OwnerEqualFold(*i.OwnerEqualFold))
+	}
+	if i.OwnerContainsFold != nil {
+		predicates = append(predicates, deploymentstep.OwnerContainsFold(*i.OwnerContainsFold))
+	}
+	if i.Notes != nil {
+		predicates = append(predicates, deploymentstep.NotesEQ(*i.Notes))
+	}
+	if i.NotesNEQ != nil {
+		predicates = append(predicates, deploymentstep.NotesNEQ(*i.NotesNEQ))
+	}
+	if len(i.NotesIn) > 0 {
+		predicates = append(predicates, deploymentstep.NotesIn(i.NotesIn...))
+	}
+	if len(i.NotesNotIn) > 0 {
+		predicates = append(predicates, deploymentstep.NotesNotIn(i.NotesNotIn...))
+	}
+	if i.NotesGT != nil {
+		predicates = append(predicates, deploymentstep.NotesGT(*i.NotesGT))
+	}
+	if i.NotesGTE != nil {
+		predicates = append(predicates, deploymentstep.NotesGTE(*i.NotesGTE))
+	}
+	if i.NotesLT != nil {
+		predicates = append(predicates, deploymentstep.NotesLT(*i.NotesLT))
+	}
+	if i.NotesLTE != nil {
+		predicates = append(predicates, deploymentstep.NotesLTE(*i.NotesLTE))
+	}
+	if i.NotesContains != nil {
+		predicates = append(predicates, deploymentstep.NotesContains(*i.NotesContains))
+	}
+	if i.NotesHasPrefix != nil {
+		predicates = append(predicates, deploymentstep.NotesHasPrefix(*i.NotesHasPrefix))
+	}
+	if i.NotesHasSuffix != nil {
+		predicates = append(predicates, deploymentstep.NotesHasSuffix(*i.NotesHasSuffix))
+	}
+	if i.NotesEqualFold != nil {
+		predicates = append(predicates, deploymentstep.NotesEqualFold(*i.NotesEqualFold))
+	}
+	if i.NotesContainsFold != nil {
+		predicates = append(predicates, deploymentstep.NotesContainsFold(*i.NotesContainsFold))
+	}
+	if i.StartedAt != nil {
+		predicates = append(predicates, deploymentstep.StartedAtEQ(*i.StartedAt))
+	}
+	if i.StartedAtNEQ != nil {
+		predicates = append(predicates, deploymentstep.StartedAtNEQ(*i.StartedAtNEQ))
+	}
+	if len(i.StartedAtIn) > 0 {
+		predicates = append(predicates, deploymentstep.StartedAtIn(i.StartedAtIn...))
+	}
+	if len(i.StartedAtNotIn) > 0 {
+		predicates = append(predicates, deploymentstep.StartedAtNotIn(i.StartedAtNotIn...))
+	}
+	if i.StartedAtGT != nil {
+		predicates = append(predicates, deploymentstep.StartedAtGT(*i.StartedAtGT))
+	}
+	if i.StartedAtGTE != nil {
+		predicates = append(predicates, deploymentstep.StartedAtGTE(*i.StartedAtGTE))
+	}
+	if i.StartedAtLT != nil {
+		predicates = append(predicates, deploymentstep.StartedAtLT(*i.StartedAtLT))
+	}
+	if i.StartedAtLTE != nil {
+		predicates = append(predicates, deploymentstep.StartedAtLTE(*i.StartedAtLTE))
+	}
+	if i.StartedAtIsNil {
+		predicates = append(predicates, deploymentstep.StartedAtIsNil())
+	}
+	if i.StartedAtNotNil {
+		predicates = append(predicates, deploymentstep.StartedAtNotNil())
+	}
+	if i.FinishedAt != nil {
+		predicates = append(predicates, deploymentstep.FinishedAtEQ(*i.FinishedAt))
+	}
+	if i.FinishedAtNEQ != nil {
+		predicates = append(predicates, deploymentstep.FinishedAtNEQ(*i.FinishedAtNEQ))
+	}
+	if len(i.FinishedAtIn) > 0 {
+		predicates = append(predicates, deploymentstep.FinishedAtIn(i.FinishedAtIn...))
+	}
+	if len(i.FinishedAtNotIn) > 0 {
+		predicates = append(predicates, deploymentstep.FinishedAtNotIn(i.FinishedAtNotIn...))
+	}
+	if i.FinishedAtGT != nil {
+		predicates = append(predicates, deploymentstep.FinishedAtGT(*i.FinishedAtGT))
+	}
+	if i.FinishedAtGTE != nil {
+		predicates = append(predicates, deploymentstep.FinishedAtGTE(*i.FinishedAtGTE))
+	}
+	if i.FinishedAtLT != nil {
+		predicates = append(predicates, deploymentstep.FinishedAtLT(*i.FinishedAtLT))
+	}
+	if i.FinishedAtLTE != nil {
+		predicates = append(predicates, deploymentstep.FinishedAtLTE(*i.FinishedAtLTE))
+	}
+	if i.FinishedAtIsNil {
+		predicates = append(predicates, deploymentstep.FinishedAtIsNil())
+	}
+	if i.FinishedAtNotNil {
+		predicates = append(predicates, deploymentstep.FinishedAtNotNil())
+	}
+
+	if i.HasPlan != nil {
+		p := deploymentstep.HasPlan()
+		if !*i.HasPlan {
+			p = deploymentstep.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasPlanWith) > 0 {
+		with := make([]predicate.DeploymentPlan, 0, len(i.HasPlanWith))
+		for _, w := range i.HasPlanWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasPlanWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, deploymentstep.HasPlanWith(with...))
+	}
+	if i.HasApplication != nil {
+		p := deploymentstep.HasApplication()
+		if !*i.HasApplication {
+			p = deploymentstep.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasApplicationWith) > 0 {
+		with := make([]predicate.Application, 0, len(i.HasApplicationWith))
+		for _, w := range i.HasApplicationWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasApplicationWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, deploymentstep.HasApplicationWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyDeploymentStepWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return deploymentstep.And(predicates...), nil
+	}
+}
+
 // EnvironmentWhereInput represents a where input for filtering Environment queries.
 type EnvironmentWhereInput struct {
 	Predicates []predicate.Environment  `json:"-"`
@@ -2191,6 +3091,10 @@ type EnvironmentWhereInput struct {
 	// "deployments" edge predicates.
 	HasDeployments     *bool                   `json:"hasDeployments,omitempty"`
 	HasDeploymentsWith []*DeploymentWhereInput `json:"hasDeploymentsWith,omitempty"`
+
+	// "deployment_plans" edge predicates.
+	HasDeploymentPlans     *bool                       `json:"hasDeploymentPlans,omitempty"`
+	HasDeploymentPlansWith []*DeploymentPlanWhereInput `json:"hasDeploymentPlansWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -2444,6 +3348,24 @@ func (i *EnvironmentWhereInput) P() (predicate.Environment, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, environment.HasDeploymentsWith(with...))
+	}
+	if i.HasDeploymentPlans != nil {
+		p := environment.HasDeploymentPlans()
+		if !*i.HasDeploymentPlans {
+			p = environment.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasDeploymentPlansWith) > 0 {
+		with := make([]predicate.DeploymentPlan, 0, len(i.HasDeploymentPlansWith))
+		for _, w := range i.HasDeploymentPlansWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasDeploymentPlansWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, environment.HasDeploymentPlansWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -2959,6 +3881,14 @@ type ReleaseWhereInput struct {
 	// "deployments" edge predicates.
 	HasDeployments     *bool                   `json:"hasDeployments,omitempty"`
 	HasDeploymentsWith []*DeploymentWhereInput `json:"hasDeploymentsWith,omitempty"`
+
+	// "deployment_plans" edge predicates.
+	HasDeploymentPlans     *bool                       `json:"hasDeploymentPlans,omitempty"`
+	HasDeploymentPlansWith []*DeploymentPlanWhereInput `json:"hasDeploymentPlansWith,omitempty"`
+
+	// "packages" edge predicates.
+	HasPackages     *bool                       `json:"hasPackages,omitempty"`
+	HasPackagesWith []*ReleasePackageWhereInput `json:"hasPackagesWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -3315,6 +4245,42 @@ func (i *ReleaseWhereInput) P() (predicate.Release, error) {
 		}
 		predicates = append(predicates, release.HasDeploymentsWith(with...))
 	}
+	if i.HasDeploymentPlans != nil {
+		p := release.HasDeploymentPlans()
+		if !*i.HasDeploymentPlans {
+			p = release.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasDeploymentPlansWith) > 0 {
+		with := make([]predicate.DeploymentPlan, 0, len(i.HasDeploymentPlansWith))
+		for _, w := range i.HasDeploymentPlansWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasDeploymentPlansWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, release.HasDeploymentPlansWith(with...))
+	}
+	if i.HasPackages != nil {
+		p := release.HasPackages()
+		if !*i.HasPackages {
+			p = release.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasPackagesWith) > 0 {
+		with := make([]predicate.ReleasePackage, 0, len(i.HasPackagesWith))
+		for _, w := range i.HasPackagesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasPackagesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, release.HasPackagesWith(with...))
+	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyReleaseWhereInput
@@ -3322,6 +4288,412 @@ func (i *ReleaseWhereInput) P() (predicate.Release, error) {
 		return predicates[0], nil
 	default:
 		return release.And(predicates...), nil
+	}
+}
+
+// ReleasePackageWhereInput represents a where input for filtering ReleasePackage queries.
+type ReleasePackageWhereInput struct {
+	Predicates []predicate.ReleasePackage  `json:"-"`
+	Not        *ReleasePackageWhereInput   `json:"not,omitempty"`
+	Or         []*ReleasePackageWhereInput `json:"or,omitempty"`
+	And        []*ReleasePackageWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "starts_at" field predicates.
+	StartsAt       *time.Time  `json:"startsAt,omitempty"`
+	StartsAtNEQ    *time.Time  `json:"startsAtNEQ,omitempty"`
+	StartsAtIn     []time.Time `json:"startsAtIn,omitempty"`
+	StartsAtNotIn  []time.Time `json:"startsAtNotIn,omitempty"`
+	StartsAtGT     *time.Time  `json:"startsAtGT,omitempty"`
+	StartsAtGTE    *time.Time  `json:"startsAtGTE,omitempty"`
+	StartsAtLT     *time.Time  `json:"startsAtLT,omitempty"`
+	StartsAtLTE    *time.Time  `json:"startsAtLTE,omitempty"`
+	StartsAtIsNil  bool        `json:"startsAtIsNil,omitempty"`
+	StartsAtNotNil bool        `json:"startsAtNotNil,omitempty"`
+
+	// "ends_at" field predicates.
+	EndsAt       *time.Time  `json:"endsAt,omitempty"`
+	EndsAtNEQ    *time.Time  `json:"endsAtNEQ,omitempty"`
+	EndsAtIn     []time.Time `json:"endsAtIn,omitempty"`
+	EndsAtNotIn  []time.Time `json:"endsAtNotIn,omitempty"`
+	EndsAtGT     *time.Time  `json:"endsAtGT,omitempty"`
+	EndsAtGTE    *time.Time  `json:"endsAtGTE,omitempty"`
+	EndsAtLT     *time.Time  `json:"endsAtLT,omitempty"`
+	EndsAtLTE    *time.Time  `json:"endsAtLTE,omitempty"`
+	EndsAtIsNil  bool        `json:"endsAtIsNil,omitempty"`
+	EndsAtNotNil bool        `json:"endsAtNotNil,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "description" field predicates.
+	Description             *string  `json:"description,omitempty"`
+	DescriptionNEQ          *string  `json:"descriptionNEQ,omitempty"`
+	DescriptionIn           []string `json:"descriptionIn,omitempty"`
+	DescriptionNotIn        []string `json:"descriptionNotIn,omitempty"`
+	DescriptionGT           *string  `json:"descriptionGT,omitempty"`
+	DescriptionGTE          *string  `json:"descriptionGTE,omitempty"`
+	DescriptionLT           *string  `json:"descriptionLT,omitempty"`
+	DescriptionLTE          *string  `json:"descriptionLTE,omitempty"`
+	DescriptionContains     *string  `json:"descriptionContains,omitempty"`
+	DescriptionHasPrefix    *string  `json:"descriptionHasPrefix,omitempty"`
+	DescriptionHasSuffix    *string  `json:"descriptionHasSuffix,omitempty"`
+	DescriptionEqualFold    *string  `json:"descriptionEqualFold,omitempty"`
+	DescriptionContainsFold *string  `json:"descriptionContainsFold,omitempty"`
+
+	// "releases" edge predicates.
+	HasReleases     *bool                `json:"hasReleases,omitempty"`
+	HasReleasesWith []*ReleaseWhereInput `json:"hasReleasesWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *ReleasePackageWhereInput) AddPredicates(predicates ...predicate.ReleasePackage) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the ReleasePackageWhereInput filter on the ReleasePackageQuery builder.
+func (i *ReleasePackageWhereInput) Filter(q *ReleasePackageQuery) (*ReleasePackageQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyReleasePackageWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyReleasePackageWhereInput is returned in case the ReleasePackageWhereInput is empty.
+var ErrEmptyReleasePackageWhereInput = errors.New("ent: empty predicate ReleasePackageWhereInput")
+
+// P returns a predicate for filtering releasepackages.
+// An error is returned if the input is empty or invalid.
+func (i *ReleasePackageWhereInput) P() (predicate.ReleasePackage, error) {
+	var predicates []predicate.ReleasePackage
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, releasepackage.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.ReleasePackage, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, releasepackage.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.ReleasePackage, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, releasepackage.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, releasepackage.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, releasepackage.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, releasepackage.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, releasepackage.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, releasepackage.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, releasepackage.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, releasepackage.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, releasepackage.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, releasepackage.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, releasepackage.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, releasepackage.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, releasepackage.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, releasepackage.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, releasepackage.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, releasepackage.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, releasepackage.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, releasepackage.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, releasepackage.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, releasepackage.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, releasepackage.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, releasepackage.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, releasepackage.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, releasepackage.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, releasepackage.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.StartsAt != nil {
+		predicates = append(predicates, releasepackage.StartsAtEQ(*i.StartsAt))
+	}
+	if i.StartsAtNEQ != nil {
+		predicates = append(predicates, releasepackage.StartsAtNEQ(*i.StartsAtNEQ))
+	}
+	if len(i.StartsAtIn) > 0 {
+		predicates = append(predicates, releasepackage.StartsAtIn(i.StartsAtIn...))
+	}
+	if len(i.StartsAtNotIn) > 0 {
+		predicates = append(predicates, releasepackage.StartsAtNotIn(i.StartsAtNotIn...))
+	}
+	if i.StartsAtGT != nil {
+		predicates = append(predicates, releasepackage.StartsAtGT(*i.StartsAtGT))
+	}
+	if i.StartsAtGTE != nil {
+		predicates = append(predicates, releasepackage.StartsAtGTE(*i.StartsAtGTE))
+	}
+	if i.StartsAtLT != nil {
+		predicates = append(predicates, releasepackage.StartsAtLT(*i.StartsAtLT))
+	}
+	if i.StartsAtLTE != nil {
+		predicates = append(predicates, releasepackage.StartsAtLTE(*i.StartsAtLTE))
+	}
+	if i.StartsAtIsNil {
+		predicates = append(predicates, releasepackage.StartsAtIsNil())
+	}
+	if i.StartsAtNotNil {
+		predicates = append(predicates, releasepackage.StartsAtNotNil())
+	}
+	if i.EndsAt != nil {
+		predicates = append(predicates, releasepackage.EndsAtEQ(*i.EndsAt))
+	}
+	if i.EndsAtNEQ != nil {
+		predicates = append(predicates, releasepackage.EndsAtNEQ(*i.EndsAtNEQ))
+	}
+	if len(i.EndsAtIn) > 0 {
+		predicates = append(predicates, releasepackage.EndsAtIn(i.EndsAtIn...))
+	}
+	if len(i.EndsAtNotIn) > 0 {
+		predicates = append(predicates, releasepackage.EndsAtNotIn(i.EndsAtNotIn...))
+	}
+	if i.EndsAtGT != nil {
+		predicates = append(predicates, releasepackage.EndsAtGT(*i.EndsAtGT))
+	}
+	if i.EndsAtGTE != nil {
+		predicates = append(predicates, releasepackage.EndsAtGTE(*i.EndsAtGTE))
+	}
+	if i.EndsAtLT != nil {
+		predicates = append(predicates, releasepackage.EndsAtLT(*i.EndsAtLT))
+	}
+	if i.EndsAtLTE != nil {
+		predicates = append(predicates, releasepackage.EndsAtLTE(*i.EndsAtLTE))
+	}
+	if i.EndsAtIsNil {
+		predicates = append(predicates, releasepackage.EndsAtIsNil())
+	}
+	if i.EndsAtNotNil {
+		predicates = append(predicates, releasepackage.EndsAtNotNil())
+	}
+	if i.Name != nil {
+		predicates = append(predicates, releasepackage.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, releasepackage.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, releasepackage.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, releasepackage.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, releasepackage.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, releasepackage.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, releasepackage.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, releasepackage.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, releasepackage.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, releasepackage.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, releasepackage.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, releasepackage.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, releasepackage.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.Description != nil {
+		predicates = append(predicates, releasepackage.DescriptionEQ(*i.Description))
+	}
+	if i.DescriptionNEQ != nil {
+		predicates = append(predicates, releasepackage.DescriptionNEQ(*i.DescriptionNEQ))
+	}
+	if len(i.DescriptionIn) > 0 {
+		predicates = append(predicates, releasepackage.DescriptionIn(i.DescriptionIn...))
+	}
+	if len(i.DescriptionNotIn) > 0 {
+		predicates = append(predicates, releasepackage.DescriptionNotIn(i.DescriptionNotIn...))
+	}
+	if i.DescriptionGT != nil {
+		predicates = append(predicates, releasepackage.DescriptionGT(*i.DescriptionGT))
+	}
+	if i.DescriptionGTE != nil {
+		predicates = append(predicates, releasepackage.DescriptionGTE(*i.DescriptionGTE))
+	}
+	if i.DescriptionLT != nil {
+		predicates = append(predicates, releasepackage.DescriptionLT(*i.DescriptionLT))
+	}
+	if i.DescriptionLTE != nil {
+		predicates = append(predicates, releasepackage.DescriptionLTE(*i.DescriptionLTE))
+	}
+	if i.DescriptionContains != nil {
+		predicates = append(predicates, releasepackage.DescriptionContains(*i.DescriptionContains))
+	}
+	if i.DescriptionHasPrefix != nil {
+		predicates = append(predicates, releasepackage.DescriptionHasPrefix(*i.DescriptionHasPrefix))
+	}
+	if i.DescriptionHasSuffix != nil {
+		predicates = append(predicates, releasepackage.DescriptionHasSuffix(*i.DescriptionHasSuffix))
+	}
+	if i.DescriptionEqualFold != nil {
+		predicates = append(predicates, releasepackage.DescriptionEqualFold(*i.DescriptionEqualFold))
+	}
+	if i.DescriptionContainsFold != nil {
+		predicates = append(predicates, releasepackage.DescriptionContainsFold(*i.DescriptionContainsFold))
+	}
+
+	if i.HasReleases != nil {
+		p := releasepackage.HasReleases()
+		if !*i.HasReleases {
+			p = releasepackage.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasReleasesWith) > 0 {
+		with := make([]predicate.Release, 0, len(i.HasReleasesWith))
+		for _, w := range i.HasReleasesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasReleasesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, releasepackage.HasReleasesWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyReleasePackageWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return releasepackage.And(predicates...), nil
 	}
 }
 

@@ -11,12 +11,15 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/relgraph/relgraph/deployplan"
 	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/auditevent"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/changeapplication"
 	"github.com/relgraph/relgraph/ent/dependency"
 	"github.com/relgraph/relgraph/ent/deployment"
+	"github.com/relgraph/relgraph/ent/deploymentplan"
+	"github.com/relgraph/relgraph/ent/deploymentstep"
 	"github.com/relgraph/relgraph/ent/environment"
 	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/generation"
@@ -24,6 +27,7 @@ import (
 	"github.com/relgraph/relgraph/ent/idempotencykey"
 	"github.com/relgraph/relgraph/ent/predicate"
 	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/ent/releasepackage"
 	"github.com/relgraph/relgraph/ent/token"
 	"github.com/relgraph/relgraph/internal/viewer"
 	"github.com/relgraph/relgraph/lifecycle"
@@ -44,12 +48,15 @@ const (
 	TypeChangeApplication = "ChangeApplication"
 	TypeDependency        = "Dependency"
 	TypeDeployment        = "Deployment"
+	TypeDeploymentPlan    = "DeploymentPlan"
+	TypeDeploymentStep    = "DeploymentStep"
 	TypeEnvironment       = "Environment"
 	TypeFreezeWindow      = "FreezeWindow"
 	TypeGeneration        = "Generation"
 	TypeGraphChange       = "GraphChange"
 	TypeIdempotencyKey    = "IdempotencyKey"
 	TypeRelease           = "Release"
+	TypeReleasePackage    = "ReleasePackage"
 	TypeToken             = "Token"
 )
 
@@ -80,6 +87,9 @@ type ApplicationMutation struct {
 	downstream_dependencies        map[int]struct{}
 	removeddownstream_dependencies map[int]struct{}
 	cleareddownstream_dependencies bool
+	deployment_steps               map[int]struct{}
+	removeddeployment_steps        map[int]struct{}
+	cleareddeployment_steps        bool
 	done                           bool
 	oldValue                       func(context.Context) (*Application, error)
 	predicates                     []predicate.Application
@@ -671,6 +681,60 @@ func (m *ApplicationMutation) ResetDownstreamDependencies() {
 	m.removeddownstream_dependencies = nil
 }
 
+// AddDeploymentStepIDs adds the "deployment_steps" edge to the DeploymentStep entity by ids.
+func (m *ApplicationMutation) AddDeploymentStepIDs(ids ...int) {
+	if m.deployment_steps == nil {
+		m.deployment_steps = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.deployment_steps[ids[i]] = struct{}{}
+	}
+}
+
+// ClearDeploymentSteps clears the "deployment_steps" edge to the DeploymentStep entity.
+func (m *ApplicationMutation) ClearDeploymentSteps() {
+	m.cleareddeployment_steps = true
+}
+
+// DeploymentStepsCleared reports if the "deployment_steps" edge to the DeploymentStep entity was cleared.
+func (m *ApplicationMutation) DeploymentStepsCleared() bool {
+	return m.cleareddeployment_steps
+}
+
+// RemoveDeploymentStepIDs removes the "deployment_steps" edge to the DeploymentStep entity by IDs.
+func (m *ApplicationMutation) RemoveDeploymentStepIDs(ids ...int) {
+	if m.removeddeployment_steps == nil {
+		m.removeddeployment_steps = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.deployment_steps, ids[i])
+		m.removeddeployment_steps[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedDeploymentSteps returns the removed IDs of the "deployment_steps" edge to the DeploymentStep entity.
+func (m *ApplicationMutation) RemovedDeploymentStepsIDs() (ids []int) {
+	for id := range m.removeddeployment_steps {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// DeploymentStepsIDs returns the "deployment_steps" edge IDs in the mutation.
+func (m *ApplicationMutation) DeploymentStepsIDs() (ids []int) {
+	for id := range m.deployment_steps {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetDeploymentSteps resets all changes to the "deployment_steps" edge.
+func (m *ApplicationMutation) ResetDeploymentSteps() {
+	m.deployment_steps = nil
+	m.cleareddeployment_steps = false
+	m.removeddeployment_steps = nil
+}
+
 // Where appends a list predicates to the ApplicationMutation builder.
 func (m *ApplicationMutation) Where(ps ...predicate.Application) {
 	m.predicates = append(m.predicates, ps...)
@@ -921,7 +985,7 @@ func (m *ApplicationMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ApplicationMutation) AddedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.changes != nil {
 		edges = append(edges, application.EdgeChanges)
 	}
@@ -933,6 +997,9 @@ func (m *ApplicationMutation) AddedEdges() []string {
 	}
 	if m.downstream_dependencies != nil {
 		edges = append(edges, application.EdgeDownstreamDependencies)
+	}
+	if m.deployment_steps != nil {
+		edges = append(edges, application.EdgeDeploymentSteps)
 	}
 	return edges
 }
@@ -965,13 +1032,19 @@ func (m *ApplicationMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case application.EdgeDeploymentSteps:
+		ids := make([]ent.Value, 0, len(m.deployment_steps))
+		for id := range m.deployment_steps {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ApplicationMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.removedchanges != nil {
 		edges = append(edges, application.EdgeChanges)
 	}
@@ -983,6 +1056,9 @@ func (m *ApplicationMutation) RemovedEdges() []string {
 	}
 	if m.removeddownstream_dependencies != nil {
 		edges = append(edges, application.EdgeDownstreamDependencies)
+	}
+	if m.removeddeployment_steps != nil {
+		edges = append(edges, application.EdgeDeploymentSteps)
 	}
 	return edges
 }
@@ -1015,13 +1091,19 @@ func (m *ApplicationMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case application.EdgeDeploymentSteps:
+		ids := make([]ent.Value, 0, len(m.removeddeployment_steps))
+		for id := range m.removeddeployment_steps {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ApplicationMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.clearedchanges {
 		edges = append(edges, application.EdgeChanges)
 	}
@@ -1033,6 +1115,9 @@ func (m *ApplicationMutation) ClearedEdges() []string {
 	}
 	if m.cleareddownstream_dependencies {
 		edges = append(edges, application.EdgeDownstreamDependencies)
+	}
+	if m.cleareddeployment_steps {
+		edges = append(edges, application.EdgeDeploymentSteps)
 	}
 	return edges
 }
@@ -1049,6 +1134,8 @@ func (m *ApplicationMutation) EdgeCleared(name string) bool {
 		return m.clearedupstream_dependencies
 	case application.EdgeDownstreamDependencies:
 		return m.cleareddownstream_dependencies
+	case application.EdgeDeploymentSteps:
+		return m.cleareddeployment_steps
 	}
 	return false
 }
@@ -1076,6 +1163,9 @@ func (m *ApplicationMutation) ResetEdge(name string) error {
 		return nil
 	case application.EdgeDownstreamDependencies:
 		m.ResetDownstreamDependencies()
+		return nil
+	case application.EdgeDeploymentSteps:
+		m.ResetDeploymentSteps()
 		return nil
 	}
 	return fmt.Errorf("unknown Application edge %s", name)
@@ -4638,24 +4728,1920 @@ func (m *DeploymentMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Deployment edge %s", name)
 }
 
-// EnvironmentMutation represents an operation that mutates the Environment nodes in the graph.
-type EnvironmentMutation struct {
+// DeploymentPlanMutation represents an operation that mutates the DeploymentPlan nodes in the graph.
+type DeploymentPlanMutation struct {
 	config
 	op                 Op
 	typ                string
 	id                 *int
 	created_at         *time.Time
 	updated_at         *time.Time
-	name               *string
-	stage              *lifecycle.Stage
-	description        *string
 	clearedFields      map[string]struct{}
-	deployments        map[int]struct{}
-	removeddeployments map[int]struct{}
-	cleareddeployments bool
+	release            *int
+	clearedrelease     bool
+	environment        *int
+	clearedenvironment bool
+	steps              map[int]struct{}
+	removedsteps       map[int]struct{}
+	clearedsteps       bool
 	done               bool
-	oldValue           func(context.Context) (*Environment, error)
-	predicates         []predicate.Environment
+	oldValue           func(context.Context) (*DeploymentPlan, error)
+	predicates         []predicate.DeploymentPlan
+}
+
+var _ ent.Mutation = (*DeploymentPlanMutation)(nil)
+
+// deploymentplanOption allows management of the mutation configuration using functional options.
+type deploymentplanOption func(*DeploymentPlanMutation)
+
+// newDeploymentPlanMutation creates new mutation for the DeploymentPlan entity.
+func newDeploymentPlanMutation(c config, op Op, opts ...deploymentplanOption) *DeploymentPlanMutation {
+	m := &DeploymentPlanMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeDeploymentPlan,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withDeploymentPlanID sets the ID field of the mutation.
+func withDeploymentPlanID(id int) deploymentplanOption {
+	return func(m *DeploymentPlanMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *DeploymentPlan
+		)
+		m.oldValue = func(ctx context.Context) (*DeploymentPlan, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().DeploymentPlan.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withDeploymentPlan sets the old DeploymentPlan of the mutation.
+func withDeploymentPlan(node *DeploymentPlan) deploymentplanOption {
+	return func(m *DeploymentPlanMutation) {
+		m.oldValue = func(context.Context) (*DeploymentPlan, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m DeploymentPlanMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m DeploymentPlanMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *DeploymentPlanMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *DeploymentPlanMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().DeploymentPlan.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *DeploymentPlanMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *DeploymentPlanMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the DeploymentPlan entity.
+// If the DeploymentPlan object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeploymentPlanMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *DeploymentPlanMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *DeploymentPlanMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *DeploymentPlanMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the DeploymentPlan entity.
+// If the DeploymentPlan object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeploymentPlanMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *DeploymentPlanMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetReleaseID sets the "release_id" field.
+func (m *DeploymentPlanMutation) SetReleaseID(i int) {
+	m.release = &i
+}
+
+// ReleaseID returns the value of the "release_id" field in the mutation.
+func (m *DeploymentPlanMutation) ReleaseID() (r int, exists bool) {
+	v := m.release
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReleaseID returns the old "release_id" field's value of the DeploymentPlan entity.
+// If the DeploymentPlan object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeploymentPlanMutation) OldReleaseID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReleaseID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReleaseID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReleaseID: %w", err)
+	}
+	return oldValue.ReleaseID, nil
+}
+
+// ResetReleaseID resets all changes to the "release_id" field.
+func (m *DeploymentPlanMutation) ResetReleaseID() {
+	m.release = nil
+}
+
+// SetEnvironmentID sets the "environment_id" field.
+func (m *DeploymentPlanMutation) SetEnvironmentID(i int) {
+	m.environment = &i
+}
+
+// EnvironmentID returns the value of the "environment_id" field in the mutation.
+func (m *DeploymentPlanMutation) EnvironmentID() (r int, exists bool) {
+	v := m.environment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEnvironmentID returns the old "environment_id" field's value of the DeploymentPlan entity.
+// If the DeploymentPlan object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeploymentPlanMutation) OldEnvironmentID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEnvironmentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEnvironmentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEnvironmentID: %w", err)
+	}
+	return oldValue.EnvironmentID, nil
+}
+
+// ResetEnvironmentID resets all changes to the "environment_id" field.
+func (m *DeploymentPlanMutation) ResetEnvironmentID() {
+	m.environment = nil
+}
+
+// ClearRelease clears the "release" edge to the Release entity.
+func (m *DeploymentPlanMutation) ClearRelease() {
+	m.clearedrelease = true
+	m.clearedFields[deploymentplan.FieldReleaseID] = struct{}{}
+}
+
+// ReleaseCleared reports if the "release" edge to the Release entity was cleared.
+func (m *DeploymentPlanMutation) ReleaseCleared() bool {
+	return m.clearedrelease
+}
+
+// ReleaseIDs returns the "release" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ReleaseID instead. It exists only for internal usage by the builders.
+func (m *DeploymentPlanMutation) ReleaseIDs() (ids []int) {
+	if id := m.release; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetRelease resets all changes to the "release" edge.
+func (m *DeploymentPlanMutation) ResetRelease() {
+	m.release = nil
+	m.clearedrelease = false
+}
+
+// ClearEnvironment clears the "environment" edge to the Environment entity.
+func (m *DeploymentPlanMutation) ClearEnvironment() {
+	m.clearedenvironment = true
+	m.clearedFields[deploymentplan.FieldEnvironmentID] = struct{}{}
+}
+
+// EnvironmentCleared reports if the "environment" edge to the Environment entity was cleared.
+func (m *DeploymentPlanMutation) EnvironmentCleared() bool {
+	return m.clearedenvironment
+}
+
+// EnvironmentIDs returns the "environment" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// EnvironmentID instead. It exists only for internal usage by the builders.
+func (m *DeploymentPlanMutation) EnvironmentIDs() (ids []int) {
+	if id := m.environment; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetEnvironment resets all changes to the "environment" edge.
+func (m *DeploymentPlanMutation) ResetEnvironment() {
+	m.environment = nil
+	m.clearedenvironment = false
+}
+
+// AddStepIDs adds the "steps" edge to the DeploymentStep entity by ids.
+func (m *DeploymentPlanMutation) AddStepIDs(ids ...int) {
+	if m.steps == nil {
+		m.steps = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.steps[ids[i]] = struct{}{}
+	}
+}
+
+// ClearSteps clears the "steps" edge to the DeploymentStep entity.
+func (m *DeploymentPlanMutation) ClearSteps() {
+	m.clearedsteps = true
+}
+
+// StepsCleared reports if the "steps" edge to the DeploymentStep entity was cleared.
+func (m *DeploymentPlanMutation) StepsCleared() bool {
+	return m.clearedsteps
+}
+
+// RemoveStepIDs removes the "steps" edge to the DeploymentStep entity by IDs.
+func (m *DeploymentPlanMutation) RemoveStepIDs(ids ...int) {
+	if m.removedsteps == nil {
+		m.removedsteps = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.steps, ids[i])
+		m.removedsteps[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedSteps returns the removed IDs of the "steps" edge to the DeploymentStep entity.
+func (m *DeploymentPlanMutation) RemovedStepsIDs() (ids []int) {
+	for id := range m.removedsteps {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// StepsIDs returns the "steps" edge IDs in the mutation.
+func (m *DeploymentPlanMutation) StepsIDs() (ids []int) {
+	for id := range m.steps {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetSteps resets all changes to the "steps" edge.
+func (m *DeploymentPlanMutation) ResetSteps() {
+	m.steps = nil
+	m.clearedsteps = false
+	m.removedsteps = nil
+}
+
+// Where appends a list predicates to the DeploymentPlanMutation builder.
+func (m *DeploymentPlanMutation) Where(ps ...predicate.DeploymentPlan) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the DeploymentPlanMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *DeploymentPlanMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.DeploymentPlan, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *DeploymentPlanMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *DeploymentPlanMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (DeploymentPlan).
+func (m *DeploymentPlanMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *DeploymentPlanMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.created_at != nil {
+		fields = append(fields, deploymentplan.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, deploymentplan.FieldUpdatedAt)
+	}
+	if m.release != nil {
+		fields = append(fields, deploymentplan.FieldReleaseID)
+	}
+	if m.environment != nil {
+		fields = append(fields, deploymentplan.FieldEnvironmentID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *DeploymentPlanMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case deploymentplan.FieldCreatedAt:
+		return m.CreatedAt()
+	case deploymentplan.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case deploymentplan.FieldReleaseID:
+		return m.ReleaseID()
+	case deploymentplan.FieldEnvironmentID:
+		return m.EnvironmentID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *DeploymentPlanMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case deploymentplan.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case deploymentplan.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case deploymentplan.FieldReleaseID:
+		return m.OldReleaseID(ctx)
+	case deploymentplan.FieldEnvironmentID:
+		return m.OldEnvironmentID(ctx)
+	}
+	return nil, fmt.Errorf("unknown DeploymentPlan field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DeploymentPlanMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case deploymentplan.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case deploymentplan.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case deploymentplan.FieldReleaseID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReleaseID(v)
+		return nil
+	case deploymentplan.FieldEnvironmentID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEnvironmentID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DeploymentPlan field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *DeploymentPlanMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *DeploymentPlanMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DeploymentPlanMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown DeploymentPlan numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *DeploymentPlanMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *DeploymentPlanMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *DeploymentPlanMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown DeploymentPlan nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *DeploymentPlanMutation) ResetField(name string) error {
+	switch name {
+	case deploymentplan.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case deploymentplan.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case deploymentplan.FieldReleaseID:
+		m.ResetReleaseID()
+		return nil
+	case deploymentplan.FieldEnvironmentID:
+		m.ResetEnvironmentID()
+		return nil
+	}
+	return fmt.Errorf("unknown DeploymentPlan field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *DeploymentPlanMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.release != nil {
+		edges = append(edges, deploymentplan.EdgeRelease)
+	}
+	if m.environment != nil {
+		edges = append(edges, deploymentplan.EdgeEnvironment)
+	}
+	if m.steps != nil {
+		edges = append(edges, deploymentplan.EdgeSteps)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *DeploymentPlanMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case deploymentplan.EdgeRelease:
+		if id := m.release; id != nil {
+			return []ent.Value{*id}
+		}
+	case deploymentplan.EdgeEnvironment:
+		if id := m.environment; id != nil {
+			return []ent.Value{*id}
+		}
+	case deploymentplan.EdgeSteps:
+		ids := make([]ent.Value, 0, len(m.steps))
+		for id := range m.steps {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *DeploymentPlanMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.removedsteps != nil {
+		edges = append(edges, deploymentplan.EdgeSteps)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *DeploymentPlanMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case deploymentplan.EdgeSteps:
+		ids := make([]ent.Value, 0, len(m.removedsteps))
+		for id := range m.removedsteps {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *DeploymentPlanMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedrelease {
+		edges = append(edges, deploymentplan.EdgeRelease)
+	}
+	if m.clearedenvironment {
+		edges = append(edges, deploymentplan.EdgeEnvironment)
+	}
+	if m.clearedsteps {
+		edges = append(edges, deploymentplan.EdgeSteps)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *DeploymentPlanMutation) EdgeCleared(name string) bool {
+	switch name {
+	case deploymentplan.EdgeRelease:
+		return m.clearedrelease
+	case deploymentplan.EdgeEnvironment:
+		return m.clearedenvironment
+	case deploymentplan.EdgeSteps:
+		return m.clearedsteps
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *DeploymentPlanMutation) ClearEdge(name string) error {
+	switch name {
+	case deploymentplan.EdgeRelease:
+		m.ClearRelease()
+		return nil
+	case deploymentplan.EdgeEnvironment:
+		m.ClearEnvironment()
+		return nil
+	}
+	return fmt.Errorf("unknown DeploymentPlan unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *DeploymentPlanMutation) ResetEdge(name string) error {
+	switch name {
+	case deploymentplan.EdgeRelease:
+		m.ResetRelease()
+		return nil
+	case deploymentplan.EdgeEnvironment:
+		m.ResetEnvironment()
+		return nil
+	case deploymentplan.EdgeSteps:
+		m.ResetSteps()
+		return nil
+	}
+	return fmt.Errorf("unknown DeploymentPlan edge %s", name)
+}
+
+// DeploymentStepMutation represents an operation that mutates the DeploymentStep nodes in the graph.
+type DeploymentStepMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	created_at         *time.Time
+	updated_at         *time.Time
+	version            *int
+	addversion         *int
+	kind               *deployplan.Kind
+	wave               *int
+	addwave            *int
+	position           *int
+	addposition        *int
+	status             *deployplan.Status
+	owner              *string
+	notes              *string
+	started_at         *time.Time
+	finished_at        *time.Time
+	clearedFields      map[string]struct{}
+	plan               *int
+	clearedplan        bool
+	application        *int
+	clearedapplication bool
+	done               bool
+	oldValue           func(context.Context) (*DeploymentStep, error)
+	predicates         []predicate.DeploymentStep
+}
+
+var _ ent.Mutation = (*DeploymentStepMutation)(nil)
+
+// deploymentstepOption allows management of the mutation configuration using functional options.
+type deploymentstepOption func(*DeploymentStepMutation)
+
+// newDeploymentStepMutation creates new mutation for the DeploymentStep entity.
+func newDeploymentStepMutation(c config, op Op, opts ...deploymentstepOption) *DeploymentStepMutation {
+	m := &DeploymentStepMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeDeploymentStep,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withDeploymentStepID sets the ID field of the mutation.
+func withDeploymentStepID(id int) deploymentstepOption {
+	return func(m *DeploymentStepMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *DeploymentStep
+		)
+		m.oldValue = func(ctx context.Context) (*DeploymentStep, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().DeploymentStep.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withDeploymentStep sets the old DeploymentStep of the mutation.
+func withDeploymentStep(node *DeploymentStep) deploymentstepOption {
+	return func(m *DeploymentStepMutation) {
+		m.oldValue = func(context.Context) (*DeploymentStep, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m DeploymentStepMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m DeploymentStepMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *DeploymentStepMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *DeploymentStepMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().DeploymentStep.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *DeploymentStepMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *DeploymentStepMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the DeploymentStep entity.
+// If the DeploymentStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeploymentStepMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *DeploymentStepMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *DeploymentStepMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *DeploymentStepMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the DeploymentStep entity.
+// If the DeploymentStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeploymentStepMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *DeploymentStepMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *DeploymentStepMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *DeploymentStepMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the DeploymentStep entity.
+// If the DeploymentStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeploymentStepMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *DeploymentStepMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *DeploymentStepMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *DeploymentStepMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
+// SetPlanID sets the "plan_id" field.
+func (m *DeploymentStepMutation) SetPlanID(i int) {
+	m.plan = &i
+}
+
+// PlanID returns the value of the "plan_id" field in the mutation.
+func (m *DeploymentStepMutation) PlanID() (r int, exists bool) {
+	v := m.plan
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPlanID returns the old "plan_id" field's value of the DeploymentStep entity.
+// If the DeploymentStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeploymentStepMutation) OldPlanID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPlanID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPlanID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPlanID: %w", err)
+	}
+	return oldValue.PlanID, nil
+}
+
+// ResetPlanID resets all changes to the "plan_id" field.
+func (m *DeploymentStepMutation) ResetPlanID() {
+	m.plan = nil
+}
+
+// SetApplicationID sets the "application_id" field.
+func (m *DeploymentStepMutation) SetApplicationID(i int) {
+	m.application = &i
+}
+
+// ApplicationID returns the value of the "application_id" field in the mutation.
+func (m *DeploymentStepMutation) ApplicationID() (r int, exists bool) {
+	v := m.application
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldApplicationID returns the old "application_id" field's value of the DeploymentStep entity.
+// If the DeploymentStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeploymentStepMutation) OldApplicationID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldApplicationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldApplicationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldApplicationID: %w", err)
+	}
+	return oldValue.ApplicationID, nil
+}
+
+// ResetApplicationID resets all changes to the "application_id" field.
+func (m *DeploymentStepMutation) ResetApplicationID() {
+	m.application = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *DeploymentStepMutation) SetKind(d deployplan.Kind) {
+	m.kind = &d
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *DeploymentStepMutation) Kind() (r deployplan.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the DeploymentStep entity.
+// If the DeploymentStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeploymentStepMutation) OldKind(ctx context.Context) (v deployplan.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *DeploymentStepMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetWave sets the "wave" field.
+func (m *DeploymentStepMutation) SetWave(i int) {
+	m.wave = &i
+	m.addwave = nil
+}
+
+// Wave returns the value of the "wave" field in the mutation.
+func (m *DeploymentStepMutation) Wave() (r int, exists bool) {
+	v := m.wave
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWave returns the old "wave" field's value of the DeploymentStep entity.
+// If the DeploymentStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeploymentStepMutation) OldWave(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWave is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWave requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWave: %w", err)
+	}
+	return oldValue.Wave, nil
+}
+
+// AddWave adds i to the "wave" field.
+func (m *DeploymentStepMutation) AddWave(i int) {
+	if m.addwave != nil {
+		*m.addwave += i
+	} else {
+		m.addwave = &i
+	}
+}
+
+// AddedWave returns the value that was added to the "wave" field in this mutation.
+func (m *DeploymentStepMutation) AddedWave() (r int, exists bool) {
+	v := m.addwave
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetWave resets all changes to the "wave" field.
+func (m *DeploymentStepMutation) ResetWave() {
+	m.wave = nil
+	m.addwave = nil
+}
+
+// SetPosition sets the "position" field.
+func (m *DeploymentStepMutation) SetPosition(i int) {
+	m.position = &i
+	m.addposition = nil
+}
+
+// Position returns the value of the "position" field in the mutation.
+func (m *DeploymentStepMutation) Position() (r int, exists bool) {
+	v := m.position
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPosition returns the old "position" field's value of the DeploymentStep entity.
+// If the DeploymentStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeploymentStepMutation) OldPosition(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPosition is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPosition requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPosition: %w", err)
+	}
+	return oldValue.Position, nil
+}
+
+// AddPosition adds i to the "position" field.
+func (m *DeploymentStepMutation) AddPosition(i int) {
+	if m.addposition != nil {
+		*m.addposition += i
+	} else {
+		m.addposition = &i
+	}
+}
+
+// AddedPosition returns the value that was added to the "position" field in this mutation.
+func (m *DeploymentStepMutation) AddedPosition() (r int, exists bool) {
+	v := m.addposition
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPosition resets all changes to the "position" field.
+func (m *DeploymentStepMutation) ResetPosition() {
+	m.position = nil
+	m.addposition = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *DeploymentStepMutation) SetStatus(d deployplan.Status) {
+	m.status = &d
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *DeploymentStepMutation) Status() (r deployplan.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the DeploymentStep entity.
+// If the DeploymentStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeploymentStepMutation) OldStatus(ctx context.Context) (v deployplan.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *DeploymentStepMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetOwner sets the "owner" field.
+func (m *DeploymentStepMutation) SetOwner(s string) {
+	m.owner = &s
+}
+
+// Owner returns the value of the "owner" field in the mutation.
+func (m *DeploymentStepMutation) Owner() (r string, exists bool) {
+	v := m.owner
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOwner returns the old "owner" field's value of the DeploymentStep entity.
+// If the DeploymentStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeploymentStepMutation) OldOwner(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOwner is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOwner requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOwner: %w", err)
+	}
+	return oldValue.Owner, nil
+}
+
+// ResetOwner resets all changes to the "owner" field.
+func (m *DeploymentStepMutation) ResetOwner() {
+	m.owner = nil
+}
+
+// SetNotes sets the "notes" field.
+func (m *DeploymentStepMutation) SetNotes(s string) {
+	m.notes = &s
+}
+
+// Notes returns the value of the "notes" field in the mutation.
+func (m *DeploymentStepMutation) Notes() (r string, exists bool) {
+	v := m.notes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNotes returns the old "notes" field's value of the DeploymentStep entity.
+// If the DeploymentStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeploymentStepMutation) OldNotes(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNotes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNotes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNotes: %w", err)
+	}
+	return oldValue.Notes, nil
+}
+
+// ResetNotes resets all changes to the "notes" field.
+func (m *DeploymentStepMutation) ResetNotes() {
+	m.notes = nil
+}
+
+// SetStartedAt sets the "started_at" field.
+func (m *DeploymentStepMutation) SetStartedAt(t time.Time) {
+	m.started_at = &t
+}
+
+// StartedAt returns the value of the "started_at" field in the mutation.
+func (m *DeploymentStepMutation) StartedAt() (r time.Time, exists bool) {
+	v := m.started_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartedAt returns the old "started_at" field's value of the DeploymentStep entity.
+// If the DeploymentStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeploymentStepMutation) OldStartedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartedAt: %w", err)
+	}
+	return oldValue.StartedAt, nil
+}
+
+// ClearStartedAt clears the value of the "started_at" field.
+func (m *DeploymentStepMutation) ClearStartedAt() {
+	m.started_at = nil
+	m.clearedFields[deploymentstep.FieldStartedAt] = struct{}{}
+}
+
+// StartedAtCleared returns if the "started_at" field was cleared in this mutation.
+func (m *DeploymentStepMutation) StartedAtCleared() bool {
+	_, ok := m.clearedFields[deploymentstep.FieldStartedAt]
+	return ok
+}
+
+// ResetStartedAt resets all changes to the "started_at" field.
+func (m *DeploymentStepMutation) ResetStartedAt() {
+	m.started_at = nil
+	delete(m.clearedFields, deploymentstep.FieldStartedAt)
+}
+
+// SetFinishedAt sets the "finished_at" field.
+func (m *DeploymentStepMutation) SetFinishedAt(t time.Time) {
+	m.finished_at = &t
+}
+
+// FinishedAt returns the value of the "finished_at" field in the mutation.
+func (m *DeploymentStepMutation) FinishedAt() (r time.Time, exists bool) {
+	v := m.finished_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFinishedAt returns the old "finished_at" field's value of the DeploymentStep entity.
+// If the DeploymentStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeploymentStepMutation) OldFinishedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFinishedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFinishedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFinishedAt: %w", err)
+	}
+	return oldValue.FinishedAt, nil
+}
+
+// ClearFinishedAt clears the value of the "finished_at" field.
+func (m *DeploymentStepMutation) ClearFinishedAt() {
+	m.finished_at = nil
+	m.clearedFields[deploymentstep.FieldFinishedAt] = struct{}{}
+}
+
+// FinishedAtCleared returns if the "finished_at" field was cleared in this mutation.
+func (m *DeploymentStepMutation) FinishedAtCleared() bool {
+	_, ok := m.clearedFields[deploymentstep.FieldFinishedAt]
+	return ok
+}
+
+// ResetFinishedAt resets all changes to the "finished_at" field.
+func (m *DeploymentStepMutation) ResetFinishedAt() {
+	m.finished_at = nil
+	delete(m.clearedFields, deploymentstep.FieldFinishedAt)
+}
+
+// ClearPlan clears the "plan" edge to the DeploymentPlan entity.
+func (m *DeploymentStepMutation) ClearPlan() {
+	m.clearedplan = true
+	m.clearedFields[deploymentstep.FieldPlanID] = struct{}{}
+}
+
+// PlanCleared reports if the "plan" edge to the DeploymentPlan entity was cleared.
+func (m *DeploymentStepMutation) PlanCleared() bool {
+	return m.clearedplan
+}
+
+// PlanIDs returns the "plan" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PlanID instead. It exists only for internal usage by the builders.
+func (m *DeploymentStepMutation) PlanIDs() (ids []int) {
+	if id := m.plan; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPlan resets all changes to the "plan" edge.
+func (m *DeploymentStepMutation) ResetPlan() {
+	m.plan = nil
+	m.clearedplan = false
+}
+
+// ClearApplication clears the "application" edge to the Application entity.
+func (m *DeploymentStepMutation) ClearApplication() {
+	m.clearedapplication = true
+	m.clearedFields[deploymentstep.FieldApplicationID] = struct{}{}
+}
+
+// ApplicationCleared reports if the "application" edge to the Application entity was cleared.
+func (m *DeploymentStepMutation) ApplicationCleared() bool {
+	return m.clearedapplication
+}
+
+// ApplicationIDs returns the "application" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ApplicationID instead. It exists only for internal usage by the builders.
+func (m *DeploymentStepMutation) ApplicationIDs() (ids []int) {
+	if id := m.application; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetApplication resets all changes to the "application" edge.
+func (m *DeploymentStepMutation) ResetApplication() {
+	m.application = nil
+	m.clearedapplication = false
+}
+
+// Where appends a list predicates to the DeploymentStepMutation builder.
+func (m *DeploymentStepMutation) Where(ps ...predicate.DeploymentStep) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the DeploymentStepMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *DeploymentStepMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.DeploymentStep, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *DeploymentStepMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *DeploymentStepMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (DeploymentStep).
+func (m *DeploymentStepMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *DeploymentStepMutation) Fields() []string {
+	fields := make([]string, 0, 13)
+	if m.created_at != nil {
+		fields = append(fields, deploymentstep.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, deploymentstep.FieldUpdatedAt)
+	}
+	if m.version != nil {
+		fields = append(fields, deploymentstep.FieldVersion)
+	}
+	if m.plan != nil {
+		fields = append(fields, deploymentstep.FieldPlanID)
+	}
+	if m.application != nil {
+		fields = append(fields, deploymentstep.FieldApplicationID)
+	}
+	if m.kind != nil {
+		fields = append(fields, deploymentstep.FieldKind)
+	}
+	if m.wave != nil {
+		fields = append(fields, deploymentstep.FieldWave)
+	}
+	if m.position != nil {
+		fields = append(fields, deploymentstep.FieldPosition)
+	}
+	if m.status != nil {
+		fields = append(fields, deploymentstep.FieldStatus)
+	}
+	if m.owner != nil {
+		fields = append(fields, deploymentstep.FieldOwner)
+	}
+	if m.notes != nil {
+		fields = append(fields, deploymentstep.FieldNotes)
+	}
+	if m.started_at != nil {
+		fields = append(fields, deploymentstep.FieldStartedAt)
+	}
+	if m.finished_at != nil {
+		fields = append(fields, deploymentstep.FieldFinishedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *DeploymentStepMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case deploymentstep.FieldCreatedAt:
+		return m.CreatedAt()
+	case deploymentstep.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case deploymentstep.FieldVersion:
+		return m.Version()
+	case deploymentstep.FieldPlanID:
+		return m.PlanID()
+	case deploymentstep.FieldApplicationID:
+		return m.ApplicationID()
+	case deploymentstep.FieldKind:
+		return m.Kind()
+	case deploymentstep.FieldWave:
+		return m.Wave()
+	case deploymentstep.FieldPosition:
+		return m.Position()
+	case deploymentstep.FieldStatus:
+		return m.Status()
+	case deploymentstep.FieldOwner:
+		return m.Owner()
+	case deploymentstep.FieldNotes:
+		return m.Notes()
+	case deploymentstep.FieldStartedAt:
+		return m.StartedAt()
+	case deploymentstep.FieldFinishedAt:
+		return m.FinishedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *DeploymentStepMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case deploymentstep.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case deploymentstep.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case deploymentstep.FieldVersion:
+		return m.OldVersion(ctx)
+	case deploymentstep.FieldPlanID:
+		return m.OldPlanID(ctx)
+	case deploymentstep.FieldApplicationID:
+		return m.OldApplicationID(ctx)
+	case deploymentstep.FieldKind:
+		return m.OldKind(ctx)
+	case deploymentstep.FieldWave:
+		return m.OldWave(ctx)
+	case deploymentstep.FieldPosition:
+		return m.OldPosition(ctx)
+	case deploymentstep.FieldStatus:
+		return m.OldStatus(ctx)
+	case deploymentstep.FieldOwner:
+		return m.OldOwner(ctx)
+	case deploymentstep.FieldNotes:
+		return m.OldNotes(ctx)
+	case deploymentstep.FieldStartedAt:
+		return m.OldStartedAt(ctx)
+	case deploymentstep.FieldFinishedAt:
+		return m.OldFinishedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown DeploymentStep field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DeploymentStepMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case deploymentstep.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case deploymentstep.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case deploymentstep.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
+	case deploymentstep.FieldPlanID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPlanID(v)
+		return nil
+	case deploymentstep.FieldApplicationID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetApplicationID(v)
+		return nil
+	case deploymentstep.FieldKind:
+		v, ok := value.(deployplan.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case deploymentstep.FieldWave:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWave(v)
+		return nil
+	case deploymentstep.FieldPosition:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPosition(v)
+		return nil
+	case deploymentstep.FieldStatus:
+		v, ok := value.(deployplan.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case deploymentstep.FieldOwner:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOwner(v)
+		return nil
+	case deploymentstep.FieldNotes:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNotes(v)
+		return nil
+	case deploymentstep.FieldStartedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartedAt(v)
+		return nil
+	case deploymentstep.FieldFinishedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFinishedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DeploymentStep field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *DeploymentStepMutation) AddedFields() []string {
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, deploymentstep.FieldVersion)
+	}
+	if m.addwave != nil {
+		fields = append(fields, deploymentstep.FieldWave)
+	}
+	if m.addposition != nil {
+		fields = append(fields, deploymentstep.FieldPosition)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *DeploymentStepMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case deploymentstep.FieldVersion:
+		return m.AddedVersion()
+	case deploymentstep.FieldWave:
+		return m.AddedWave()
+	case deploymentstep.FieldPosition:
+		return m.AddedPosition()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DeploymentStepMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case deploymentstep.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
+	case deploymentstep.FieldWave:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddWave(v)
+		return nil
+	case deploymentstep.FieldPosition:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPosition(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DeploymentStep numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *DeploymentStepMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(deploymentstep.FieldStartedAt) {
+		fields = append(fields, deploymentstep.FieldStartedAt)
+	}
+	if m.FieldCleared(deploymentstep.FieldFinishedAt) {
+		fields = append(fields, deploymentstep.FieldFinishedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *DeploymentStepMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *DeploymentStepMutation) ClearField(name string) error {
+	switch name {
+	case deploymentstep.FieldStartedAt:
+		m.ClearStartedAt()
+		return nil
+	case deploymentstep.FieldFinishedAt:
+		m.ClearFinishedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown DeploymentStep nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *DeploymentStepMutation) ResetField(name string) error {
+	switch name {
+	case deploymentstep.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case deploymentstep.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case deploymentstep.FieldVersion:
+		m.ResetVersion()
+		return nil
+	case deploymentstep.FieldPlanID:
+		m.ResetPlanID()
+		return nil
+	case deploymentstep.FieldApplicationID:
+		m.ResetApplicationID()
+		return nil
+	case deploymentstep.FieldKind:
+		m.ResetKind()
+		return nil
+	case deploymentstep.FieldWave:
+		m.ResetWave()
+		return nil
+	case deploymentstep.FieldPosition:
+		m.ResetPosition()
+		return nil
+	case deploymentstep.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case deploymentstep.FieldOwner:
+		m.ResetOwner()
+		return nil
+	case deploymentstep.FieldNotes:
+		m.ResetNotes()
+		return nil
+	case deploymentstep.FieldStartedAt:
+		m.ResetStartedAt()
+		return nil
+	case deploymentstep.FieldFinishedAt:
+		m.ResetFinishedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown DeploymentStep field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *DeploymentStepMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.plan != nil {
+		edges = append(edges, deploymentstep.EdgePlan)
+	}
+	if m.application != nil {
+		edges = append(edges, deploymentstep.EdgeApplication)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *DeploymentStepMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case deploymentstep.EdgePlan:
+		if id := m.plan; id != nil {
+			return []ent.Value{*id}
+		}
+	case deploymentstep.EdgeApplication:
+		if id := m.application; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *DeploymentStepMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *DeploymentStepMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *DeploymentStepMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedplan {
+		edges = append(edges, deploymentstep.EdgePlan)
+	}
+	if m.clearedapplication {
+		edges = append(edges, deploymentstep.EdgeApplication)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *DeploymentStepMutation) EdgeCleared(name string) bool {
+	switch name {
+	case deploymentstep.EdgePlan:
+		return m.clearedplan
+	case deploymentstep.EdgeApplication:
+		return m.clearedapplication
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *DeploymentStepMutation) ClearEdge(name string) error {
+	switch name {
+	case deploymentstep.EdgePlan:
+		m.ClearPlan()
+		return nil
+	case deploymentstep.EdgeApplication:
+		m.ClearApplication()
+		return nil
+	}
+	return fmt.Errorf("unknown DeploymentStep unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *DeploymentStepMutation) ResetEdge(name string) error {
+	switch name {
+	case deploymentstep.EdgePlan:
+		m.ResetPlan()
+		return nil
+	case deploymentstep.EdgeApplication:
+		m.ResetApplication()
+		return nil
+	}
+	return fmt.Errorf("unknown DeploymentStep edge %s", name)
+}
+
+// EnvironmentMutation represents an operation that mutates the Environment nodes in the graph.
+type EnvironmentMutation struct {
+	config
+	op                      Op
+	typ                     string
+	id                      *int
+	created_at              *time.Time
+	updated_at              *time.Time
+	name                    *string
+	stage                   *lifecycle.Stage
+	description             *string
+	clearedFields           map[string]struct{}
+	deployments             map[int]struct{}
+	removeddeployments      map[int]struct{}
+	cleareddeployments      bool
+	deployment_plans        map[int]struct{}
+	removeddeployment_plans map[int]struct{}
+	cleareddeployment_plans bool
+	done                    bool
+	oldValue                func(context.Context) (*Environment, error)
+	predicates              []predicate.Environment
 }
 
 var _ ent.Mutation = (*EnvironmentMutation)(nil)
@@ -4990,6 +6976,60 @@ func (m *EnvironmentMutation) ResetDeployments() {
 	m.removeddeployments = nil
 }
 
+// AddDeploymentPlanIDs adds the "deployment_plans" edge to the DeploymentPlan entity by ids.
+func (m *EnvironmentMutation) AddDeploymentPlanIDs(ids ...int) {
+	if m.deployment_plans == nil {
+		m.deployment_plans = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.deployment_plans[ids[i]] = struct{}{}
+	}
+}
+
+// ClearDeploymentPlans clears the "deployment_plans" edge to the DeploymentPlan entity.
+func (m *EnvironmentMutation) ClearDeploymentPlans() {
+	m.cleareddeployment_plans = true
+}
+
+// DeploymentPlansCleared reports if the "deployment_plans" edge to the DeploymentPlan entity was cleared.
+func (m *EnvironmentMutation) DeploymentPlansCleared() bool {
+	return m.cleareddeployment_plans
+}
+
+// RemoveDeploymentPlanIDs removes the "deployment_plans" edge to the DeploymentPlan entity by IDs.
+func (m *EnvironmentMutation) RemoveDeploymentPlanIDs(ids ...int) {
+	if m.removeddeployment_plans == nil {
+		m.removeddeployment_plans = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.deployment_plans, ids[i])
+		m.removeddeployment_plans[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedDeploymentPlans returns the removed IDs of the "deployment_plans" edge to the DeploymentPlan entity.
+func (m *EnvironmentMutation) RemovedDeploymentPlansIDs() (ids []int) {
+	for id := range m.removeddeployment_plans {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// DeploymentPlansIDs returns the "deployment_plans" edge IDs in the mutation.
+func (m *EnvironmentMutation) DeploymentPlansIDs() (ids []int) {
+	for id := range m.deployment_plans {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetDeploymentPlans resets all changes to the "deployment_plans" edge.
+func (m *EnvironmentMutation) ResetDeploymentPlans() {
+	m.deployment_plans = nil
+	m.cleareddeployment_plans = false
+	m.removeddeployment_plans = nil
+}
+
 // Where appends a list predicates to the EnvironmentMutation builder.
 func (m *EnvironmentMutation) Where(ps ...predicate.Environment) {
 	m.predicates = append(m.predicates, ps...)
@@ -5191,9 +7231,12 @@ func (m *EnvironmentMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *EnvironmentMutation) AddedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.deployments != nil {
 		edges = append(edges, environment.EdgeDeployments)
+	}
+	if m.deployment_plans != nil {
+		edges = append(edges, environment.EdgeDeploymentPlans)
 	}
 	return edges
 }
@@ -5208,15 +7251,24 @@ func (m *EnvironmentMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case environment.EdgeDeploymentPlans:
+		ids := make([]ent.Value, 0, len(m.deployment_plans))
+		for id := range m.deployment_plans {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *EnvironmentMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.removeddeployments != nil {
 		edges = append(edges, environment.EdgeDeployments)
+	}
+	if m.removeddeployment_plans != nil {
+		edges = append(edges, environment.EdgeDeploymentPlans)
 	}
 	return edges
 }
@@ -5231,15 +7283,24 @@ func (m *EnvironmentMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case environment.EdgeDeploymentPlans:
+		ids := make([]ent.Value, 0, len(m.removeddeployment_plans))
+		for id := range m.removeddeployment_plans {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *EnvironmentMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.cleareddeployments {
 		edges = append(edges, environment.EdgeDeployments)
+	}
+	if m.cleareddeployment_plans {
+		edges = append(edges, environment.EdgeDeploymentPlans)
 	}
 	return edges
 }
@@ -5250,6 +7311,8 @@ func (m *EnvironmentMutation) EdgeCleared(name string) bool {
 	switch name {
 	case environment.EdgeDeployments:
 		return m.cleareddeployments
+	case environment.EdgeDeploymentPlans:
+		return m.cleareddeployment_plans
 	}
 	return false
 }
@@ -5268,6 +7331,9 @@ func (m *EnvironmentMutation) ResetEdge(name string) error {
 	switch name {
 	case environment.EdgeDeployments:
 		m.ResetDeployments()
+		return nil
+	case environment.EdgeDeploymentPlans:
+		m.ResetDeploymentPlans()
 		return nil
 	}
 	return fmt.Errorf("unknown Environment edge %s", name)
@@ -7922,30 +9988,38 @@ func (m *IdempotencyKeyMutation) ResetEdge(name string) error {
 // ReleaseMutation represents an operation that mutates the Release nodes in the graph.
 type ReleaseMutation struct {
 	config
-	op                 Op
-	typ                string
-	id                 *int
-	created_at         *time.Time
-	updated_at         *time.Time
-	version            *int
-	addversion         *int
-	starts_at          *time.Time
-	ends_at            *time.Time
-	name               *string
-	description        *string
-	status             *lifecycle.Status
-	stages             *[]lifecycle.Stage
-	appendstages       []lifecycle.Stage
-	clearedFields      map[string]struct{}
-	changes            map[int]struct{}
-	removedchanges     map[int]struct{}
-	clearedchanges     bool
-	deployments        map[int]struct{}
-	removeddeployments map[int]struct{}
-	cleareddeployments bool
-	done               bool
-	oldValue           func(context.Context) (*Release, error)
-	predicates         []predicate.Release
+	op                      Op
+	typ                     string
+	id                      *int
+	created_at              *time.Time
+	updated_at              *time.Time
+	version                 *int
+	addversion              *int
+	starts_at               *time.Time
+	ends_at                 *time.Time
+	name                    *string
+	description             *string
+	status                  *lifecycle.Status
+	risk_score              *float64
+	addrisk_score           *float64
+	stages                  *[]lifecycle.Stage
+	appendstages            []lifecycle.Stage
+	clearedFields           map[string]struct{}
+	changes                 map[int]struct{}
+	removedchanges          map[int]struct{}
+	clearedchanges          bool
+	deployments             map[int]struct{}
+	removeddeployments      map[int]struct{}
+	cleareddeployments      bool
+	deployment_plans        map[int]struct{}
+	removeddeployment_plans map[int]struct{}
+	cleareddeployment_plans bool
+	packages                map[int]struct{}
+	removedpackages         map[int]struct{}
+	clearedpackages         bool
+	done                    bool
+	oldValue                func(context.Context) (*Release, error)
+	predicates              []predicate.Release
 }
 
 var _ ent.Mutation = (*ReleaseMutation)(nil)
@@ -8380,6 +10454,76 @@ func (m *ReleaseMutation) ResetStatus() {
 	m.status = nil
 }
 
+// SetRiskScore sets the "risk_score" field.
+func (m *ReleaseMutation) SetRiskScore(f float64) {
+	m.risk_score = &f
+	m.addrisk_score = nil
+}
+
+// RiskScore returns the value of the "risk_score" field in the mutation.
+func (m *ReleaseMutation) RiskScore() (r float64, exists bool) {
+	v := m.risk_score
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRiskScore returns the old "risk_score" field's value of the Release entity.
+// If the Release object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReleaseMutation) OldRiskScore(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRiskScore is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRiskScore requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRiskScore: %w", err)
+	}
+	return oldValue.RiskScore, nil
+}
+
+// AddRiskScore adds f to the "risk_score" field.
+func (m *ReleaseMutation) AddRiskScore(f float64) {
+	if m.addrisk_score != nil {
+		*m.addrisk_score += f
+	} else {
+		m.addrisk_score = &f
+	}
+}
+
+// AddedRiskScore returns the value that was added to the "risk_score" field in this mutation.
+func (m *ReleaseMutation) AddedRiskScore() (r float64, exists bool) {
+	v := m.addrisk_score
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearRiskScore clears the value of the "risk_score" field.
+func (m *ReleaseMutation) ClearRiskScore() {
+	m.risk_score = nil
+	m.addrisk_score = nil
+	m.clearedFields[release.FieldRiskScore] = struct{}{}
+}
+
+// RiskScoreCleared returns if the "risk_score" field was cleared in this mutation.
+func (m *ReleaseMutation) RiskScoreCleared() bool {
+	_, ok := m.clearedFields[release.FieldRiskScore]
+	return ok
+}
+
+// ResetRiskScore resets all changes to the "risk_score" field.
+func (m *ReleaseMutation) ResetRiskScore() {
+	m.risk_score = nil
+	m.addrisk_score = nil
+	delete(m.clearedFields, release.FieldRiskScore)
+}
+
 // SetStages sets the "stages" field.
 func (m *ReleaseMutation) SetStages(l []lifecycle.Stage) {
 	m.stages = &l
@@ -8539,6 +10683,114 @@ func (m *ReleaseMutation) ResetDeployments() {
 	m.removeddeployments = nil
 }
 
+// AddDeploymentPlanIDs adds the "deployment_plans" edge to the DeploymentPlan entity by ids.
+func (m *ReleaseMutation) AddDeploymentPlanIDs(ids ...int) {
+	if m.deployment_plans == nil {
+		m.deployment_plans = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.deployment_plans[ids[i]] = struct{}{}
+	}
+}
+
+// ClearDeploymentPlans clears the "deployment_plans" edge to the DeploymentPlan entity.
+func (m *ReleaseMutation) ClearDeploymentPlans() {
+	m.cleareddeployment_plans = true
+}
+
+// DeploymentPlansCleared reports if the "deployment_plans" edge to the DeploymentPlan entity was cleared.
+func (m *ReleaseMutation) DeploymentPlansCleared() bool {
+	return m.cleareddeployment_plans
+}
+
+// RemoveDeploymentPlanIDs removes the "deployment_plans" edge to the DeploymentPlan entity by IDs.
+func (m *ReleaseMutation) RemoveDeploymentPlanIDs(ids ...int) {
+	if m.removeddeployment_plans == nil {
+		m.removeddeployment_plans = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.deployment_plans, ids[i])
+		m.removeddeployment_plans[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedDeploymentPlans returns the removed IDs of the "deployment_plans" edge to the DeploymentPlan entity.
+func (m *ReleaseMutation) RemovedDeploymentPlansIDs() (ids []int) {
+	for id := range m.removeddeployment_plans {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// DeploymentPlansIDs returns the "deployment_plans" edge IDs in the mutation.
+func (m *ReleaseMutation) DeploymentPlansIDs() (ids []int) {
+	for id := range m.deployment_plans {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetDeploymentPlans resets all changes to the "deployment_plans" edge.
+func (m *ReleaseMutation) ResetDeploymentPlans() {
+	m.deployment_plans = nil
+	m.cleareddeployment_plans = false
+	m.removeddeployment_plans = nil
+}
+
+// AddPackageIDs adds the "packages" edge to the ReleasePackage entity by ids.
+func (m *ReleaseMutation) AddPackageIDs(ids ...int) {
+	if m.packages == nil {
+		m.packages = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.packages[ids[i]] = struct{}{}
+	}
+}
+
+// ClearPackages clears the "packages" edge to the ReleasePackage entity.
+func (m *ReleaseMutation) ClearPackages() {
+	m.clearedpackages = true
+}
+
+// PackagesCleared reports if the "packages" edge to the ReleasePackage entity was cleared.
+func (m *ReleaseMutation) PackagesCleared() bool {
+	return m.clearedpackages
+}
+
+// RemovePackageIDs removes the "packages" edge to the ReleasePackage entity by IDs.
+func (m *ReleaseMutation) RemovePackageIDs(ids ...int) {
+	if m.removedpackages == nil {
+		m.removedpackages = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.packages, ids[i])
+		m.removedpackages[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedPackages returns the removed IDs of the "packages" edge to the ReleasePackage entity.
+func (m *ReleaseMutation) RemovedPackagesIDs() (ids []int) {
+	for id := range m.removedpackages {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// PackagesIDs returns the "packages" edge IDs in the mutation.
+func (m *ReleaseMutation) PackagesIDs() (ids []int) {
+	for id := range m.packages {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetPackages resets all changes to the "packages" edge.
+func (m *ReleaseMutation) ResetPackages() {
+	m.packages = nil
+	m.clearedpackages = false
+	m.removedpackages = nil
+}
+
 // Where appends a list predicates to the ReleaseMutation builder.
 func (m *ReleaseMutation) Where(ps ...predicate.Release) {
 	m.predicates = append(m.predicates, ps...)
@@ -8573,7 +10825,7 @@ func (m *ReleaseMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ReleaseMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, release.FieldCreatedAt)
 	}
@@ -8597,6 +10849,9 @@ func (m *ReleaseMutation) Fields() []string {
 	}
 	if m.status != nil {
 		fields = append(fields, release.FieldStatus)
+	}
+	if m.risk_score != nil {
+		fields = append(fields, release.FieldRiskScore)
 	}
 	if m.stages != nil {
 		fields = append(fields, release.FieldStages)
@@ -8625,6 +10880,8 @@ func (m *ReleaseMutation) Field(name string) (ent.Value, bool) {
 		return m.Description()
 	case release.FieldStatus:
 		return m.Status()
+	case release.FieldRiskScore:
+		return m.RiskScore()
 	case release.FieldStages:
 		return m.Stages()
 	}
@@ -8652,6 +10909,8 @@ func (m *ReleaseMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldDescription(ctx)
 	case release.FieldStatus:
 		return m.OldStatus(ctx)
+	case release.FieldRiskScore:
+		return m.OldRiskScore(ctx)
 	case release.FieldStages:
 		return m.OldStages(ctx)
 	}
@@ -8719,6 +10978,13 @@ func (m *ReleaseMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetStatus(v)
 		return nil
+	case release.FieldRiskScore:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRiskScore(v)
+		return nil
 	case release.FieldStages:
 		v, ok := value.([]lifecycle.Stage)
 		if !ok {
@@ -8737,6 +11003,9 @@ func (m *ReleaseMutation) AddedFields() []string {
 	if m.addversion != nil {
 		fields = append(fields, release.FieldVersion)
 	}
+	if m.addrisk_score != nil {
+		fields = append(fields, release.FieldRiskScore)
+	}
 	return fields
 }
 
@@ -8747,6 +11016,8 @@ func (m *ReleaseMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case release.FieldVersion:
 		return m.AddedVersion()
+	case release.FieldRiskScore:
+		return m.AddedRiskScore()
 	}
 	return nil, false
 }
@@ -8763,6 +11034,13 @@ func (m *ReleaseMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddVersion(v)
 		return nil
+	case release.FieldRiskScore:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRiskScore(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Release numeric field %s", name)
 }
@@ -8776,6 +11054,9 @@ func (m *ReleaseMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(release.FieldEndsAt) {
 		fields = append(fields, release.FieldEndsAt)
+	}
+	if m.FieldCleared(release.FieldRiskScore) {
+		fields = append(fields, release.FieldRiskScore)
 	}
 	return fields
 }
@@ -8796,6 +11077,9 @@ func (m *ReleaseMutation) ClearField(name string) error {
 		return nil
 	case release.FieldEndsAt:
 		m.ClearEndsAt()
+		return nil
+	case release.FieldRiskScore:
+		m.ClearRiskScore()
 		return nil
 	}
 	return fmt.Errorf("unknown Release nullable field %s", name)
@@ -8829,6 +11113,9 @@ func (m *ReleaseMutation) ResetField(name string) error {
 	case release.FieldStatus:
 		m.ResetStatus()
 		return nil
+	case release.FieldRiskScore:
+		m.ResetRiskScore()
+		return nil
 	case release.FieldStages:
 		m.ResetStages()
 		return nil
@@ -8838,12 +11125,18 @@ func (m *ReleaseMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ReleaseMutation) AddedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 4)
 	if m.changes != nil {
 		edges = append(edges, release.EdgeChanges)
 	}
 	if m.deployments != nil {
 		edges = append(edges, release.EdgeDeployments)
+	}
+	if m.deployment_plans != nil {
+		edges = append(edges, release.EdgeDeploymentPlans)
+	}
+	if m.packages != nil {
+		edges = append(edges, release.EdgePackages)
 	}
 	return edges
 }
@@ -8864,18 +11157,36 @@ func (m *ReleaseMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case release.EdgeDeploymentPlans:
+		ids := make([]ent.Value, 0, len(m.deployment_plans))
+		for id := range m.deployment_plans {
+			ids = append(ids, id)
+		}
+		return ids
+	case release.EdgePackages:
+		ids := make([]ent.Value, 0, len(m.packages))
+		for id := range m.packages {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ReleaseMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 4)
 	if m.removedchanges != nil {
 		edges = append(edges, release.EdgeChanges)
 	}
 	if m.removeddeployments != nil {
 		edges = append(edges, release.EdgeDeployments)
+	}
+	if m.removeddeployment_plans != nil {
+		edges = append(edges, release.EdgeDeploymentPlans)
+	}
+	if m.removedpackages != nil {
+		edges = append(edges, release.EdgePackages)
 	}
 	return edges
 }
@@ -8896,18 +11207,36 @@ func (m *ReleaseMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case release.EdgeDeploymentPlans:
+		ids := make([]ent.Value, 0, len(m.removeddeployment_plans))
+		for id := range m.removeddeployment_plans {
+			ids = append(ids, id)
+		}
+		return ids
+	case release.EdgePackages:
+		ids := make([]ent.Value, 0, len(m.removedpackages))
+		for id := range m.removedpackages {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ReleaseMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 4)
 	if m.clearedchanges {
 		edges = append(edges, release.EdgeChanges)
 	}
 	if m.cleareddeployments {
 		edges = append(edges, release.EdgeDeployments)
+	}
+	if m.cleareddeployment_plans {
+		edges = append(edges, release.EdgeDeploymentPlans)
+	}
+	if m.clearedpackages {
+		edges = append(edges, release.EdgePackages)
 	}
 	return edges
 }
@@ -8920,6 +11249,10 @@ func (m *ReleaseMutation) EdgeCleared(name string) bool {
 		return m.clearedchanges
 	case release.EdgeDeployments:
 		return m.cleareddeployments
+	case release.EdgeDeploymentPlans:
+		return m.cleareddeployment_plans
+	case release.EdgePackages:
+		return m.clearedpackages
 	}
 	return false
 }
@@ -8942,8 +11275,744 @@ func (m *ReleaseMutation) ResetEdge(name string) error {
 	case release.EdgeDeployments:
 		m.ResetDeployments()
 		return nil
+	case release.EdgeDeploymentPlans:
+		m.ResetDeploymentPlans()
+		return nil
+	case release.EdgePackages:
+		m.ResetPackages()
+		return nil
 	}
 	return fmt.Errorf("unknown Release edge %s", name)
+}
+
+// ReleasePackageMutation represents an operation that mutates the ReleasePackage nodes in the graph.
+type ReleasePackageMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int
+	created_at      *time.Time
+	updated_at      *time.Time
+	starts_at       *time.Time
+	ends_at         *time.Time
+	name            *string
+	description     *string
+	clearedFields   map[string]struct{}
+	releases        map[int]struct{}
+	removedreleases map[int]struct{}
+	clearedreleases bool
+	done            bool
+	oldValue        func(context.Context) (*ReleasePackage, error)
+	predicates      []predicate.ReleasePackage
+}
+
+var _ ent.Mutation = (*ReleasePackageMutation)(nil)
+
+// releasepackageOption allows management of the mutation configuration using functional options.
+type releasepackageOption func(*ReleasePackageMutation)
+
+// newReleasePackageMutation creates new mutation for the ReleasePackage entity.
+func newReleasePackageMutation(c config, op Op, opts ...releasepackageOption) *ReleasePackageMutation {
+	m := &ReleasePackageMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeReleasePackage,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withReleasePackageID sets the ID field of the mutation.
+func withReleasePackageID(id int) releasepackageOption {
+	return func(m *ReleasePackageMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ReleasePackage
+		)
+		m.oldValue = func(ctx context.Context) (*ReleasePackage, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ReleasePackage.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withReleasePackage sets the old ReleasePackage of the mutation.
+func withReleasePackage(node *ReleasePackage) releasepackageOption {
+	return func(m *ReleasePackageMutation) {
+		m.oldValue = func(context.Context) (*ReleasePackage, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ReleasePackageMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ReleasePackageMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ReleasePackageMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ReleasePackageMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ReleasePackage.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ReleasePackageMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ReleasePackageMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ReleasePackage entity.
+// If the ReleasePackage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReleasePackageMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ReleasePackageMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ReleasePackageMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ReleasePackageMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the ReleasePackage entity.
+// If the ReleasePackage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReleasePackageMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ReleasePackageMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetStartsAt sets the "starts_at" field.
+func (m *ReleasePackageMutation) SetStartsAt(t time.Time) {
+	m.starts_at = &t
+}
+
+// StartsAt returns the value of the "starts_at" field in the mutation.
+func (m *ReleasePackageMutation) StartsAt() (r time.Time, exists bool) {
+	v := m.starts_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartsAt returns the old "starts_at" field's value of the ReleasePackage entity.
+// If the ReleasePackage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReleasePackageMutation) OldStartsAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartsAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartsAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartsAt: %w", err)
+	}
+	return oldValue.StartsAt, nil
+}
+
+// ClearStartsAt clears the value of the "starts_at" field.
+func (m *ReleasePackageMutation) ClearStartsAt() {
+	m.starts_at = nil
+	m.clearedFields[releasepackage.FieldStartsAt] = struct{}{}
+}
+
+// StartsAtCleared returns if the "starts_at" field was cleared in this mutation.
+func (m *ReleasePackageMutation) StartsAtCleared() bool {
+	_, ok := m.clearedFields[releasepackage.FieldStartsAt]
+	return ok
+}
+
+// ResetStartsAt resets all changes to the "starts_at" field.
+func (m *ReleasePackageMutation) ResetStartsAt() {
+	m.starts_at = nil
+	delete(m.clearedFields, releasepackage.FieldStartsAt)
+}
+
+// SetEndsAt sets the "ends_at" field.
+func (m *ReleasePackageMutation) SetEndsAt(t time.Time) {
+	m.ends_at = &t
+}
+
+// EndsAt returns the value of the "ends_at" field in the mutation.
+func (m *ReleasePackageMutation) EndsAt() (r time.Time, exists bool) {
+	v := m.ends_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndsAt returns the old "ends_at" field's value of the ReleasePackage entity.
+// If the ReleasePackage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReleasePackageMutation) OldEndsAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndsAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndsAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndsAt: %w", err)
+	}
+	return oldValue.EndsAt, nil
+}
+
+// ClearEndsAt clears the value of the "ends_at" field.
+func (m *ReleasePackageMutation) ClearEndsAt() {
+	m.ends_at = nil
+	m.clearedFields[releasepackage.FieldEndsAt] = struct{}{}
+}
+
+// EndsAtCleared returns if the "ends_at" field was cleared in this mutation.
+func (m *ReleasePackageMutation) EndsAtCleared() bool {
+	_, ok := m.clearedFields[releasepackage.FieldEndsAt]
+	return ok
+}
+
+// ResetEndsAt resets all changes to the "ends_at" field.
+func (m *ReleasePackageMutation) ResetEndsAt() {
+	m.ends_at = nil
+	delete(m.clearedFields, releasepackage.FieldEndsAt)
+}
+
+// SetName sets the "name" field.
+func (m *ReleasePackageMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *ReleasePackageMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the ReleasePackage entity.
+// If the ReleasePackage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReleasePackageMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *ReleasePackageMutation) ResetName() {
+	m.name = nil
+}
+
+// SetDescription sets the "description" field.
+func (m *ReleasePackageMutation) SetDescription(s string) {
+	m.description = &s
+}
+
+// Description returns the value of the "description" field in the mutation.
+func (m *ReleasePackageMutation) Description() (r string, exists bool) {
+	v := m.description
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDescription returns the old "description" field's value of the ReleasePackage entity.
+// If the ReleasePackage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReleasePackageMutation) OldDescription(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDescription is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDescription requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDescription: %w", err)
+	}
+	return oldValue.Description, nil
+}
+
+// ResetDescription resets all changes to the "description" field.
+func (m *ReleasePackageMutation) ResetDescription() {
+	m.description = nil
+}
+
+// AddReleaseIDs adds the "releases" edge to the Release entity by ids.
+func (m *ReleasePackageMutation) AddReleaseIDs(ids ...int) {
+	if m.releases == nil {
+		m.releases = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.releases[ids[i]] = struct{}{}
+	}
+}
+
+// ClearReleases clears the "releases" edge to the Release entity.
+func (m *ReleasePackageMutation) ClearReleases() {
+	m.clearedreleases = true
+}
+
+// ReleasesCleared reports if the "releases" edge to the Release entity was cleared.
+func (m *ReleasePackageMutation) ReleasesCleared() bool {
+	return m.clearedreleases
+}
+
+// RemoveReleaseIDs removes the "releases" edge to the Release entity by IDs.
+func (m *ReleasePackageMutation) RemoveReleaseIDs(ids ...int) {
+	if m.removedreleases == nil {
+		m.removedreleases = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.releases, ids[i])
+		m.removedreleases[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedReleases returns the removed IDs of the "releases" edge to the Release entity.
+func (m *ReleasePackageMutation) RemovedReleasesIDs() (ids []int) {
+	for id := range m.removedreleases {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ReleasesIDs returns the "releases" edge IDs in the mutation.
+func (m *ReleasePackageMutation) ReleasesIDs() (ids []int) {
+	for id := range m.releases {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetReleases resets all changes to the "releases" edge.
+func (m *ReleasePackageMutation) ResetReleases() {
+	m.releases = nil
+	m.clearedreleases = false
+	m.removedreleases = nil
+}
+
+// Where appends a list predicates to the ReleasePackageMutation builder.
+func (m *ReleasePackageMutation) Where(ps ...predicate.ReleasePackage) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ReleasePackageMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ReleasePackageMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ReleasePackage, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ReleasePackageMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ReleasePackageMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ReleasePackage).
+func (m *ReleasePackageMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ReleasePackageMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.created_at != nil {
+		fields = append(fields, releasepackage.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, releasepackage.FieldUpdatedAt)
+	}
+	if m.starts_at != nil {
+		fields = append(fields, releasepackage.FieldStartsAt)
+	}
+	if m.ends_at != nil {
+		fields = append(fields, releasepackage.FieldEndsAt)
+	}
+	if m.name != nil {
+		fields = append(fields, releasepackage.FieldName)
+	}
+	if m.description != nil {
+		fields = append(fields, releasepackage.FieldDescription)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ReleasePackageMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case releasepackage.FieldCreatedAt:
+		return m.CreatedAt()
+	case releasepackage.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case releasepackage.FieldStartsAt:
+		return m.StartsAt()
+	case releasepackage.FieldEndsAt:
+		return m.EndsAt()
+	case releasepackage.FieldName:
+		return m.Name()
+	case releasepackage.FieldDescription:
+		return m.Description()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ReleasePackageMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case releasepackage.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case releasepackage.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case releasepackage.FieldStartsAt:
+		return m.OldStartsAt(ctx)
+	case releasepackage.FieldEndsAt:
+		return m.OldEndsAt(ctx)
+	case releasepackage.FieldName:
+		return m.OldName(ctx)
+	case releasepackage.FieldDescription:
+		return m.OldDescription(ctx)
+	}
+	return nil, fmt.Errorf("unknown ReleasePackage field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ReleasePackageMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case releasepackage.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case releasepackage.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case releasepackage.FieldStartsAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartsAt(v)
+		return nil
+	case releasepackage.FieldEndsAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndsAt(v)
+		return nil
+	case releasepackage.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case releasepackage.FieldDescription:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDescription(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ReleasePackage field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ReleasePackageMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ReleasePackageMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ReleasePackageMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown ReleasePackage numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ReleasePackageMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(releasepackage.FieldStartsAt) {
+		fields = append(fields, releasepackage.FieldStartsAt)
+	}
+	if m.FieldCleared(releasepackage.FieldEndsAt) {
+		fields = append(fields, releasepackage.FieldEndsAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ReleasePackageMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ReleasePackageMutation) ClearField(name string) error {
+	switch name {
+	case releasepackage.FieldStartsAt:
+		m.ClearStartsAt()
+		return nil
+	case releasepackage.FieldEndsAt:
+		m.ClearEndsAt()
+		return nil
+	}
+	return fmt.Errorf("unknown ReleasePackage nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ReleasePackageMutation) ResetField(name string) error {
+	switch name {
+	case releasepackage.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case releasepackage.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case releasepackage.FieldStartsAt:
+		m.ResetStartsAt()
+		return nil
+	case releasepackage.FieldEndsAt:
+		m.ResetEndsAt()
+		return nil
+	case releasepackage.FieldName:
+		m.ResetName()
+		return nil
+	case releasepackage.FieldDescription:
+		m.ResetDescription()
+		return nil
+	}
+	return fmt.Errorf("unknown ReleasePackage field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ReleasePackageMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.releases != nil {
+		edges = append(edges, releasepackage.EdgeReleases)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ReleasePackageMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case releasepackage.EdgeReleases:
+		ids := make([]ent.Value, 0, len(m.releases))
+		for id := range m.releases {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ReleasePackageMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.removedreleases != nil {
+		edges = append(edges, releasepackage.EdgeReleases)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ReleasePackageMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case releasepackage.EdgeReleases:
+		ids := make([]ent.Value, 0, len(m.removedreleases))
+		for id := range m.removedreleases {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ReleasePackageMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedreleases {
+		edges = append(edges, releasepackage.EdgeReleases)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ReleasePackageMutation) EdgeCleared(name string) bool {
+	switch name {
+	case releasepackage.EdgeReleases:
+		return m.clearedreleases
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ReleasePackageMutation) ClearEdge(name string) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown ReleasePackage unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ReleasePackageMutation) ResetEdge(name string) error {
+	switch name {
+	case releasepackage.EdgeReleases:
+		m.ResetReleases()
+		return nil
+	}
+	return fmt.Errorf("unknown ReleasePackage edge %s", name)
 }
 
 // TokenMutation represents an operation that mutates the Token nodes in the graph.

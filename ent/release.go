@@ -35,6 +35,8 @@ type Release struct {
 	Description string `json:"description,omitempty"`
 	// Where the release stands in its lifecycle; changed only by transitionRelease.
 	Status lifecycle.Status `json:"status,omitempty"`
+	// The release's risk score as last ranked (store.RefreshRiskScores), for ordering by RISK_SCORE; read the score from risk.
+	RiskScore *float64 `json:"risk_score,omitempty"`
 	// The stages the release must pass, in flow order; all six by default. A deployment to a stage may start or succeed only after the release succeeded in every earlier one.
 	Stages []lifecycle.Stage `json:"stages,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -49,14 +51,20 @@ type ReleaseEdges struct {
 	Changes []*Change `json:"changes,omitempty"`
 	// The release's deployments to environments.
 	Deployments []*Deployment `json:"deployments,omitempty"`
+	// The release's deployment plans, one per environment (generateDeploymentPlan).
+	DeploymentPlans []*DeploymentPlan `json:"deployment_plans,omitempty"`
+	// The release packages that include the release.
+	Packages []*ReleasePackage `json:"packages,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
-	totalCount [2]map[string]int
+	totalCount [4]map[string]int
 
-	namedChanges     map[string][]*Change
-	namedDeployments map[string][]*Deployment
+	namedChanges         map[string][]*Change
+	namedDeployments     map[string][]*Deployment
+	namedDeploymentPlans map[string][]*DeploymentPlan
+	namedPackages        map[string][]*ReleasePackage
 }
 
 // ChangesOrErr returns the Changes value or an error if the edge
@@ -77,6 +85,24 @@ func (e ReleaseEdges) DeploymentsOrErr() ([]*Deployment, error) {
 	return nil, &NotLoadedError{edge: "deployments"}
 }
 
+// DeploymentPlansOrErr returns the DeploymentPlans value or an error if the edge
+// was not loaded in eager-loading.
+func (e ReleaseEdges) DeploymentPlansOrErr() ([]*DeploymentPlan, error) {
+	if e.loadedTypes[2] {
+		return e.DeploymentPlans, nil
+	}
+	return nil, &NotLoadedError{edge: "deployment_plans"}
+}
+
+// PackagesOrErr returns the Packages value or an error if the edge
+// was not loaded in eager-loading.
+func (e ReleaseEdges) PackagesOrErr() ([]*ReleasePackage, error) {
+	if e.loadedTypes[3] {
+		return e.Packages, nil
+	}
+	return nil, &NotLoadedError{edge: "packages"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Release) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -84,6 +110,8 @@ func (*Release) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case release.FieldStages:
 			values[i] = new([]byte)
+		case release.FieldRiskScore:
+			values[i] = new(sql.NullFloat64)
 		case release.FieldID, release.FieldVersion:
 			values[i] = new(sql.NullInt64)
 		case release.FieldName, release.FieldDescription, release.FieldStatus:
@@ -161,6 +189,13 @@ func (_m *Release) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Status = lifecycle.Status(value.String)
 			}
+		case release.FieldRiskScore:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field risk_score", values[i])
+			} else if value.Valid {
+				_m.RiskScore = new(float64)
+				*_m.RiskScore = value.Float64
+			}
 		case release.FieldStages:
 			if value, ok := values[i].(*[]byte); !ok {
 				return fmt.Errorf("unexpected type %T for field stages", values[i])
@@ -190,6 +225,16 @@ func (_m *Release) QueryChanges() *ChangeQuery {
 // QueryDeployments queries the "deployments" edge of the Release entity.
 func (_m *Release) QueryDeployments() *DeploymentQuery {
 	return NewReleaseClient(_m.config).QueryDeployments(_m)
+}
+
+// QueryDeploymentPlans queries the "deployment_plans" edge of the Release entity.
+func (_m *Release) QueryDeploymentPlans() *DeploymentPlanQuery {
+	return NewReleaseClient(_m.config).QueryDeploymentPlans(_m)
+}
+
+// QueryPackages queries the "packages" edge of the Release entity.
+func (_m *Release) QueryPackages() *ReleasePackageQuery {
+	return NewReleaseClient(_m.config).QueryPackages(_m)
 }
 
 // Update returns a builder for updating this Release.
@@ -243,6 +288,11 @@ func (_m *Release) String() string {
 	builder.WriteString("status=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Status))
 	builder.WriteString(", ")
+	if v := _m.RiskScore; v != nil {
+		builder.WriteString("risk_score=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
 	builder.WriteString("stages=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Stages))
 	builder.WriteByte(')')
@@ -294,6 +344,54 @@ func (_m *Release) appendNamedDeployments(name string, edges ...*Deployment) {
 		_m.Edges.namedDeployments[name] = []*Deployment{}
 	} else {
 		_m.Edges.namedDeployments[name] = append(_m.Edges.namedDeployments[name], edges...)
+	}
+}
+
+// NamedDeploymentPlans returns the DeploymentPlans named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Release) NamedDeploymentPlans(name string) ([]*DeploymentPlan, error) {
+	if _m.Edges.namedDeploymentPlans == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedDeploymentPlans[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Release) appendNamedDeploymentPlans(name string, edges ...*DeploymentPlan) {
+	if _m.Edges.namedDeploymentPlans == nil {
+		_m.Edges.namedDeploymentPlans = make(map[string][]*DeploymentPlan)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedDeploymentPlans[name] = []*DeploymentPlan{}
+	} else {
+		_m.Edges.namedDeploymentPlans[name] = append(_m.Edges.namedDeploymentPlans[name], edges...)
+	}
+}
+
+// NamedPackages returns the Packages named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Release) NamedPackages(name string) ([]*ReleasePackage, error) {
+	if _m.Edges.namedPackages == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedPackages[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Release) appendNamedPackages(name string, edges ...*ReleasePackage) {
+	if _m.Edges.namedPackages == nil {
+		_m.Edges.namedPackages = make(map[string][]*ReleasePackage)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedPackages[name] = []*ReleasePackage{}
+	} else {
+		_m.Edges.namedPackages[name] = append(_m.Edges.namedPackages[name], edges...)
 	}
 }
 

@@ -12,7 +12,9 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/deployment"
+	"github.com/relgraph/relgraph/ent/deploymentplan"
 	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/ent/releasepackage"
 	"github.com/relgraph/relgraph/lifecycle"
 )
 
@@ -127,6 +129,20 @@ func (_c *ReleaseCreate) SetNillableStatus(v *lifecycle.Status) *ReleaseCreate {
 	return _c
 }
 
+// SetRiskScore sets the "risk_score" field.
+func (_c *ReleaseCreate) SetRiskScore(v float64) *ReleaseCreate {
+	_c.mutation.SetRiskScore(v)
+	return _c
+}
+
+// SetNillableRiskScore sets the "risk_score" field if the given value is not nil.
+func (_c *ReleaseCreate) SetNillableRiskScore(v *float64) *ReleaseCreate {
+	if v != nil {
+		_c.SetRiskScore(*v)
+	}
+	return _c
+}
+
 // SetStages sets the "stages" field.
 func (_c *ReleaseCreate) SetStages(v []lifecycle.Stage) *ReleaseCreate {
 	_c.mutation.SetStages(v)
@@ -161,6 +177,36 @@ func (_c *ReleaseCreate) AddDeployments(v ...*Deployment) *ReleaseCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddDeploymentIDs(ids...)
+}
+
+// AddDeploymentPlanIDs adds the "deployment_plans" edge to the DeploymentPlan entity by IDs.
+func (_c *ReleaseCreate) AddDeploymentPlanIDs(ids ...int) *ReleaseCreate {
+	_c.mutation.AddDeploymentPlanIDs(ids...)
+	return _c
+}
+
+// AddDeploymentPlans adds the "deployment_plans" edges to the DeploymentPlan entity.
+func (_c *ReleaseCreate) AddDeploymentPlans(v ...*DeploymentPlan) *ReleaseCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddDeploymentPlanIDs(ids...)
+}
+
+// AddPackageIDs adds the "packages" edge to the ReleasePackage entity by IDs.
+func (_c *ReleaseCreate) AddPackageIDs(ids ...int) *ReleaseCreate {
+	_c.mutation.AddPackageIDs(ids...)
+	return _c
+}
+
+// AddPackages adds the "packages" edges to the ReleasePackage entity.
+func (_c *ReleaseCreate) AddPackages(v ...*ReleasePackage) *ReleaseCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddPackageIDs(ids...)
 }
 
 // Mutation returns the ReleaseMutation object of the builder.
@@ -329,6 +375,10 @@ func (_c *ReleaseCreate) createSpec() (*Release, *sqlgraph.CreateSpec) {
 		_spec.SetField(release.FieldStatus, field.TypeEnum, value)
 		_node.Status = value
 	}
+	if value, ok := _c.mutation.RiskScore(); ok {
+		_spec.SetField(release.FieldRiskScore, field.TypeFloat64, value)
+		_node.RiskScore = &value
+	}
 	if value, ok := _c.mutation.Stages(); ok {
 		_spec.SetField(release.FieldStages, field.TypeJSON, value)
 		_node.Stages = value
@@ -358,6 +408,38 @@ func (_c *ReleaseCreate) createSpec() (*Release, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(deployment.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.DeploymentPlansIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   release.DeploymentPlansTable,
+			Columns: []string{release.DeploymentPlansColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deploymentplan.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.PackagesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   release.PackagesTable,
+			Columns: release.PackagesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(releasepackage.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -15,23 +15,29 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/deployment"
+	"github.com/relgraph/relgraph/ent/deploymentplan"
 	"github.com/relgraph/relgraph/ent/predicate"
 	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/ent/releasepackage"
 )
 
 // ReleaseQuery is the builder for querying Release entities.
 type ReleaseQuery struct {
 	config
-	ctx                  *QueryContext
-	order                []release.OrderOption
-	inters               []Interceptor
-	predicates           []predicate.Release
-	withChanges          *ChangeQuery
-	withDeployments      *DeploymentQuery
-	modifiers            []func(*sql.Selector)
-	loadTotal            []func(context.Context, []*Release) error
-	withNamedChanges     map[string]*ChangeQuery
-	withNamedDeployments map[string]*DeploymentQuery
+	ctx                      *QueryContext
+	order                    []release.OrderOption
+	inters                   []Interceptor
+	predicates               []predicate.Release
+	withChanges              *ChangeQuery
+	withDeployments          *DeploymentQuery
+	withDeploymentPlans      *DeploymentPlanQuery
+	withPackages             *ReleasePackageQuery
+	modifiers                []func(*sql.Selector)
+	loadTotal                []func(context.Context, []*Release) error
+	withNamedChanges         map[string]*ChangeQuery
+	withNamedDeployments     map[string]*DeploymentQuery
+	withNamedDeploymentPlans map[string]*DeploymentPlanQuery
+	withNamedPackages        map[string]*ReleasePackageQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -105,6 +111,50 @@ func (_q *ReleaseQuery) QueryDeployments() *DeploymentQuery {
 			sqlgraph.From(release.Table, release.FieldID, selector),
 			sqlgraph.To(deployment.Table, deployment.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, release.DeploymentsTable, release.DeploymentsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryDeploymentPlans chains the current query on the "deployment_plans" edge.
+func (_q *ReleaseQuery) QueryDeploymentPlans() *DeploymentPlanQuery {
+	query := (&DeploymentPlanClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(release.Table, release.FieldID, selector),
+			sqlgraph.To(deploymentplan.Table, deploymentplan.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, release.DeploymentPlansTable, release.DeploymentPlansColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryPackages chains the current query on the "packages" edge.
+func (_q *ReleaseQuery) QueryPackages() *ReleasePackageQuery {
+	query := (&ReleasePackageClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(release.Table, release.FieldID, selector),
+			sqlgraph.To(releasepackage.Table, releasepackage.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, release.PackagesTable, release.PackagesPrimaryKey...),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -299,13 +349,15 @@ func (_q *ReleaseQuery) Clone() *ReleaseQuery {
 		return nil
 	}
 	return &ReleaseQuery{
-		config:          _q.config,
-		ctx:             _q.ctx.Clone(),
-		order:           append([]release.OrderOption{}, _q.order...),
-		inters:          append([]Interceptor{}, _q.inters...),
-		predicates:      append([]predicate.Release{}, _q.predicates...),
-		withChanges:     _q.withChanges.Clone(),
-		withDeployments: _q.withDeployments.Clone(),
+		config:              _q.config,
+		ctx:                 _q.ctx.Clone(),
+		order:               append([]release.OrderOption{}, _q.order...),
+		inters:              append([]Interceptor{}, _q.inters...),
+		predicates:          append([]predicate.Release{}, _q.predicates...),
+		withChanges:         _q.withChanges.Clone(),
+		withDeployments:     _q.withDeployments.Clone(),
+		withDeploymentPlans: _q.withDeploymentPlans.Clone(),
+		withPackages:        _q.withPackages.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -331,6 +383,28 @@ func (_q *ReleaseQuery) WithDeployments(opts ...func(*DeploymentQuery)) *Release
 		opt(query)
 	}
 	_q.withDeployments = query
+	return _q
+}
+
+// WithDeploymentPlans tells the query-builder to eager-load the nodes that are connected to
+// the "deployment_plans" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ReleaseQuery) WithDeploymentPlans(opts ...func(*DeploymentPlanQuery)) *ReleaseQuery {
+	query := (&DeploymentPlanClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withDeploymentPlans = query
+	return _q
+}
+
+// WithPackages tells the query-builder to eager-load the nodes that are connected to
+// the "packages" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ReleaseQuery) WithPackages(opts ...func(*ReleasePackageQuery)) *ReleaseQuery {
+	query := (&ReleasePackageClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPackages = query
 	return _q
 }
 
@@ -418,9 +492,11 @@ func (_q *ReleaseQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Rele
 	var (
 		nodes       = []*Release{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [4]bool{
 			_q.withChanges != nil,
 			_q.withDeployments != nil,
+			_q.withDeploymentPlans != nil,
+			_q.withPackages != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -458,6 +534,20 @@ func (_q *ReleaseQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Rele
 			return nil, err
 		}
 	}
+	if query := _q.withDeploymentPlans; query != nil {
+		if err := _q.loadDeploymentPlans(ctx, query, nodes,
+			func(n *Release) { n.Edges.DeploymentPlans = []*DeploymentPlan{} },
+			func(n *Release, e *DeploymentPlan) { n.Edges.DeploymentPlans = append(n.Edges.DeploymentPlans, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withPackages; query != nil {
+		if err := _q.loadPackages(ctx, query, nodes,
+			func(n *Release) { n.Edges.Packages = []*ReleasePackage{} },
+			func(n *Release, e *ReleasePackage) { n.Edges.Packages = append(n.Edges.Packages, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedChanges {
 		if err := _q.loadChanges(ctx, query, nodes,
 			func(n *Release) { n.appendNamedChanges(name) },
@@ -469,6 +559,20 @@ func (_q *ReleaseQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Rele
 		if err := _q.loadDeployments(ctx, query, nodes,
 			func(n *Release) { n.appendNamedDeployments(name) },
 			func(n *Release, e *Deployment) { n.appendNamedDeployments(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedDeploymentPlans {
+		if err := _q.loadDeploymentPlans(ctx, query, nodes,
+			func(n *Release) { n.appendNamedDeploymentPlans(name) },
+			func(n *Release, e *DeploymentPlan) { n.appendNamedDeploymentPlans(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedPackages {
+		if err := _q.loadPackages(ctx, query, nodes,
+			func(n *Release) { n.appendNamedPackages(name) },
+			func(n *Release, e *ReleasePackage) { n.appendNamedPackages(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -540,6 +644,97 @@ func (_q *ReleaseQuery) loadDeployments(ctx context.Context, query *DeploymentQu
 			return fmt.Errorf(`unexpected referenced foreign-key "release_id" returned %v for node %v`, fk, n.ID)
 		}
 		assign(node, n)
+	}
+	return nil
+}
+func (_q *ReleaseQuery) loadDeploymentPlans(ctx context.Context, query *DeploymentPlanQuery, nodes []*Release, init func(*Release), assign func(*Release, *DeploymentPlan)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Release)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(deploymentplan.FieldReleaseID)
+	}
+	query.Where(predicate.DeploymentPlan(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(release.DeploymentPlansColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ReleaseID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "release_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *ReleaseQuery) loadPackages(ctx context.Context, query *ReleasePackageQuery, nodes []*Release, init func(*Release), assign func(*Release, *ReleasePackage)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[int]*Release)
+	nids := make(map[int]map[*Release]struct{})
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = node
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(release.PackagesTable)
+		s.Join(joinT).On(s.C(releasepackage.FieldID), joinT.C(release.PackagesPrimaryKey[0]))
+		s.Where(sql.InValues(joinT.C(release.PackagesPrimaryKey[1]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(release.PackagesPrimaryKey[1]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			values := spec.ScanValues
+			spec.ScanValues = func(columns []string) ([]any, error) {
+				values, err := values(columns[1:])
+				if err != nil {
+					return nil, err
+				}
+				return append([]any{new(sql.NullInt64)}, values...), nil
+			}
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := int(values[0].(*sql.NullInt64).Int64)
+				inValue := int(values[1].(*sql.NullInt64).Int64)
+				if nids[inValue] == nil {
+					nids[inValue] = map[*Release]struct{}{byID[outValue]: {}}
+					return assign(columns[1:], values[1:])
+				}
+				nids[inValue][byID[outValue]] = struct{}{}
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*ReleasePackage](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "packages" node returned %v`, n.ID)
+		}
+		for kn := range nodes {
+			assign(kn, n)
+		}
 	}
 	return nil
 }
@@ -653,6 +848,34 @@ func (_q *ReleaseQuery) WithNamedDeployments(name string, opts ...func(*Deployme
 		_q.withNamedDeployments = make(map[string]*DeploymentQuery)
 	}
 	_q.withNamedDeployments[name] = query
+	return _q
+}
+
+// WithNamedDeploymentPlans tells the query-builder to eager-load the nodes that are connected to the "deployment_plans"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *ReleaseQuery) WithNamedDeploymentPlans(name string, opts ...func(*DeploymentPlanQuery)) *ReleaseQuery {
+	query := (&DeploymentPlanClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedDeploymentPlans == nil {
+		_q.withNamedDeploymentPlans = make(map[string]*DeploymentPlanQuery)
+	}
+	_q.withNamedDeploymentPlans[name] = query
+	return _q
+}
+
+// WithNamedPackages tells the query-builder to eager-load the nodes that are connected to the "packages"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *ReleaseQuery) WithNamedPackages(name string, opts ...func(*ReleasePackageQuery)) *ReleaseQuery {
+	query := (&ReleasePackageClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedPackages == nil {
+		_q.withNamedPackages = make(map[string]*ReleasePackageQuery)
+	}
+	_q.withNamedPackages[name] = query
 	return _q
 }
 

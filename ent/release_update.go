@@ -14,8 +14,10 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/deployment"
+	"github.com/relgraph/relgraph/ent/deploymentplan"
 	"github.com/relgraph/relgraph/ent/predicate"
 	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/ent/releasepackage"
 	"github.com/relgraph/relgraph/lifecycle"
 )
 
@@ -141,6 +143,33 @@ func (_u *ReleaseUpdate) SetNillableStatus(v *lifecycle.Status) *ReleaseUpdate {
 	return _u
 }
 
+// SetRiskScore sets the "risk_score" field.
+func (_u *ReleaseUpdate) SetRiskScore(v float64) *ReleaseUpdate {
+	_u.mutation.ResetRiskScore()
+	_u.mutation.SetRiskScore(v)
+	return _u
+}
+
+// SetNillableRiskScore sets the "risk_score" field if the given value is not nil.
+func (_u *ReleaseUpdate) SetNillableRiskScore(v *float64) *ReleaseUpdate {
+	if v != nil {
+		_u.SetRiskScore(*v)
+	}
+	return _u
+}
+
+// AddRiskScore adds value to the "risk_score" field.
+func (_u *ReleaseUpdate) AddRiskScore(v float64) *ReleaseUpdate {
+	_u.mutation.AddRiskScore(v)
+	return _u
+}
+
+// ClearRiskScore clears the value of the "risk_score" field.
+func (_u *ReleaseUpdate) ClearRiskScore() *ReleaseUpdate {
+	_u.mutation.ClearRiskScore()
+	return _u
+}
+
 // SetStages sets the "stages" field.
 func (_u *ReleaseUpdate) SetStages(v []lifecycle.Stage) *ReleaseUpdate {
 	_u.mutation.SetStages(v)
@@ -181,6 +210,36 @@ func (_u *ReleaseUpdate) AddDeployments(v ...*Deployment) *ReleaseUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddDeploymentIDs(ids...)
+}
+
+// AddDeploymentPlanIDs adds the "deployment_plans" edge to the DeploymentPlan entity by IDs.
+func (_u *ReleaseUpdate) AddDeploymentPlanIDs(ids ...int) *ReleaseUpdate {
+	_u.mutation.AddDeploymentPlanIDs(ids...)
+	return _u
+}
+
+// AddDeploymentPlans adds the "deployment_plans" edges to the DeploymentPlan entity.
+func (_u *ReleaseUpdate) AddDeploymentPlans(v ...*DeploymentPlan) *ReleaseUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddDeploymentPlanIDs(ids...)
+}
+
+// AddPackageIDs adds the "packages" edge to the ReleasePackage entity by IDs.
+func (_u *ReleaseUpdate) AddPackageIDs(ids ...int) *ReleaseUpdate {
+	_u.mutation.AddPackageIDs(ids...)
+	return _u
+}
+
+// AddPackages adds the "packages" edges to the ReleasePackage entity.
+func (_u *ReleaseUpdate) AddPackages(v ...*ReleasePackage) *ReleaseUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPackageIDs(ids...)
 }
 
 // Mutation returns the ReleaseMutation object of the builder.
@@ -228,6 +287,48 @@ func (_u *ReleaseUpdate) RemoveDeployments(v ...*Deployment) *ReleaseUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveDeploymentIDs(ids...)
+}
+
+// ClearDeploymentPlans clears all "deployment_plans" edges to the DeploymentPlan entity.
+func (_u *ReleaseUpdate) ClearDeploymentPlans() *ReleaseUpdate {
+	_u.mutation.ClearDeploymentPlans()
+	return _u
+}
+
+// RemoveDeploymentPlanIDs removes the "deployment_plans" edge to DeploymentPlan entities by IDs.
+func (_u *ReleaseUpdate) RemoveDeploymentPlanIDs(ids ...int) *ReleaseUpdate {
+	_u.mutation.RemoveDeploymentPlanIDs(ids...)
+	return _u
+}
+
+// RemoveDeploymentPlans removes "deployment_plans" edges to DeploymentPlan entities.
+func (_u *ReleaseUpdate) RemoveDeploymentPlans(v ...*DeploymentPlan) *ReleaseUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveDeploymentPlanIDs(ids...)
+}
+
+// ClearPackages clears all "packages" edges to the ReleasePackage entity.
+func (_u *ReleaseUpdate) ClearPackages() *ReleaseUpdate {
+	_u.mutation.ClearPackages()
+	return _u
+}
+
+// RemovePackageIDs removes the "packages" edge to ReleasePackage entities by IDs.
+func (_u *ReleaseUpdate) RemovePackageIDs(ids ...int) *ReleaseUpdate {
+	_u.mutation.RemovePackageIDs(ids...)
+	return _u
+}
+
+// RemovePackages removes "packages" edges to ReleasePackage entities.
+func (_u *ReleaseUpdate) RemovePackages(v ...*ReleasePackage) *ReleaseUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePackageIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -334,6 +435,15 @@ func (_u *ReleaseUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(release.FieldStatus, field.TypeEnum, value)
 	}
+	if value, ok := _u.mutation.RiskScore(); ok {
+		_spec.SetField(release.FieldRiskScore, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedRiskScore(); ok {
+		_spec.AddField(release.FieldRiskScore, field.TypeFloat64, value)
+	}
+	if _u.mutation.RiskScoreCleared() {
+		_spec.ClearField(release.FieldRiskScore, field.TypeFloat64)
+	}
 	if value, ok := _u.mutation.Stages(); ok {
 		_spec.SetField(release.FieldStages, field.TypeJSON, value)
 	}
@@ -425,6 +535,96 @@ func (_u *ReleaseUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(deployment.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.DeploymentPlansCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   release.DeploymentPlansTable,
+			Columns: []string{release.DeploymentPlansColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deploymentplan.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedDeploymentPlansIDs(); len(nodes) > 0 && !_u.mutation.DeploymentPlansCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   release.DeploymentPlansTable,
+			Columns: []string{release.DeploymentPlansColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deploymentplan.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DeploymentPlansIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   release.DeploymentPlansTable,
+			Columns: []string{release.DeploymentPlansColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deploymentplan.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PackagesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   release.PackagesTable,
+			Columns: release.PackagesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(releasepackage.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPackagesIDs(); len(nodes) > 0 && !_u.mutation.PackagesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   release.PackagesTable,
+			Columns: release.PackagesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(releasepackage.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PackagesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   release.PackagesTable,
+			Columns: release.PackagesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(releasepackage.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -561,6 +761,33 @@ func (_u *ReleaseUpdateOne) SetNillableStatus(v *lifecycle.Status) *ReleaseUpdat
 	return _u
 }
 
+// SetRiskScore sets the "risk_score" field.
+func (_u *ReleaseUpdateOne) SetRiskScore(v float64) *ReleaseUpdateOne {
+	_u.mutation.ResetRiskScore()
+	_u.mutation.SetRiskScore(v)
+	return _u
+}
+
+// SetNillableRiskScore sets the "risk_score" field if the given value is not nil.
+func (_u *ReleaseUpdateOne) SetNillableRiskScore(v *float64) *ReleaseUpdateOne {
+	if v != nil {
+		_u.SetRiskScore(*v)
+	}
+	return _u
+}
+
+// AddRiskScore adds value to the "risk_score" field.
+func (_u *ReleaseUpdateOne) AddRiskScore(v float64) *ReleaseUpdateOne {
+	_u.mutation.AddRiskScore(v)
+	return _u
+}
+
+// ClearRiskScore clears the value of the "risk_score" field.
+func (_u *ReleaseUpdateOne) ClearRiskScore() *ReleaseUpdateOne {
+	_u.mutation.ClearRiskScore()
+	return _u
+}
+
 // SetStages sets the "stages" field.
 func (_u *ReleaseUpdateOne) SetStages(v []lifecycle.Stage) *ReleaseUpdateOne {
 	_u.mutation.SetStages(v)
@@ -601,6 +828,36 @@ func (_u *ReleaseUpdateOne) AddDeployments(v ...*Deployment) *ReleaseUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.AddDeploymentIDs(ids...)
+}
+
+// AddDeploymentPlanIDs adds the "deployment_plans" edge to the DeploymentPlan entity by IDs.
+func (_u *ReleaseUpdateOne) AddDeploymentPlanIDs(ids ...int) *ReleaseUpdateOne {
+	_u.mutation.AddDeploymentPlanIDs(ids...)
+	return _u
+}
+
+// AddDeploymentPlans adds the "deployment_plans" edges to the DeploymentPlan entity.
+func (_u *ReleaseUpdateOne) AddDeploymentPlans(v ...*DeploymentPlan) *ReleaseUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddDeploymentPlanIDs(ids...)
+}
+
+// AddPackageIDs adds the "packages" edge to the ReleasePackage entity by IDs.
+func (_u *ReleaseUpdateOne) AddPackageIDs(ids ...int) *ReleaseUpdateOne {
+	_u.mutation.AddPackageIDs(ids...)
+	return _u
+}
+
+// AddPackages adds the "packages" edges to the ReleasePackage entity.
+func (_u *ReleaseUpdateOne) AddPackages(v ...*ReleasePackage) *ReleaseUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPackageIDs(ids...)
 }
 
 // Mutation returns the ReleaseMutation object of the builder.
@@ -648,6 +905,48 @@ func (_u *ReleaseUpdateOne) RemoveDeployments(v ...*Deployment) *ReleaseUpdateOn
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveDeploymentIDs(ids...)
+}
+
+// ClearDeploymentPlans clears all "deployment_plans" edges to the DeploymentPlan entity.
+func (_u *ReleaseUpdateOne) ClearDeploymentPlans() *ReleaseUpdateOne {
+	_u.mutation.ClearDeploymentPlans()
+	return _u
+}
+
+// RemoveDeploymentPlanIDs removes the "deployment_plans" edge to DeploymentPlan entities by IDs.
+func (_u *ReleaseUpdateOne) RemoveDeploymentPlanIDs(ids ...int) *ReleaseUpdateOne {
+	_u.mutation.RemoveDeploymentPlanIDs(ids...)
+	return _u
+}
+
+// RemoveDeploymentPlans removes "deployment_plans" edges to DeploymentPlan entities.
+func (_u *ReleaseUpdateOne) RemoveDeploymentPlans(v ...*DeploymentPlan) *ReleaseUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveDeploymentPlanIDs(ids...)
+}
+
+// ClearPackages clears all "packages" edges to the ReleasePackage entity.
+func (_u *ReleaseUpdateOne) ClearPackages() *ReleaseUpdateOne {
+	_u.mutation.ClearPackages()
+	return _u
+}
+
+// RemovePackageIDs removes the "packages" edge to ReleasePackage entities by IDs.
+func (_u *ReleaseUpdateOne) RemovePackageIDs(ids ...int) *ReleaseUpdateOne {
+	_u.mutation.RemovePackageIDs(ids...)
+	return _u
+}
+
+// RemovePackages removes "packages" edges to ReleasePackage entities.
+func (_u *ReleaseUpdateOne) RemovePackages(v ...*ReleasePackage) *ReleaseUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePackageIDs(ids...)
 }
 
 // Where appends a list predicates to the ReleaseUpdate builder.
@@ -784,6 +1083,15 @@ func (_u *ReleaseUpdateOne) sqlSave(ctx context.Context) (_node *Release, err er
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(release.FieldStatus, field.TypeEnum, value)
 	}
+	if value, ok := _u.mutation.RiskScore(); ok {
+		_spec.SetField(release.FieldRiskScore, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedRiskScore(); ok {
+		_spec.AddField(release.FieldRiskScore, field.TypeFloat64, value)
+	}
+	if _u.mutation.RiskScoreCleared() {
+		_spec.ClearField(release.FieldRiskScore, field.TypeFloat64)
+	}
 	if value, ok := _u.mutation.Stages(); ok {
 		_spec.SetField(release.FieldStages, field.TypeJSON, value)
 	}
@@ -875,6 +1183,96 @@ func (_u *ReleaseUpdateOne) sqlSave(ctx context.Context) (_node *Release, err er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(deployment.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.DeploymentPlansCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   release.DeploymentPlansTable,
+			Columns: []string{release.DeploymentPlansColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deploymentplan.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedDeploymentPlansIDs(); len(nodes) > 0 && !_u.mutation.DeploymentPlansCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   release.DeploymentPlansTable,
+			Columns: []string{release.DeploymentPlansColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deploymentplan.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DeploymentPlansIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   release.DeploymentPlansTable,
+			Columns: []string{release.DeploymentPlansColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deploymentplan.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PackagesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   release.PackagesTable,
+			Columns: release.PackagesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(releasepackage.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPackagesIDs(); len(nodes) > 0 && !_u.mutation.PackagesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   release.PackagesTable,
+			Columns: release.PackagesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(releasepackage.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PackagesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   release.PackagesTable,
+			Columns: release.PackagesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(releasepackage.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

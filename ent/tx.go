@@ -24,6 +24,10 @@ type Tx struct {
 	Dependency *DependencyClient
 	// Deployment is the client for interacting with the Deployment builders.
 	Deployment *DeploymentClient
+	// DeploymentPlan is the client for interacting with the DeploymentPlan builders.
+	DeploymentPlan *DeploymentPlanClient
+	// DeploymentStep is the client for interacting with the DeploymentStep builders.
+	DeploymentStep *DeploymentStepClient
 	// Environment is the client for interacting with the Environment builders.
 	Environment *EnvironmentClient
 	// FreezeWindow is the client for interacting with the FreezeWindow builders.
@@ -36,6 +40,8 @@ type Tx struct {
 	IdempotencyKey *IdempotencyKeyClient
 	// Release is the client for interacting with the Release builders.
 	Release *ReleaseClient
+	// ReleasePackage is the client for interacting with the ReleasePackage builders.
+	ReleasePackage *ReleasePackageClient
 	// Token is the client for interacting with the Token builders.
 	Token *TokenClient
 
@@ -175,12 +181,15 @@ func (tx *Tx) init() {
 	tx.ChangeApplication = NewChangeApplicationClient(tx.config)
 	tx.Dependency = NewDependencyClient(tx.config)
 	tx.Deployment = NewDeploymentClient(tx.config)
+	tx.DeploymentPlan = NewDeploymentPlanClient(tx.config)
+	tx.DeploymentStep = NewDeploymentStepClient(tx.config)
 	tx.Environment = NewEnvironmentClient(tx.config)
 	tx.FreezeWindow = NewFreezeWindowClient(tx.config)
 	tx.Generation = NewGenerationClient(tx.config)
 	tx.GraphChange = NewGraphChangeClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.Release = NewReleaseClient(tx.config)
+	tx.ReleasePackage = NewReleasePackageClient(tx.config)
 	tx.Token = NewTokenClient(tx.config)
 }
 

@@ -68,6 +68,18 @@ func (r *queryResolver) Deployments(ctx context.Context, after *entgql.Cursor[in
 		ent.WithDeploymentOrder(orderBy), ent.WithDeploymentFilter(where.Filter))
 }
 
+// DeploymentPlans is the resolver for the deploymentPlans field.
+func (r *queryResolver) DeploymentPlans(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.DeploymentPlanOrder, where *ent.DeploymentPlanWhereInput) (*ent.DeploymentPlanConnection, error) {
+	return r.client.DeploymentPlan.Query().Paginate(ctx, after, r.page(first, last), before, last,
+		ent.WithDeploymentPlanOrder(orderBy), ent.WithDeploymentPlanFilter(where.Filter))
+}
+
+// DeploymentSteps is the resolver for the deploymentSteps field.
+func (r *queryResolver) DeploymentSteps(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.DeploymentStepOrder, where *ent.DeploymentStepWhereInput) (*ent.DeploymentStepConnection, error) {
+	return r.client.DeploymentStep.Query().Paginate(ctx, after, r.page(first, last), before, last,
+		ent.WithDeploymentStepOrder(orderBy), ent.WithDeploymentStepFilter(where.Filter))
+}
+
 // Environments is the resolver for the environments field.
 func (r *queryResolver) Environments(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.EnvironmentOrder, where *ent.EnvironmentWhereInput) (*ent.EnvironmentConnection, error) {
 	return r.client.Environment.Query().Paginate(ctx, after, r.page(first, last), before, last,
@@ -86,6 +98,12 @@ func (r *queryResolver) Releases(ctx context.Context, after *entgql.Cursor[int],
 		ent.WithReleaseOrder(orderBy), ent.WithReleaseFilter(where.Filter))
 }
 
+// ReleasePackages is the resolver for the releasePackages field.
+func (r *queryResolver) ReleasePackages(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ReleasePackageOrder, where *ent.ReleasePackageWhereInput) (*ent.ReleasePackageConnection, error) {
+	return r.client.ReleasePackage.Query().Paginate(ctx, after, r.page(first, last), before, last,
+		ent.WithReleasePackageOrder(orderBy), ent.WithReleasePackageFilter(where.Filter))
+}
+
 // Tokens is the resolver for the tokens field.
 func (r *queryResolver) Tokens(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.TokenOrder, where *ent.TokenWhereInput) (*ent.TokenConnection, error) {
 	return r.client.Token.Query().Paginate(ctx, after, r.page(first, last), before, last,
@@ -95,14 +113,22 @@ func (r *queryResolver) Tokens(ctx context.Context, after *entgql.Cursor[int], f
 // Application returns ApplicationResolver implementation.
 func (r *Resolver) Application() ApplicationResolver { return &applicationResolver{r} }
 
+// DeploymentPlan returns DeploymentPlanResolver implementation.
+func (r *Resolver) DeploymentPlan() DeploymentPlanResolver { return &deploymentPlanResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
 // Release returns ReleaseResolver implementation.
 func (r *Resolver) Release() ReleaseResolver { return &releaseResolver{r} }
 
+// ReleasePackage returns ReleasePackageResolver implementation.
+func (r *Resolver) ReleasePackage() ReleasePackageResolver { return &releasePackageResolver{r} }
+
 type (
-	applicationResolver struct{ *Resolver }
-	queryResolver       struct{ *Resolver }
-	releaseResolver     struct{ *Resolver }
+	applicationResolver    struct{ *Resolver }
+	deploymentPlanResolver struct{ *Resolver }
+	queryResolver          struct{ *Resolver }
+	releaseResolver        struct{ *Resolver }
+	releasePackageResolver struct{ *Resolver }
 )

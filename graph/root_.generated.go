@@ -13,6 +13,7 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/graph/model"
 	"github.com/relgraph/relgraph/internal/picture"
 	"github.com/relgraph/relgraph/internal/viewer"
 	"github.com/relgraph/relgraph/lifecycle"
@@ -30,12 +31,14 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Application() ApplicationResolver
 	Calendar() CalendarResolver
+	DeploymentPlan() DeploymentPlanResolver
 	Impact() ImpactResolver
 	Mutation() MutationResolver
 	PortfolioEvent() PortfolioEventResolver
 	Query() QueryResolver
 	Release() ReleaseResolver
 	ReleaseEvent() ReleaseEventResolver
+	ReleasePackage() ReleasePackageResolver
 	Subscription() SubscriptionResolver
 }
 
@@ -233,14 +236,78 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	DeploymentPlan struct {
+		Bookings      func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		Differences   func(childComplexity int) int
+		Environment   func(childComplexity int) int
+		EnvironmentID func(childComplexity int) int
+		FreezeWindows func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Release       func(childComplexity int) int
+		ReleaseID     func(childComplexity int) int
+		Steps         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.DeploymentStepOrder, where *ent.DeploymentStepWhereInput) int
+		UpdatedAt     func(childComplexity int) int
+		Waves         func(childComplexity int) int
+	}
+
+	DeploymentPlanConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DeploymentPlanDifference struct {
+		Application func(childComplexity int) int
+		CurrentWave func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		PlanWave    func(childComplexity int) int
+	}
+
+	DeploymentPlanEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	DeploymentStep struct {
+		Application   func(childComplexity int) int
+		ApplicationID func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		FinishedAt    func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Kind          func(childComplexity int) int
+		Notes         func(childComplexity int) int
+		Owner         func(childComplexity int) int
+		Plan          func(childComplexity int) int
+		PlanID        func(childComplexity int) int
+		Position      func(childComplexity int) int
+		StartedAt     func(childComplexity int) int
+		Status        func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+		Version       func(childComplexity int) int
+		Wave          func(childComplexity int) int
+	}
+
+	DeploymentStepConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DeploymentStepEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Environment struct {
-		CreatedAt   func(childComplexity int) int
-		Deployments func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.DeploymentOrder, where *ent.DeploymentWhereInput) int
-		Description func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Name        func(childComplexity int) int
-		Stage       func(childComplexity int) int
-		UpdatedAt   func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		DeploymentPlans func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.DeploymentPlanOrder, where *ent.DeploymentPlanWhereInput) int
+		Deployments     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.DeploymentOrder, where *ent.DeploymentWhereInput) int
+		Description     func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Name            func(childComplexity int) int
+		Stage           func(childComplexity int) int
+		UpdatedAt       func(childComplexity int) int
 	}
 
 	EnvironmentConflict struct {
@@ -283,11 +350,24 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	GenerateDeploymentPlanPayload struct {
+		Created     func(childComplexity int) int
+		Differences func(childComplexity int) int
+		Plan        func(childComplexity int) int
+		Replaced    func(childComplexity int) int
+	}
+
 	Impact struct {
 		Changed              func(childComplexity int) int
 		Impacted             func(childComplexity int) int
 		ImpactedApplications func(childComplexity int, first *int, after *entgql.Cursor[int]) int
 		Shared               func(childComplexity int) int
+	}
+
+	ImpactDiff struct {
+		Entered func(childComplexity int) int
+		Left    func(childComplexity int) int
+		Since   func(childComplexity int) int
 	}
 
 	ImpactedApplication struct {
@@ -308,35 +388,46 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CreateApplication  func(childComplexity int, input ent.CreateApplicationInput) int
-		CreateApplications func(childComplexity int, input []*ent.CreateApplicationInput) int
-		CreateChange       func(childComplexity int, input ent.CreateChangeInput, override *bool, reason *string) int
-		CreateDependencies func(childComplexity int, input []*ent.CreateDependencyInput, override *bool, reason *string) int
-		CreateDependency   func(childComplexity int, input ent.CreateDependencyInput, override *bool, reason *string) int
-		CreateDeployment   func(childComplexity int, input ent.CreateDeploymentInput, override *bool, reason *string) int
-		CreateEnvironment  func(childComplexity int, input ent.CreateEnvironmentInput) int
-		CreateFreezeWindow func(childComplexity int, input ent.CreateFreezeWindowInput, override *bool, reason *string) int
-		CreateRelease      func(childComplexity int, input ent.CreateReleaseInput) int
-		CreateToken        func(childComplexity int, name string, role viewer.Role) int
-		DeleteApplication  func(childComplexity int, id int) int
-		DeleteChange       func(childComplexity int, id int) int
-		DeleteDependency   func(childComplexity int, id int) int
-		DeleteDeployment   func(childComplexity int, id int) int
-		DeleteEnvironment  func(childComplexity int, id int) int
-		DeleteFreezeWindow func(childComplexity int, id int) int
-		DeleteRelease      func(childComplexity int, id int) int
-		ImportCatalog      func(childComplexity int, yaml string) int
-		RevokeToken        func(childComplexity int, name string) int
-		TransitionRelease  func(childComplexity int, id int, to lifecycle.Status, expectedVersion *int, override *bool, reason *string) int
-		UpdateApplication  func(childComplexity int, id int, input ent.UpdateApplicationInput, expectedVersion *int) int
-		UpdateChange       func(childComplexity int, id int, input ent.UpdateChangeInput, expectedVersion *int, override *bool, reason *string) int
-		UpdateDependency   func(childComplexity int, id int, input ent.UpdateDependencyInput) int
-		UpdateDeployment   func(childComplexity int, id int, input ent.UpdateDeploymentInput, override *bool, reason *string) int
-		UpdateEnvironment  func(childComplexity int, id int, input ent.UpdateEnvironmentInput) int
-		UpdateFreezeWindow func(childComplexity int, id int, input ent.UpdateFreezeWindowInput, override *bool, reason *string) int
-		UpdateRelease      func(childComplexity int, id int, input ent.UpdateReleaseInput, expectedVersion *int, override *bool, reason *string) int
-		UpsertApplications func(childComplexity int, input []*ent.CreateApplicationInput) int
-		UpsertChanges      func(childComplexity int, input []*ent.CreateChangeInput, override *bool, reason *string) int
+		CreateApplication      func(childComplexity int, input ent.CreateApplicationInput) int
+		CreateApplications     func(childComplexity int, input []*ent.CreateApplicationInput) int
+		CreateChange           func(childComplexity int, input ent.CreateChangeInput, override *bool, reason *string) int
+		CreateDependencies     func(childComplexity int, input []*ent.CreateDependencyInput, override *bool, reason *string) int
+		CreateDependency       func(childComplexity int, input ent.CreateDependencyInput, override *bool, reason *string) int
+		CreateDeployment       func(childComplexity int, input ent.CreateDeploymentInput, override *bool, reason *string) int
+		CreateEnvironment      func(childComplexity int, input ent.CreateEnvironmentInput) int
+		CreateFreezeWindow     func(childComplexity int, input ent.CreateFreezeWindowInput, override *bool, reason *string) int
+		CreateRelease          func(childComplexity int, input ent.CreateReleaseInput) int
+		CreateReleasePackage   func(childComplexity int, input ent.CreateReleasePackageInput) int
+		CreateToken            func(childComplexity int, name string, role viewer.Role) int
+		DeleteApplication      func(childComplexity int, id int) int
+		DeleteChange           func(childComplexity int, id int) int
+		DeleteDependency       func(childComplexity int, id int) int
+		DeleteDeployment       func(childComplexity int, id int) int
+		DeleteDeploymentPlan   func(childComplexity int, id int) int
+		DeleteEnvironment      func(childComplexity int, id int) int
+		DeleteFreezeWindow     func(childComplexity int, id int) int
+		DeleteRelease          func(childComplexity int, id int) int
+		DeleteReleasePackage   func(childComplexity int, id int) int
+		GenerateDeploymentPlan func(childComplexity int, releaseID int, environmentID int, replace *bool) int
+		ImportCatalog          func(childComplexity int, yaml string) int
+		RevokeToken            func(childComplexity int, name string) int
+		TransitionRelease      func(childComplexity int, id int, to lifecycle.Status, expectedVersion *int, override *bool, reason *string) int
+		UpdateApplication      func(childComplexity int, id int, input ent.UpdateApplicationInput, expectedVersion *int) int
+		UpdateChange           func(childComplexity int, id int, input ent.UpdateChangeInput, expectedVersion *int, override *bool, reason *string) int
+		UpdateDependency       func(childComplexity int, id int, input ent.UpdateDependencyInput) int
+		UpdateDeployment       func(childComplexity int, id int, input ent.UpdateDeploymentInput, override *bool, reason *string) int
+		UpdateDeploymentStep   func(childComplexity int, id int, input model.UpdateDeploymentStepInput, expectedVersion *int) int
+		UpdateEnvironment      func(childComplexity int, id int, input ent.UpdateEnvironmentInput) int
+		UpdateFreezeWindow     func(childComplexity int, id int, input ent.UpdateFreezeWindowInput, override *bool, reason *string) int
+		UpdateRelease          func(childComplexity int, id int, input ent.UpdateReleaseInput, expectedVersion *int, override *bool, reason *string) int
+		UpdateReleasePackage   func(childComplexity int, id int, input ent.UpdateReleasePackageInput) int
+		UpsertApplications     func(childComplexity int, input []*ent.CreateApplicationInput) int
+		UpsertChanges          func(childComplexity int, input []*ent.CreateChangeInput, override *bool, reason *string) int
+	}
+
+	PackageConflicts struct {
+		Inside  func(childComplexity int) int
+		Outside func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -362,6 +453,8 @@ type ComplexityRoot struct {
 		Dependencies         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.DependencyOrder, where *ent.DependencyWhereInput) int
 		DependencyCycles     func(childComplexity int) int
 		DependencyGraph      func(childComplexity int, rootIDs []int, maxDepth *int, format picture.Format) int
+		DeploymentPlans      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.DeploymentPlanOrder, where *ent.DeploymentPlanWhereInput) int
+		DeploymentSteps      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.DeploymentStepOrder, where *ent.DeploymentStepWhereInput) int
 		Deployments          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.DeploymentOrder, where *ent.DeploymentWhereInput) int
 		EnvironmentConflicts func(childComplexity int, from *time.Time, to *time.Time) int
 		Environments         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.EnvironmentOrder, where *ent.EnvironmentWhereInput) int
@@ -370,9 +463,28 @@ type ComplexityRoot struct {
 		Node                 func(childComplexity int, id int) int
 		Nodes                func(childComplexity int, ids []int) int
 		ReleaseConflicts     func(childComplexity int, from *time.Time, to *time.Time) int
+		ReleasePackages      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ReleasePackageOrder, where *ent.ReleasePackageWhereInput) int
 		Releases             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ReleaseOrder, where *ent.ReleaseWhereInput) int
 		Tokens               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.TokenOrder, where *ent.TokenWhereInput) int
 		Viewer               func(childComplexity int) int
+	}
+
+	RegressionItem struct {
+		Application func(childComplexity int) int
+		Distance    func(childComplexity int) int
+		Path        func(childComplexity int) int
+		Reason      func(childComplexity int) int
+	}
+
+	RegressionScope struct {
+		Applications func(childComplexity int) int
+		Teams        func(childComplexity int) int
+		TotalCount   func(childComplexity int) int
+	}
+
+	RegressionTeam struct {
+		Applications func(childComplexity int) int
+		Owner        func(childComplexity int) int
 	}
 
 	Release struct {
@@ -380,6 +492,7 @@ type ComplexityRoot struct {
 		Conflicts        func(childComplexity int) int
 		CreatedAt        func(childComplexity int) int
 		DeploymentOrder  func(childComplexity int) int
+		DeploymentPlans  func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.DeploymentPlanOrder, where *ent.DeploymentPlanWhereInput) int
 		Deployments      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.DeploymentOrder, where *ent.DeploymentWhereInput) int
 		Description      func(childComplexity int) int
 		EndsAt           func(childComplexity int) int
@@ -387,7 +500,11 @@ type ComplexityRoot struct {
 		History          func(childComplexity int) int
 		ID               func(childComplexity int) int
 		Impact           func(childComplexity int, maxDepth *int) int
+		ImpactDiff       func(childComplexity int, since time.Time) int
 		Name             func(childComplexity int) int
+		Packages         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ReleasePackageOrder, where *ent.ReleasePackageWhereInput) int
+		RegressionScope  func(childComplexity int) int
+		Risk             func(childComplexity int) int
 		Stages           func(childComplexity int) int
 		StartsAt         func(childComplexity int) int
 		Status           func(childComplexity int) int
@@ -418,6 +535,45 @@ type ComplexityRoot struct {
 		At      func(childComplexity int) int
 		Kind    func(childComplexity int) int
 		Release func(childComplexity int) int
+	}
+
+	ReleasePackage struct {
+		Conflicts   func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		Description func(childComplexity int) int
+		EndsAt      func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Impact      func(childComplexity int, maxDepth *int) int
+		Name        func(childComplexity int) int
+		Releases    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ReleaseOrder, where *ent.ReleaseWhereInput) int
+		Risk        func(childComplexity int) int
+		StartsAt    func(childComplexity int) int
+		Status      func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+	}
+
+	ReleasePackageConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ReleasePackageEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	RiskAssessment struct {
+		Factors func(childComplexity int) int
+		Level   func(childComplexity int) int
+		Score   func(childComplexity int) int
+	}
+
+	RiskFactor struct {
+		Explanation func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Value       func(childComplexity int) int
+		Weight      func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -1187,12 +1343,287 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeploymentEdge.Node(childComplexity), true
 
+	case "DeploymentPlan.bookings":
+		if e.ComplexityRoot.DeploymentPlan.Bookings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentPlan.Bookings(childComplexity), true
+	case "DeploymentPlan.createdAt":
+		if e.ComplexityRoot.DeploymentPlan.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentPlan.CreatedAt(childComplexity), true
+	case "DeploymentPlan.differences":
+		if e.ComplexityRoot.DeploymentPlan.Differences == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentPlan.Differences(childComplexity), true
+	case "DeploymentPlan.environment":
+		if e.ComplexityRoot.DeploymentPlan.Environment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentPlan.Environment(childComplexity), true
+	case "DeploymentPlan.environmentID":
+		if e.ComplexityRoot.DeploymentPlan.EnvironmentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentPlan.EnvironmentID(childComplexity), true
+	case "DeploymentPlan.freezeWindows":
+		if e.ComplexityRoot.DeploymentPlan.FreezeWindows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentPlan.FreezeWindows(childComplexity), true
+	case "DeploymentPlan.id":
+		if e.ComplexityRoot.DeploymentPlan.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentPlan.ID(childComplexity), true
+	case "DeploymentPlan.release":
+		if e.ComplexityRoot.DeploymentPlan.Release == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentPlan.Release(childComplexity), true
+	case "DeploymentPlan.releaseID":
+		if e.ComplexityRoot.DeploymentPlan.ReleaseID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentPlan.ReleaseID(childComplexity), true
+	case "DeploymentPlan.steps":
+		if e.ComplexityRoot.DeploymentPlan.Steps == nil {
+			break
+		}
+
+		args, err := ec.field_DeploymentPlan_steps_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.DeploymentPlan.Steps(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.DeploymentStepOrder), args["where"].(*ent.DeploymentStepWhereInput)), true
+	case "DeploymentPlan.updatedAt":
+		if e.ComplexityRoot.DeploymentPlan.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentPlan.UpdatedAt(childComplexity), true
+	case "DeploymentPlan.waves":
+		if e.ComplexityRoot.DeploymentPlan.Waves == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentPlan.Waves(childComplexity), true
+
+	case "DeploymentPlanConnection.edges":
+		if e.ComplexityRoot.DeploymentPlanConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentPlanConnection.Edges(childComplexity), true
+	case "DeploymentPlanConnection.pageInfo":
+		if e.ComplexityRoot.DeploymentPlanConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentPlanConnection.PageInfo(childComplexity), true
+	case "DeploymentPlanConnection.totalCount":
+		if e.ComplexityRoot.DeploymentPlanConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentPlanConnection.TotalCount(childComplexity), true
+
+	case "DeploymentPlanDifference.application":
+		if e.ComplexityRoot.DeploymentPlanDifference.Application == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentPlanDifference.Application(childComplexity), true
+	case "DeploymentPlanDifference.currentWave":
+		if e.ComplexityRoot.DeploymentPlanDifference.CurrentWave == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentPlanDifference.CurrentWave(childComplexity), true
+	case "DeploymentPlanDifference.kind":
+		if e.ComplexityRoot.DeploymentPlanDifference.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentPlanDifference.Kind(childComplexity), true
+	case "DeploymentPlanDifference.planWave":
+		if e.ComplexityRoot.DeploymentPlanDifference.PlanWave == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentPlanDifference.PlanWave(childComplexity), true
+
+	case "DeploymentPlanEdge.cursor":
+		if e.ComplexityRoot.DeploymentPlanEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentPlanEdge.Cursor(childComplexity), true
+	case "DeploymentPlanEdge.node":
+		if e.ComplexityRoot.DeploymentPlanEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentPlanEdge.Node(childComplexity), true
+
+	case "DeploymentStep.application":
+		if e.ComplexityRoot.DeploymentStep.Application == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentStep.Application(childComplexity), true
+	case "DeploymentStep.applicationID":
+		if e.ComplexityRoot.DeploymentStep.ApplicationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentStep.ApplicationID(childComplexity), true
+	case "DeploymentStep.createdAt":
+		if e.ComplexityRoot.DeploymentStep.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentStep.CreatedAt(childComplexity), true
+	case "DeploymentStep.finishedAt":
+		if e.ComplexityRoot.DeploymentStep.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentStep.FinishedAt(childComplexity), true
+	case "DeploymentStep.id":
+		if e.ComplexityRoot.DeploymentStep.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentStep.ID(childComplexity), true
+	case "DeploymentStep.kind":
+		if e.ComplexityRoot.DeploymentStep.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentStep.Kind(childComplexity), true
+	case "DeploymentStep.notes":
+		if e.ComplexityRoot.DeploymentStep.Notes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentStep.Notes(childComplexity), true
+	case "DeploymentStep.owner":
+		if e.ComplexityRoot.DeploymentStep.Owner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentStep.Owner(childComplexity), true
+	case "DeploymentStep.plan":
+		if e.ComplexityRoot.DeploymentStep.Plan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentStep.Plan(childComplexity), true
+	case "DeploymentStep.planID":
+		if e.ComplexityRoot.DeploymentStep.PlanID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentStep.PlanID(childComplexity), true
+	case "DeploymentStep.position":
+		if e.ComplexityRoot.DeploymentStep.Position == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentStep.Position(childComplexity), true
+	case "DeploymentStep.startedAt":
+		if e.ComplexityRoot.DeploymentStep.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentStep.StartedAt(childComplexity), true
+	case "DeploymentStep.status":
+		if e.ComplexityRoot.DeploymentStep.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentStep.Status(childComplexity), true
+	case "DeploymentStep.updatedAt":
+		if e.ComplexityRoot.DeploymentStep.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentStep.UpdatedAt(childComplexity), true
+	case "DeploymentStep.version":
+		if e.ComplexityRoot.DeploymentStep.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentStep.Version(childComplexity), true
+	case "DeploymentStep.wave":
+		if e.ComplexityRoot.DeploymentStep.Wave == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentStep.Wave(childComplexity), true
+
+	case "DeploymentStepConnection.edges":
+		if e.ComplexityRoot.DeploymentStepConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentStepConnection.Edges(childComplexity), true
+	case "DeploymentStepConnection.pageInfo":
+		if e.ComplexityRoot.DeploymentStepConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentStepConnection.PageInfo(childComplexity), true
+	case "DeploymentStepConnection.totalCount":
+		if e.ComplexityRoot.DeploymentStepConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentStepConnection.TotalCount(childComplexity), true
+
+	case "DeploymentStepEdge.cursor":
+		if e.ComplexityRoot.DeploymentStepEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentStepEdge.Cursor(childComplexity), true
+	case "DeploymentStepEdge.node":
+		if e.ComplexityRoot.DeploymentStepEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeploymentStepEdge.Node(childComplexity), true
+
 	case "Environment.createdAt":
 		if e.ComplexityRoot.Environment.CreatedAt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Environment.CreatedAt(childComplexity), true
+	case "Environment.deploymentPlans":
+		if e.ComplexityRoot.Environment.DeploymentPlans == nil {
+			break
+		}
+
+		args, err := ec.field_Environment_deploymentPlans_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Environment.DeploymentPlans(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.DeploymentPlanOrder), args["where"].(*ent.DeploymentPlanWhereInput)), true
 	case "Environment.deployments":
 		if e.ComplexityRoot.Environment.Deployments == nil {
 			break
@@ -1378,6 +1809,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.FreezeWindowEdge.Node(childComplexity), true
 
+	case "GenerateDeploymentPlanPayload.created":
+		if e.ComplexityRoot.GenerateDeploymentPlanPayload.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GenerateDeploymentPlanPayload.Created(childComplexity), true
+	case "GenerateDeploymentPlanPayload.differences":
+		if e.ComplexityRoot.GenerateDeploymentPlanPayload.Differences == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GenerateDeploymentPlanPayload.Differences(childComplexity), true
+	case "GenerateDeploymentPlanPayload.plan":
+		if e.ComplexityRoot.GenerateDeploymentPlanPayload.Plan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GenerateDeploymentPlanPayload.Plan(childComplexity), true
+	case "GenerateDeploymentPlanPayload.replaced":
+		if e.ComplexityRoot.GenerateDeploymentPlanPayload.Replaced == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GenerateDeploymentPlanPayload.Replaced(childComplexity), true
+
 	case "Impact.changed":
 		if e.ComplexityRoot.Impact.Changed == nil {
 			break
@@ -1407,6 +1863,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Impact.Shared(childComplexity), true
+
+	case "ImpactDiff.entered":
+		if e.ComplexityRoot.ImpactDiff.Entered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactDiff.Entered(childComplexity), true
+	case "ImpactDiff.left":
+		if e.ComplexityRoot.ImpactDiff.Left == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactDiff.Left(childComplexity), true
+	case "ImpactDiff.since":
+		if e.ComplexityRoot.ImpactDiff.Since == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactDiff.Since(childComplexity), true
 
 	case "ImpactedApplication.application":
 		if e.ComplexityRoot.ImpactedApplication.Application == nil {
@@ -1558,6 +2033,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateRelease(childComplexity, args["input"].(ent.CreateReleaseInput)), true
+	case "Mutation.createReleasePackage":
+		if e.ComplexityRoot.Mutation.CreateReleasePackage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createReleasePackage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateReleasePackage(childComplexity, args["input"].(ent.CreateReleasePackageInput)), true
 	case "Mutation.createToken":
 		if e.ComplexityRoot.Mutation.CreateToken == nil {
 			break
@@ -1613,6 +2099,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteDeployment(childComplexity, args["id"].(int)), true
+	case "Mutation.deleteDeploymentPlan":
+		if e.ComplexityRoot.Mutation.DeleteDeploymentPlan == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteDeploymentPlan_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteDeploymentPlan(childComplexity, args["id"].(int)), true
 	case "Mutation.deleteEnvironment":
 		if e.ComplexityRoot.Mutation.DeleteEnvironment == nil {
 			break
@@ -1646,6 +2143,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteRelease(childComplexity, args["id"].(int)), true
+	case "Mutation.deleteReleasePackage":
+		if e.ComplexityRoot.Mutation.DeleteReleasePackage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteReleasePackage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteReleasePackage(childComplexity, args["id"].(int)), true
+	case "Mutation.generateDeploymentPlan":
+		if e.ComplexityRoot.Mutation.GenerateDeploymentPlan == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_generateDeploymentPlan_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.GenerateDeploymentPlan(childComplexity, args["releaseID"].(int), args["environmentID"].(int), args["replace"].(*bool)), true
 	case "Mutation.importCatalog":
 		if e.ComplexityRoot.Mutation.ImportCatalog == nil {
 			break
@@ -1723,6 +2242,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateDeployment(childComplexity, args["id"].(int), args["input"].(ent.UpdateDeploymentInput), args["override"].(*bool), args["reason"].(*string)), true
+	case "Mutation.updateDeploymentStep":
+		if e.ComplexityRoot.Mutation.UpdateDeploymentStep == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateDeploymentStep_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateDeploymentStep(childComplexity, args["id"].(int), args["input"].(model.UpdateDeploymentStepInput), args["expectedVersion"].(*int)), true
 	case "Mutation.updateEnvironment":
 		if e.ComplexityRoot.Mutation.UpdateEnvironment == nil {
 			break
@@ -1756,6 +2286,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateRelease(childComplexity, args["id"].(int), args["input"].(ent.UpdateReleaseInput), args["expectedVersion"].(*int), args["override"].(*bool), args["reason"].(*string)), true
+	case "Mutation.updateReleasePackage":
+		if e.ComplexityRoot.Mutation.UpdateReleasePackage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateReleasePackage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateReleasePackage(childComplexity, args["id"].(int), args["input"].(ent.UpdateReleasePackageInput)), true
 	case "Mutation.upsertApplications":
 		if e.ComplexityRoot.Mutation.UpsertApplications == nil {
 			break
@@ -1778,6 +2319,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpsertChanges(childComplexity, args["input"].([]*ent.CreateChangeInput), args["override"].(*bool), args["reason"].(*string)), true
+
+	case "PackageConflicts.inside":
+		if e.ComplexityRoot.PackageConflicts.Inside == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PackageConflicts.Inside(childComplexity), true
+	case "PackageConflicts.outside":
+		if e.ComplexityRoot.PackageConflicts.Outside == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PackageConflicts.Outside(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1907,6 +2461,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.DependencyGraph(childComplexity, args["rootIDs"].([]int), args["maxDepth"].(*int), args["format"].(picture.Format)), true
+	case "Query.deploymentPlans":
+		if e.ComplexityRoot.Query.DeploymentPlans == nil {
+			break
+		}
+
+		args, err := ec.field_Query_deploymentPlans_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DeploymentPlans(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.DeploymentPlanOrder), args["where"].(*ent.DeploymentPlanWhereInput)), true
+	case "Query.deploymentSteps":
+		if e.ComplexityRoot.Query.DeploymentSteps == nil {
+			break
+		}
+
+		args, err := ec.field_Query_deploymentSteps_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DeploymentSteps(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.DeploymentStepOrder), args["where"].(*ent.DeploymentStepWhereInput)), true
 	case "Query.deployments":
 		if e.ComplexityRoot.Query.Deployments == nil {
 			break
@@ -1996,6 +2572,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ReleaseConflicts(childComplexity, args["from"].(*time.Time), args["to"].(*time.Time)), true
+	case "Query.releasePackages":
+		if e.ComplexityRoot.Query.ReleasePackages == nil {
+			break
+		}
+
+		args, err := ec.field_Query_releasePackages_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ReleasePackages(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.ReleasePackageOrder), args["where"].(*ent.ReleasePackageWhereInput)), true
 	case "Query.releases":
 		if e.ComplexityRoot.Query.Releases == nil {
 			break
@@ -2024,6 +2611,63 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+
+	case "RegressionItem.application":
+		if e.ComplexityRoot.RegressionItem.Application == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegressionItem.Application(childComplexity), true
+	case "RegressionItem.distance":
+		if e.ComplexityRoot.RegressionItem.Distance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegressionItem.Distance(childComplexity), true
+	case "RegressionItem.path":
+		if e.ComplexityRoot.RegressionItem.Path == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegressionItem.Path(childComplexity), true
+	case "RegressionItem.reason":
+		if e.ComplexityRoot.RegressionItem.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegressionItem.Reason(childComplexity), true
+
+	case "RegressionScope.applications":
+		if e.ComplexityRoot.RegressionScope.Applications == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegressionScope.Applications(childComplexity), true
+	case "RegressionScope.teams":
+		if e.ComplexityRoot.RegressionScope.Teams == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegressionScope.Teams(childComplexity), true
+	case "RegressionScope.totalCount":
+		if e.ComplexityRoot.RegressionScope.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegressionScope.TotalCount(childComplexity), true
+
+	case "RegressionTeam.applications":
+		if e.ComplexityRoot.RegressionTeam.Applications == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegressionTeam.Applications(childComplexity), true
+	case "RegressionTeam.owner":
+		if e.ComplexityRoot.RegressionTeam.Owner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegressionTeam.Owner(childComplexity), true
 
 	case "Release.changes":
 		if e.ComplexityRoot.Release.Changes == nil {
@@ -2054,6 +2698,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Release.DeploymentOrder(childComplexity), true
+	case "Release.deploymentPlans":
+		if e.ComplexityRoot.Release.DeploymentPlans == nil {
+			break
+		}
+
+		args, err := ec.field_Release_deploymentPlans_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Release.DeploymentPlans(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.DeploymentPlanOrder), args["where"].(*ent.DeploymentPlanWhereInput)), true
 	case "Release.deployments":
 		if e.ComplexityRoot.Release.Deployments == nil {
 			break
@@ -2106,12 +2761,46 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Release.Impact(childComplexity, args["maxDepth"].(*int)), true
+	case "Release.impactDiff":
+		if e.ComplexityRoot.Release.ImpactDiff == nil {
+			break
+		}
+
+		args, err := ec.field_Release_impactDiff_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Release.ImpactDiff(childComplexity, args["since"].(time.Time)), true
 	case "Release.name":
 		if e.ComplexityRoot.Release.Name == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Release.Name(childComplexity), true
+	case "Release.packages":
+		if e.ComplexityRoot.Release.Packages == nil {
+			break
+		}
+
+		args, err := ec.field_Release_packages_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Release.Packages(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.ReleasePackageOrder), args["where"].(*ent.ReleasePackageWhereInput)), true
+	case "Release.regressionScope":
+		if e.ComplexityRoot.Release.RegressionScope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.RegressionScope(childComplexity), true
+	case "Release.risk":
+		if e.ComplexityRoot.Release.Risk == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.Risk(childComplexity), true
 	case "Release.stages":
 		if e.ComplexityRoot.Release.Stages == nil {
 			break
@@ -2224,6 +2913,165 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReleaseEvent.Release(childComplexity), true
+
+	case "ReleasePackage.conflicts":
+		if e.ComplexityRoot.ReleasePackage.Conflicts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleasePackage.Conflicts(childComplexity), true
+	case "ReleasePackage.createdAt":
+		if e.ComplexityRoot.ReleasePackage.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleasePackage.CreatedAt(childComplexity), true
+	case "ReleasePackage.description":
+		if e.ComplexityRoot.ReleasePackage.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleasePackage.Description(childComplexity), true
+	case "ReleasePackage.endsAt":
+		if e.ComplexityRoot.ReleasePackage.EndsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleasePackage.EndsAt(childComplexity), true
+	case "ReleasePackage.id":
+		if e.ComplexityRoot.ReleasePackage.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleasePackage.ID(childComplexity), true
+	case "ReleasePackage.impact":
+		if e.ComplexityRoot.ReleasePackage.Impact == nil {
+			break
+		}
+
+		args, err := ec.field_ReleasePackage_impact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.ReleasePackage.Impact(childComplexity, args["maxDepth"].(*int)), true
+	case "ReleasePackage.name":
+		if e.ComplexityRoot.ReleasePackage.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleasePackage.Name(childComplexity), true
+	case "ReleasePackage.releases":
+		if e.ComplexityRoot.ReleasePackage.Releases == nil {
+			break
+		}
+
+		args, err := ec.field_ReleasePackage_releases_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.ReleasePackage.Releases(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.ReleaseOrder), args["where"].(*ent.ReleaseWhereInput)), true
+	case "ReleasePackage.risk":
+		if e.ComplexityRoot.ReleasePackage.Risk == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleasePackage.Risk(childComplexity), true
+	case "ReleasePackage.startsAt":
+		if e.ComplexityRoot.ReleasePackage.StartsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleasePackage.StartsAt(childComplexity), true
+	case "ReleasePackage.status":
+		if e.ComplexityRoot.ReleasePackage.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleasePackage.Status(childComplexity), true
+	case "ReleasePackage.updatedAt":
+		if e.ComplexityRoot.ReleasePackage.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleasePackage.UpdatedAt(childComplexity), true
+
+	case "ReleasePackageConnection.edges":
+		if e.ComplexityRoot.ReleasePackageConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleasePackageConnection.Edges(childComplexity), true
+	case "ReleasePackageConnection.pageInfo":
+		if e.ComplexityRoot.ReleasePackageConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleasePackageConnection.PageInfo(childComplexity), true
+	case "ReleasePackageConnection.totalCount":
+		if e.ComplexityRoot.ReleasePackageConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleasePackageConnection.TotalCount(childComplexity), true
+
+	case "ReleasePackageEdge.cursor":
+		if e.ComplexityRoot.ReleasePackageEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleasePackageEdge.Cursor(childComplexity), true
+	case "ReleasePackageEdge.node":
+		if e.ComplexityRoot.ReleasePackageEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleasePackageEdge.Node(childComplexity), true
+
+	case "RiskAssessment.factors":
+		if e.ComplexityRoot.RiskAssessment.Factors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskAssessment.Factors(childComplexity), true
+	case "RiskAssessment.level":
+		if e.ComplexityRoot.RiskAssessment.Level == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskAssessment.Level(childComplexity), true
+	case "RiskAssessment.score":
+		if e.ComplexityRoot.RiskAssessment.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskAssessment.Score(childComplexity), true
+
+	case "RiskFactor.explanation":
+		if e.ComplexityRoot.RiskFactor.Explanation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskFactor.Explanation(childComplexity), true
+	case "RiskFactor.name":
+		if e.ComplexityRoot.RiskFactor.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskFactor.Name(childComplexity), true
+	case "RiskFactor.value":
+		if e.ComplexityRoot.RiskFactor.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskFactor.Value(childComplexity), true
+	case "RiskFactor.weight":
+		if e.ComplexityRoot.RiskFactor.Weight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskFactor.Weight(childComplexity), true
 
 	case "Subscription.portfolioEvents":
 		if e.ComplexityRoot.Subscription.PortfolioEvents == nil {
@@ -2341,15 +3189,22 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateEnvironmentInput", ec.unmarshalInputCreateEnvironmentInput),
 			graphql.NewInputUnmarshaler("CreateFreezeWindowInput", ec.unmarshalInputCreateFreezeWindowInput),
 			graphql.NewInputUnmarshaler("CreateReleaseInput", ec.unmarshalInputCreateReleaseInput),
+			graphql.NewInputUnmarshaler("CreateReleasePackageInput", ec.unmarshalInputCreateReleasePackageInput),
 			graphql.NewInputUnmarshaler("DependencyOrder", ec.unmarshalInputDependencyOrder),
 			graphql.NewInputUnmarshaler("DependencyWhereInput", ec.unmarshalInputDependencyWhereInput),
 			graphql.NewInputUnmarshaler("DeploymentOrder", ec.unmarshalInputDeploymentOrder),
+			graphql.NewInputUnmarshaler("DeploymentPlanOrder", ec.unmarshalInputDeploymentPlanOrder),
+			graphql.NewInputUnmarshaler("DeploymentPlanWhereInput", ec.unmarshalInputDeploymentPlanWhereInput),
+			graphql.NewInputUnmarshaler("DeploymentStepOrder", ec.unmarshalInputDeploymentStepOrder),
+			graphql.NewInputUnmarshaler("DeploymentStepWhereInput", ec.unmarshalInputDeploymentStepWhereInput),
 			graphql.NewInputUnmarshaler("DeploymentWhereInput", ec.unmarshalInputDeploymentWhereInput),
 			graphql.NewInputUnmarshaler("EnvironmentOrder", ec.unmarshalInputEnvironmentOrder),
 			graphql.NewInputUnmarshaler("EnvironmentWhereInput", ec.unmarshalInputEnvironmentWhereInput),
 			graphql.NewInputUnmarshaler("FreezeWindowOrder", ec.unmarshalInputFreezeWindowOrder),
 			graphql.NewInputUnmarshaler("FreezeWindowWhereInput", ec.unmarshalInputFreezeWindowWhereInput),
 			graphql.NewInputUnmarshaler("ReleaseOrder", ec.unmarshalInputReleaseOrder),
+			graphql.NewInputUnmarshaler("ReleasePackageOrder", ec.unmarshalInputReleasePackageOrder),
+			graphql.NewInputUnmarshaler("ReleasePackageWhereInput", ec.unmarshalInputReleasePackageWhereInput),
 			graphql.NewInputUnmarshaler("ReleaseWhereInput", ec.unmarshalInputReleaseWhereInput),
 			graphql.NewInputUnmarshaler("TokenOrder", ec.unmarshalInputTokenOrder),
 			graphql.NewInputUnmarshaler("TokenWhereInput", ec.unmarshalInputTokenWhereInput),
@@ -2357,9 +3212,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UpdateChangeInput", ec.unmarshalInputUpdateChangeInput),
 			graphql.NewInputUnmarshaler("UpdateDependencyInput", ec.unmarshalInputUpdateDependencyInput),
 			graphql.NewInputUnmarshaler("UpdateDeploymentInput", ec.unmarshalInputUpdateDeploymentInput),
+			graphql.NewInputUnmarshaler("UpdateDeploymentStepInput", ec.unmarshalInputUpdateDeploymentStepInput),
 			graphql.NewInputUnmarshaler("UpdateEnvironmentInput", ec.unmarshalInputUpdateEnvironmentInput),
 			graphql.NewInputUnmarshaler("UpdateFreezeWindowInput", ec.unmarshalInputUpdateFreezeWindowInput),
 			graphql.NewInputUnmarshaler("UpdateReleaseInput", ec.unmarshalInputUpdateReleaseInput),
+			graphql.NewInputUnmarshaler("UpdateReleasePackageInput", ec.unmarshalInputUpdateReleasePackageInput),
 		)
 	}
 	first := true
@@ -2452,7 +3309,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "analysis.graphqls" "auth.graphqls" "ent.graphqls" "lifecycle.graphqls" "mutation.graphqls" "scalars.graphqls" "subscription.graphqls"
+//go:embed "analysis.graphqls" "auth.graphqls" "deployplan.graphqls" "ent.graphqls" "lifecycle.graphqls" "mutation.graphqls" "package.graphqls" "regression.graphqls" "risk.graphqls" "scalars.graphqls" "subscription.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2466,9 +3323,13 @@ func sourceData(filename string) string {
 var sources = []*ast.Source{
 	{Name: "analysis.graphqls", Input: sourceData("analysis.graphqls"), BuiltIn: false},
 	{Name: "auth.graphqls", Input: sourceData("auth.graphqls"), BuiltIn: false},
+	{Name: "deployplan.graphqls", Input: sourceData("deployplan.graphqls"), BuiltIn: false},
 	{Name: "ent.graphqls", Input: sourceData("ent.graphqls"), BuiltIn: false},
 	{Name: "lifecycle.graphqls", Input: sourceData("lifecycle.graphqls"), BuiltIn: false},
 	{Name: "mutation.graphqls", Input: sourceData("mutation.graphqls"), BuiltIn: false},
+	{Name: "package.graphqls", Input: sourceData("package.graphqls"), BuiltIn: false},
+	{Name: "regression.graphqls", Input: sourceData("regression.graphqls"), BuiltIn: false},
+	{Name: "risk.graphqls", Input: sourceData("risk.graphqls"), BuiltIn: false},
 	{Name: "scalars.graphqls", Input: sourceData("scalars.graphqls"), BuiltIn: false},
 	{Name: "subscription.graphqls", Input: sourceData("subscription.graphqls"), BuiltIn: false},
 }
@@ -2858,6 +3719,132 @@ func (ec *executionContext) childFields_DeploymentEdge(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type DeploymentEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_DeploymentPlan(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DeploymentPlan_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_DeploymentPlan_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_DeploymentPlan_updatedAt(ctx, field)
+	case "releaseID":
+		return ec.fieldContext_DeploymentPlan_releaseID(ctx, field)
+	case "environmentID":
+		return ec.fieldContext_DeploymentPlan_environmentID(ctx, field)
+	case "release":
+		return ec.fieldContext_DeploymentPlan_release(ctx, field)
+	case "environment":
+		return ec.fieldContext_DeploymentPlan_environment(ctx, field)
+	case "steps":
+		return ec.fieldContext_DeploymentPlan_steps(ctx, field)
+	case "waves":
+		return ec.fieldContext_DeploymentPlan_waves(ctx, field)
+	case "differences":
+		return ec.fieldContext_DeploymentPlan_differences(ctx, field)
+	case "freezeWindows":
+		return ec.fieldContext_DeploymentPlan_freezeWindows(ctx, field)
+	case "bookings":
+		return ec.fieldContext_DeploymentPlan_bookings(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeploymentPlan", field.Name)
+}
+
+func (ec *executionContext) childFields_DeploymentPlanConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DeploymentPlanConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DeploymentPlanConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DeploymentPlanConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeploymentPlanConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DeploymentPlanDifference(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_DeploymentPlanDifference_kind(ctx, field)
+	case "application":
+		return ec.fieldContext_DeploymentPlanDifference_application(ctx, field)
+	case "planWave":
+		return ec.fieldContext_DeploymentPlanDifference_planWave(ctx, field)
+	case "currentWave":
+		return ec.fieldContext_DeploymentPlanDifference_currentWave(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeploymentPlanDifference", field.Name)
+}
+
+func (ec *executionContext) childFields_DeploymentPlanEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_DeploymentPlanEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_DeploymentPlanEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeploymentPlanEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DeploymentStep(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DeploymentStep_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_DeploymentStep_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_DeploymentStep_updatedAt(ctx, field)
+	case "version":
+		return ec.fieldContext_DeploymentStep_version(ctx, field)
+	case "planID":
+		return ec.fieldContext_DeploymentStep_planID(ctx, field)
+	case "applicationID":
+		return ec.fieldContext_DeploymentStep_applicationID(ctx, field)
+	case "kind":
+		return ec.fieldContext_DeploymentStep_kind(ctx, field)
+	case "wave":
+		return ec.fieldContext_DeploymentStep_wave(ctx, field)
+	case "position":
+		return ec.fieldContext_DeploymentStep_position(ctx, field)
+	case "status":
+		return ec.fieldContext_DeploymentStep_status(ctx, field)
+	case "owner":
+		return ec.fieldContext_DeploymentStep_owner(ctx, field)
+	case "notes":
+		return ec.fieldContext_DeploymentStep_notes(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_DeploymentStep_startedAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_DeploymentStep_finishedAt(ctx, field)
+	case "plan":
+		return ec.fieldContext_DeploymentStep_plan(ctx, field)
+	case "application":
+		return ec.fieldContext_DeploymentStep_application(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeploymentStep", field.Name)
+}
+
+func (ec *executionContext) childFields_DeploymentStepConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DeploymentStepConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DeploymentStepConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DeploymentStepConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeploymentStepConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DeploymentStepEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_DeploymentStepEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_DeploymentStepEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeploymentStepEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_Environment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2874,6 +3861,8 @@ func (ec *executionContext) childFields_Environment(ctx context.Context, field g
 		return ec.fieldContext_Environment_description(ctx, field)
 	case "deployments":
 		return ec.fieldContext_Environment_deployments(ctx, field)
+	case "deploymentPlans":
+		return ec.fieldContext_Environment_deploymentPlans(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Environment", field.Name)
 }
@@ -2958,6 +3947,20 @@ func (ec *executionContext) childFields_FreezeWindowEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type FreezeWindowEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_GenerateDeploymentPlanPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "plan":
+		return ec.fieldContext_GenerateDeploymentPlanPayload_plan(ctx, field)
+	case "created":
+		return ec.fieldContext_GenerateDeploymentPlanPayload_created(ctx, field)
+	case "replaced":
+		return ec.fieldContext_GenerateDeploymentPlanPayload_replaced(ctx, field)
+	case "differences":
+		return ec.fieldContext_GenerateDeploymentPlanPayload_differences(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GenerateDeploymentPlanPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Impact(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "changed":
@@ -2970,6 +3973,18 @@ func (ec *executionContext) childFields_Impact(ctx context.Context, field graphq
 		return ec.fieldContext_Impact_impactedApplications(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Impact", field.Name)
+}
+
+func (ec *executionContext) childFields_ImpactDiff(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "since":
+		return ec.fieldContext_ImpactDiff_since(ctx, field)
+	case "entered":
+		return ec.fieldContext_ImpactDiff_entered(ctx, field)
+	case "left":
+		return ec.fieldContext_ImpactDiff_left(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImpactDiff", field.Name)
 }
 
 func (ec *executionContext) childFields_ImpactedApplication(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3006,6 +4021,16 @@ func (ec *executionContext) childFields_ImpactedApplicationEdge(ctx context.Cont
 	return nil, fmt.Errorf("no field named %q was found under type ImpactedApplicationEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_PackageConflicts(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "inside":
+		return ec.fieldContext_PackageConflicts_inside(ctx, field)
+	case "outside":
+		return ec.fieldContext_PackageConflicts_outside(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PackageConflicts", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -3036,6 +4061,42 @@ func (ec *executionContext) childFields_PortfolioEvent(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type PortfolioEvent", field.Name)
 }
 
+func (ec *executionContext) childFields_RegressionItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "application":
+		return ec.fieldContext_RegressionItem_application(ctx, field)
+	case "distance":
+		return ec.fieldContext_RegressionItem_distance(ctx, field)
+	case "path":
+		return ec.fieldContext_RegressionItem_path(ctx, field)
+	case "reason":
+		return ec.fieldContext_RegressionItem_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegressionItem", field.Name)
+}
+
+func (ec *executionContext) childFields_RegressionScope(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "totalCount":
+		return ec.fieldContext_RegressionScope_totalCount(ctx, field)
+	case "applications":
+		return ec.fieldContext_RegressionScope_applications(ctx, field)
+	case "teams":
+		return ec.fieldContext_RegressionScope_teams(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegressionScope", field.Name)
+}
+
+func (ec *executionContext) childFields_RegressionTeam(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "owner":
+		return ec.fieldContext_RegressionTeam_owner(ctx, field)
+	case "applications":
+		return ec.fieldContext_RegressionTeam_applications(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegressionTeam", field.Name)
+}
+
 func (ec *executionContext) childFields_Release(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3062,6 +4123,10 @@ func (ec *executionContext) childFields_Release(ctx context.Context, field graph
 		return ec.fieldContext_Release_changes(ctx, field)
 	case "deployments":
 		return ec.fieldContext_Release_deployments(ctx, field)
+	case "deploymentPlans":
+		return ec.fieldContext_Release_deploymentPlans(ctx, field)
+	case "packages":
+		return ec.fieldContext_Release_packages(ctx, field)
 	case "impact":
 		return ec.fieldContext_Release_impact(ctx, field)
 	case "conflicts":
@@ -3072,6 +4137,12 @@ func (ec *executionContext) childFields_Release(ctx context.Context, field graph
 		return ec.fieldContext_Release_freezeViolations(ctx, field)
 	case "history":
 		return ec.fieldContext_Release_history(ctx, field)
+	case "impactDiff":
+		return ec.fieldContext_Release_impactDiff(ctx, field)
+	case "regressionScope":
+		return ec.fieldContext_Release_regressionScope(ctx, field)
+	case "risk":
+		return ec.fieldContext_Release_risk(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Release", field.Name)
 }
@@ -3124,6 +4195,84 @@ func (ec *executionContext) childFields_ReleaseEvent(ctx context.Context, field 
 		return ec.fieldContext_ReleaseEvent_release(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReleaseEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_ReleasePackage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ReleasePackage_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ReleasePackage_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ReleasePackage_updatedAt(ctx, field)
+	case "startsAt":
+		return ec.fieldContext_ReleasePackage_startsAt(ctx, field)
+	case "endsAt":
+		return ec.fieldContext_ReleasePackage_endsAt(ctx, field)
+	case "name":
+		return ec.fieldContext_ReleasePackage_name(ctx, field)
+	case "description":
+		return ec.fieldContext_ReleasePackage_description(ctx, field)
+	case "releases":
+		return ec.fieldContext_ReleasePackage_releases(ctx, field)
+	case "status":
+		return ec.fieldContext_ReleasePackage_status(ctx, field)
+	case "impact":
+		return ec.fieldContext_ReleasePackage_impact(ctx, field)
+	case "conflicts":
+		return ec.fieldContext_ReleasePackage_conflicts(ctx, field)
+	case "risk":
+		return ec.fieldContext_ReleasePackage_risk(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReleasePackage", field.Name)
+}
+
+func (ec *executionContext) childFields_ReleasePackageConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ReleasePackageConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ReleasePackageConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ReleasePackageConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReleasePackageConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ReleasePackageEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_ReleasePackageEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_ReleasePackageEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReleasePackageEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RiskAssessment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "score":
+		return ec.fieldContext_RiskAssessment_score(ctx, field)
+	case "level":
+		return ec.fieldContext_RiskAssessment_level(ctx, field)
+	case "factors":
+		return ec.fieldContext_RiskAssessment_factors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RiskAssessment", field.Name)
+}
+
+func (ec *executionContext) childFields_RiskFactor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_RiskFactor_name(ctx, field)
+	case "weight":
+		return ec.fieldContext_RiskFactor_weight(ctx, field)
+	case "value":
+		return ec.fieldContext_RiskFactor_value(ctx, field)
+	case "explanation":
+		return ec.fieldContext_RiskFactor_explanation(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RiskFactor", field.Name)
 }
 
 func (ec *executionContext) childFields_Token(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

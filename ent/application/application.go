@@ -40,6 +40,8 @@ const (
 	EdgeUpstreamDependencies = "upstream_dependencies"
 	// EdgeDownstreamDependencies holds the string denoting the downstream_dependencies edge name in mutations.
 	EdgeDownstreamDependencies = "downstream_dependencies"
+	// EdgeDeploymentSteps holds the string denoting the deployment_steps edge name in mutations.
+	EdgeDeploymentSteps = "deployment_steps"
 	// EdgeChangeApplications holds the string denoting the change_applications edge name in mutations.
 	EdgeChangeApplications = "change_applications"
 	// Table holds the table name of the application in the database.
@@ -68,6 +70,13 @@ const (
 	DownstreamDependenciesInverseTable = "dependencies"
 	// DownstreamDependenciesColumn is the table column denoting the downstream_dependencies relation/edge.
 	DownstreamDependenciesColumn = "provider_id"
+	// DeploymentStepsTable is the table that holds the deployment_steps relation/edge.
+	DeploymentStepsTable = "deployment_steps"
+	// DeploymentStepsInverseTable is the table name for the DeploymentStep entity.
+	// It exists in this package in order to avoid circular dependency with the "deploymentstep" package.
+	DeploymentStepsInverseTable = "deployment_steps"
+	// DeploymentStepsColumn is the table column denoting the deployment_steps relation/edge.
+	DeploymentStepsColumn = "application_id"
 	// ChangeApplicationsTable is the table that holds the change_applications relation/edge.
 	ChangeApplicationsTable = "change_applications"
 	// ChangeApplicationsInverseTable is the table name for the ChangeApplication entity.
@@ -263,6 +272,20 @@ func ByDownstreamDependencies(term sql.OrderTerm, terms ...sql.OrderTerm) OrderO
 	}
 }
 
+// ByDeploymentStepsCount orders the results by deployment_steps count.
+func ByDeploymentStepsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newDeploymentStepsStep(), opts...)
+	}
+}
+
+// ByDeploymentSteps orders the results by deployment_steps terms.
+func ByDeploymentSteps(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newDeploymentStepsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByChangeApplicationsCount orders the results by change_applications count.
 func ByChangeApplicationsCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -302,6 +325,13 @@ func newDownstreamDependenciesStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(DownstreamDependenciesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, DownstreamDependenciesTable, DownstreamDependenciesColumn),
+	)
+}
+func newDeploymentStepsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(DeploymentStepsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, DeploymentStepsTable, DeploymentStepsColumn),
 	)
 }
 func newChangeApplicationsStep() *sqlgraph.Step {

@@ -512,6 +512,29 @@ func HasDownstreamDependenciesWith(preds ...predicate.Dependency) predicate.Appl
 	})
 }
 
+// HasDeploymentSteps applies the HasEdge predicate on the "deployment_steps" edge.
+func HasDeploymentSteps() predicate.Application {
+	return predicate.Application(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, DeploymentStepsTable, DeploymentStepsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasDeploymentStepsWith applies the HasEdge predicate on the "deployment_steps" edge with a given conditions (other predicates).
+func HasDeploymentStepsWith(preds ...predicate.DeploymentStep) predicate.Application {
+	return predicate.Application(func(s *sql.Selector) {
+		step := newDeploymentStepsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // HasChangeApplications applies the HasEdge predicate on the "change_applications" edge.
 func HasChangeApplications() predicate.Application {
 	return predicate.Application(func(s *sql.Selector) {

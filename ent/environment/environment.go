@@ -30,6 +30,8 @@ const (
 	FieldDescription = "description"
 	// EdgeDeployments holds the string denoting the deployments edge name in mutations.
 	EdgeDeployments = "deployments"
+	// EdgeDeploymentPlans holds the string denoting the deployment_plans edge name in mutations.
+	EdgeDeploymentPlans = "deployment_plans"
 	// Table holds the table name of the environment in the database.
 	Table = "environments"
 	// DeploymentsTable is the table that holds the deployments relation/edge.
@@ -39,6 +41,13 @@ const (
 	DeploymentsInverseTable = "deployments"
 	// DeploymentsColumn is the table column denoting the deployments relation/edge.
 	DeploymentsColumn = "environment_id"
+	// DeploymentPlansTable is the table that holds the deployment_plans relation/edge.
+	DeploymentPlansTable = "deployment_plans"
+	// DeploymentPlansInverseTable is the table name for the DeploymentPlan entity.
+	// It exists in this package in order to avoid circular dependency with the "deploymentplan" package.
+	DeploymentPlansInverseTable = "deployment_plans"
+	// DeploymentPlansColumn is the table column denoting the deployment_plans relation/edge.
+	DeploymentPlansColumn = "environment_id"
 )
 
 // Columns holds all SQL columns for environment fields.
@@ -139,11 +148,32 @@ func ByDeployments(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newDeploymentsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByDeploymentPlansCount orders the results by deployment_plans count.
+func ByDeploymentPlansCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newDeploymentPlansStep(), opts...)
+	}
+}
+
+// ByDeploymentPlans orders the results by deployment_plans terms.
+func ByDeploymentPlans(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newDeploymentPlansStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newDeploymentsStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(DeploymentsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, DeploymentsTable, DeploymentsColumn),
+	)
+}
+func newDeploymentPlansStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(DeploymentPlansInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, DeploymentPlansTable, DeploymentPlansColumn),
 	)
 }
 

@@ -339,6 +339,29 @@ func HasDeploymentsWith(preds ...predicate.Deployment) predicate.Environment {
 	})
 }
 
+// HasDeploymentPlans applies the HasEdge predicate on the "deployment_plans" edge.
+func HasDeploymentPlans() predicate.Environment {
+	return predicate.Environment(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, DeploymentPlansTable, DeploymentPlansColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasDeploymentPlansWith applies the HasEdge predicate on the "deployment_plans" edge with a given conditions (other predicates).
+func HasDeploymentPlansWith(preds ...predicate.DeploymentPlan) predicate.Environment {
+	return predicate.Environment(func(s *sql.Selector) {
+		step := newDeploymentPlansStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Environment) predicate.Environment {
 	return predicate.Environment(sql.AndPredicates(predicates...))

@@ -81,6 +81,30 @@ func (f DeploymentFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DeploymentMutation", m)
 }
 
+// The DeploymentPlanFunc type is an adapter to allow the use of ordinary
+// function as DeploymentPlan mutator.
+type DeploymentPlanFunc func(context.Context, *ent.DeploymentPlanMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f DeploymentPlanFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.DeploymentPlanMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DeploymentPlanMutation", m)
+}
+
+// The DeploymentStepFunc type is an adapter to allow the use of ordinary
+// function as DeploymentStep mutator.
+type DeploymentStepFunc func(context.Context, *ent.DeploymentStepMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f DeploymentStepFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.DeploymentStepMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DeploymentStepMutation", m)
+}
+
 // The EnvironmentFunc type is an adapter to allow the use of ordinary
 // function as Environment mutator.
 type EnvironmentFunc func(context.Context, *ent.EnvironmentMutation) (ent.Value, error)
@@ -151,6 +175,18 @@ func (f ReleaseFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ReleaseMutation", m)
+}
+
+// The ReleasePackageFunc type is an adapter to allow the use of ordinary
+// function as ReleasePackage mutator.
+type ReleasePackageFunc func(context.Context, *ent.ReleasePackageMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ReleasePackageFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ReleasePackageMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ReleasePackageMutation", m)
 }
 
 // The TokenFunc type is an adapter to allow the use of ordinary

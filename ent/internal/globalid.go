@@ -2,4 +2,4 @@
 
 package internal
 
-const IncrementStarts = "{\"applications\":0,\"audit_events\":21474836480,\"change_applications\":38654705664,\"changes\":4294967296,\"dependencies\":8589934592,\"deployments\":25769803776,\"environments\":30064771072,\"freeze_windows\":34359738368,\"generations\":17179869184,\"graph_changes\":47244640256,\"idempotency_keys\":51539607552,\"releases\":12884901888,\"tokens\":42949672960}"
+const IncrementStarts = "{\"applications\":0,\"audit_events\":21474836480,\"change_applications\":38654705664,\"changes\":4294967296,\"dependencies\":8589934592,\"deployment_plans\":55834574848,\"deployment_steps\":60129542144,\"deployments\":25769803776,\"environments\":30064771072,\"freeze_windows\":34359738368,\"generations\":17179869184,\"graph_changes\":47244640256,\"idempotency_keys\":51539607552,\"release_packages\":64424509440,\"releases\":12884901888,\"tokens\":42949672960}"

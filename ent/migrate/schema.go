@@ -248,6 +248,105 @@ var (
 			},
 		},
 	}
+	// DeploymentPlansColumns holds the columns for the "deployment_plans" table.
+	DeploymentPlansColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "environment_id", Type: field.TypeInt},
+		{Name: "release_id", Type: field.TypeInt},
+	}
+	// DeploymentPlansTable holds the schema information for the "deployment_plans" table.
+	DeploymentPlansTable = &schema.Table{
+		Name:       "deployment_plans",
+		Columns:    DeploymentPlansColumns,
+		PrimaryKey: []*schema.Column{DeploymentPlansColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "deployment_plans_environments_deployment_plans",
+				Columns:    []*schema.Column{DeploymentPlansColumns[3]},
+				RefColumns: []*schema.Column{EnvironmentsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "deployment_plans_releases_deployment_plans",
+				Columns:    []*schema.Column{DeploymentPlansColumns[4]},
+				RefColumns: []*schema.Column{ReleasesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "deploymentplan_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{DeploymentPlansColumns[1]},
+			},
+			{
+				Name:    "deploymentplan_release_id_environment_id",
+				Unique:  true,
+				Columns: []*schema.Column{DeploymentPlansColumns[4], DeploymentPlansColumns[3]},
+			},
+			{
+				Name:    "deploymentplan_environment_id",
+				Unique:  false,
+				Columns: []*schema.Column{DeploymentPlansColumns[3]},
+			},
+		},
+	}
+	// DeploymentStepsColumns holds the columns for the "deployment_steps" table.
+	DeploymentStepsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "version", Type: field.TypeInt, Default: 1},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"DEPLOY", "ROLLBACK"}},
+		{Name: "wave", Type: field.TypeInt},
+		{Name: "position", Type: field.TypeInt},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"PENDING", "RUNNING", "DONE", "FAILED", "SKIPPED"}, Default: "PENDING"},
+		{Name: "owner", Type: field.TypeString, Size: 200, Default: ""},
+		{Name: "notes", Type: field.TypeString, Size: 10000, Default: ""},
+		{Name: "started_at", Type: field.TypeTime, Nullable: true},
+		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
+		{Name: "application_id", Type: field.TypeInt},
+		{Name: "plan_id", Type: field.TypeInt},
+	}
+	// DeploymentStepsTable holds the schema information for the "deployment_steps" table.
+	DeploymentStepsTable = &schema.Table{
+		Name:       "deployment_steps",
+		Columns:    DeploymentStepsColumns,
+		PrimaryKey: []*schema.Column{DeploymentStepsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "deployment_steps_applications_deployment_steps",
+				Columns:    []*schema.Column{DeploymentStepsColumns[12]},
+				RefColumns: []*schema.Column{ApplicationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "deployment_steps_deployment_plans_steps",
+				Columns:    []*schema.Column{DeploymentStepsColumns[13]},
+				RefColumns: []*schema.Column{DeploymentPlansColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "deploymentstep_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{DeploymentStepsColumns[1]},
+			},
+			{
+				Name:    "deploymentstep_plan_id_kind_application_id",
+				Unique:  true,
+				Columns: []*schema.Column{DeploymentStepsColumns[13], DeploymentStepsColumns[4], DeploymentStepsColumns[12]},
+			},
+			{
+				Name:    "deploymentstep_application_id",
+				Unique:  false,
+				Columns: []*schema.Column{DeploymentStepsColumns[12]},
+			},
+		},
+	}
 	// EnvironmentsColumns holds the columns for the "environments" table.
 	EnvironmentsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -378,6 +477,7 @@ var (
 		{Name: "name", Type: field.TypeString, Unique: true, Size: 200},
 		{Name: "description", Type: field.TypeString, Size: 10000, Default: ""},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"DRAFT", "PLANNED", "IN_PROGRESS", "DEPLOYED", "CANCELLED"}, Default: "DRAFT"},
+		{Name: "risk_score", Type: field.TypeFloat64, Nullable: true},
 		{Name: "stages", Type: field.TypeJSON},
 	}
 	// ReleasesTable holds the schema information for the "releases" table.
@@ -400,6 +500,39 @@ var (
 				Name:    "release_ends_at",
 				Unique:  false,
 				Columns: []*schema.Column{ReleasesColumns[5]},
+			},
+		},
+	}
+	// ReleasePackagesColumns holds the columns for the "release_packages" table.
+	ReleasePackagesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "starts_at", Type: field.TypeTime, Nullable: true},
+		{Name: "ends_at", Type: field.TypeTime, Nullable: true},
+		{Name: "name", Type: field.TypeString, Unique: true, Size: 200},
+		{Name: "description", Type: field.TypeString, Size: 10000, Default: ""},
+	}
+	// ReleasePackagesTable holds the schema information for the "release_packages" table.
+	ReleasePackagesTable = &schema.Table{
+		Name:       "release_packages",
+		Columns:    ReleasePackagesColumns,
+		PrimaryKey: []*schema.Column{ReleasePackagesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "releasepackage_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{ReleasePackagesColumns[1]},
+			},
+			{
+				Name:    "releasepackage_starts_at",
+				Unique:  false,
+				Columns: []*schema.Column{ReleasePackagesColumns[3]},
+			},
+			{
+				Name:    "releasepackage_ends_at",
+				Unique:  false,
+				Columns: []*schema.Column{ReleasePackagesColumns[4]},
 			},
 		},
 	}
@@ -450,6 +583,31 @@ var (
 			},
 		},
 	}
+	// ReleasePackageReleasesColumns holds the columns for the "release_package_releases" table.
+	ReleasePackageReleasesColumns = []*schema.Column{
+		{Name: "release_package_id", Type: field.TypeInt},
+		{Name: "release_id", Type: field.TypeInt},
+	}
+	// ReleasePackageReleasesTable holds the schema information for the "release_package_releases" table.
+	ReleasePackageReleasesTable = &schema.Table{
+		Name:       "release_package_releases",
+		Columns:    ReleasePackageReleasesColumns,
+		PrimaryKey: []*schema.Column{ReleasePackageReleasesColumns[0], ReleasePackageReleasesColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "release_package_releases_release_package_id",
+				Columns:    []*schema.Column{ReleasePackageReleasesColumns[0]},
+				RefColumns: []*schema.Column{ReleasePackagesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "release_package_releases_release_id",
+				Columns:    []*schema.Column{ReleasePackageReleasesColumns[1]},
+				RefColumns: []*schema.Column{ReleasesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		ApplicationsTable,
@@ -458,14 +616,18 @@ var (
 		ChangeApplicationsTable,
 		DependenciesTable,
 		DeploymentsTable,
+		DeploymentPlansTable,
+		DeploymentStepsTable,
 		EnvironmentsTable,
 		FreezeWindowsTable,
 		GenerationsTable,
 		GraphChangesTable,
 		IdempotencyKeysTable,
 		ReleasesTable,
+		ReleasePackagesTable,
 		TokensTable,
 		FreezeWindowApplicationsTable,
+		ReleasePackageReleasesTable,
 	}
 )
 
@@ -495,6 +657,16 @@ func init() {
 	DeploymentsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(25769803776),
 	}
+	DeploymentPlansTable.ForeignKeys[0].RefTable = EnvironmentsTable
+	DeploymentPlansTable.ForeignKeys[1].RefTable = ReleasesTable
+	DeploymentPlansTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(55834574848),
+	}
+	DeploymentStepsTable.ForeignKeys[0].RefTable = ApplicationsTable
+	DeploymentStepsTable.ForeignKeys[1].RefTable = DeploymentPlansTable
+	DeploymentStepsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(60129542144),
+	}
 	EnvironmentsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(30064771072),
 	}
@@ -513,9 +685,14 @@ func init() {
 	ReleasesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(12884901888),
 	}
+	ReleasePackagesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(64424509440),
+	}
 	TokensTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(42949672960),
 	}
 	FreezeWindowApplicationsTable.ForeignKeys[0].RefTable = FreezeWindowsTable
 	FreezeWindowApplicationsTable.ForeignKeys[1].RefTable = ApplicationsTable
+	ReleasePackageReleasesTable.ForeignKeys[0].RefTable = ReleasePackagesTable
+	ReleasePackageReleasesTable.ForeignKeys[1].RefTable = ReleasesTable
 }

@@ -24,6 +24,12 @@ type Dependency func(*sql.Selector)
 // Deployment is the predicate function for deployment builders.
 type Deployment func(*sql.Selector)
 
+// DeploymentPlan is the predicate function for deploymentplan builders.
+type DeploymentPlan func(*sql.Selector)
+
+// DeploymentStep is the predicate function for deploymentstep builders.
+type DeploymentStep func(*sql.Selector)
+
 // Environment is the predicate function for environment builders.
 type Environment func(*sql.Selector)
 
@@ -41,6 +47,9 @@ type IdempotencyKey func(*sql.Selector)
 
 // Release is the predicate function for release builders.
 type Release func(*sql.Selector)
+
+// ReleasePackage is the predicate function for releasepackage builders.
+type ReleasePackage func(*sql.Selector)
 
 // Token is the predicate function for token builders.
 type Token func(*sql.Selector)

@@ -254,6 +254,54 @@ func (f DeploymentMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.DeploymentMutation", m)
 }
 
+// The DeploymentPlanQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type DeploymentPlanQueryRuleFunc func(context.Context, *ent.DeploymentPlanQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f DeploymentPlanQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DeploymentPlanQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.DeploymentPlanQuery", q)
+}
+
+// The DeploymentPlanMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type DeploymentPlanMutationRuleFunc func(context.Context, *ent.DeploymentPlanMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f DeploymentPlanMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.DeploymentPlanMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.DeploymentPlanMutation", m)
+}
+
+// The DeploymentStepQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type DeploymentStepQueryRuleFunc func(context.Context, *ent.DeploymentStepQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f DeploymentStepQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DeploymentStepQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.DeploymentStepQuery", q)
+}
+
+// The DeploymentStepMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type DeploymentStepMutationRuleFunc func(context.Context, *ent.DeploymentStepMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f DeploymentStepMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.DeploymentStepMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.DeploymentStepMutation", m)
+}
+
 // The EnvironmentQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type EnvironmentQueryRuleFunc func(context.Context, *ent.EnvironmentQuery) error
@@ -396,6 +444,30 @@ func (f ReleaseMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutatio
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ReleaseMutation", m)
+}
+
+// The ReleasePackageQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ReleasePackageQueryRuleFunc func(context.Context, *ent.ReleasePackageQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ReleasePackageQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ReleasePackageQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ReleasePackageQuery", q)
+}
+
+// The ReleasePackageMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ReleasePackageMutationRuleFunc func(context.Context, *ent.ReleasePackageMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ReleasePackageMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ReleasePackageMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ReleasePackageMutation", m)
 }
 
 // The TokenQueryRuleFunc type is an adapter to allow the use of ordinary

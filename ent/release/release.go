@@ -34,12 +34,18 @@ const (
 	FieldDescription = "description"
 	// FieldStatus holds the string denoting the status field in the database.
 	FieldStatus = "status"
+	// FieldRiskScore holds the string denoting the risk_score field in the database.
+	FieldRiskScore = "risk_score"
 	// FieldStages holds the string denoting the stages field in the database.
 	FieldStages = "stages"
 	// EdgeChanges holds the string denoting the changes edge name in mutations.
 	EdgeChanges = "changes"
 	// EdgeDeployments holds the string denoting the deployments edge name in mutations.
 	EdgeDeployments = "deployments"
+	// EdgeDeploymentPlans holds the string denoting the deployment_plans edge name in mutations.
+	EdgeDeploymentPlans = "deployment_plans"
+	// EdgePackages holds the string denoting the packages edge name in mutations.
+	EdgePackages = "packages"
 	// Table holds the table name of the release in the database.
 	Table = "releases"
 	// ChangesTable is the table that holds the changes relation/edge.
@@ -56,6 +62,18 @@ const (
 	DeploymentsInverseTable = "deployments"
 	// DeploymentsColumn is the table column denoting the deployments relation/edge.
 	DeploymentsColumn = "release_id"
+	// DeploymentPlansTable is the table that holds the deployment_plans relation/edge.
+	DeploymentPlansTable = "deployment_plans"
+	// DeploymentPlansInverseTable is the table name for the DeploymentPlan entity.
+	// It exists in this package in order to avoid circular dependency with the "deploymentplan" package.
+	DeploymentPlansInverseTable = "deployment_plans"
+	// DeploymentPlansColumn is the table column denoting the deployment_plans relation/edge.
+	DeploymentPlansColumn = "release_id"
+	// PackagesTable is the table that holds the packages relation/edge. The primary key declared below.
+	PackagesTable = "release_package_releases"
+	// PackagesInverseTable is the table name for the ReleasePackage entity.
+	// It exists in this package in order to avoid circular dependency with the "releasepackage" package.
+	PackagesInverseTable = "release_packages"
 )
 
 // Columns holds all SQL columns for release fields.
@@ -69,8 +87,15 @@ var Columns = []string{
 	FieldName,
 	FieldDescription,
 	FieldStatus,
+	FieldRiskScore,
 	FieldStages,
 }
+
+var (
+	// PackagesPrimaryKey and PackagesColumn2 are the table columns denoting the
+	// primary key for the packages relation (M2M).
+	PackagesPrimaryKey = []string{"release_package_id", "release_id"}
+)
 
 // ValidColumn reports if the column name is valid (part of the table columns).
 func ValidColumn(column string) bool {
@@ -88,7 +113,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/relgraph/relgraph/ent/runtime"
 var (
-	Hooks  [13]ent.Hook
+	Hooks  [14]ent.Hook
 	Policy ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
@@ -168,6 +193,11 @@ func ByStatus(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldStatus, opts...).ToFunc()
 }
 
+// ByRiskScore orders the results by the risk_score field.
+func ByRiskScore(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRiskScore, opts...).ToFunc()
+}
+
 // ByChangesCount orders the results by changes count.
 func ByChangesCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -195,6 +225,34 @@ func ByDeployments(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newDeploymentsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByDeploymentPlansCount orders the results by deployment_plans count.
+func ByDeploymentPlansCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newDeploymentPlansStep(), opts...)
+	}
+}
+
+// ByDeploymentPlans orders the results by deployment_plans terms.
+func ByDeploymentPlans(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newDeploymentPlansStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByPackagesCount orders the results by packages count.
+func ByPackagesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newPackagesStep(), opts...)
+	}
+}
+
+// ByPackages orders the results by packages terms.
+func ByPackages(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPackagesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newChangesStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -207,6 +265,20 @@ func newDeploymentsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(DeploymentsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, DeploymentsTable, DeploymentsColumn),
+	)
+}
+func newDeploymentPlansStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(DeploymentPlansInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, DeploymentPlansTable, DeploymentPlansColumn),
+	)
+}
+func newPackagesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PackagesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2M, true, PackagesTable, PackagesPrimaryKey...),
 	)
 }
 

@@ -91,6 +91,11 @@ func Description(v string) predicate.Release {
 	return predicate.Release(sql.FieldEQ(FieldDescription, v))
 }
 
+// RiskScore applies equality check predicate on the "risk_score" field. It's identical to RiskScoreEQ.
+func RiskScore(v float64) predicate.Release {
+	return predicate.Release(sql.FieldEQ(FieldRiskScore, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Release {
 	return predicate.Release(sql.FieldEQ(FieldCreatedAt, v))
@@ -471,6 +476,56 @@ func StatusNotIn(vs ...lifecycle.Status) predicate.Release {
 	return predicate.Release(sql.FieldNotIn(FieldStatus, v...))
 }
 
+// RiskScoreEQ applies the EQ predicate on the "risk_score" field.
+func RiskScoreEQ(v float64) predicate.Release {
+	return predicate.Release(sql.FieldEQ(FieldRiskScore, v))
+}
+
+// RiskScoreNEQ applies the NEQ predicate on the "risk_score" field.
+func RiskScoreNEQ(v float64) predicate.Release {
+	return predicate.Release(sql.FieldNEQ(FieldRiskScore, v))
+}
+
+// RiskScoreIn applies the In predicate on the "risk_score" field.
+func RiskScoreIn(vs ...float64) predicate.Release {
+	return predicate.Release(sql.FieldIn(FieldRiskScore, vs...))
+}
+
+// RiskScoreNotIn applies the NotIn predicate on the "risk_score" field.
+func RiskScoreNotIn(vs ...float64) predicate.Release {
+	return predicate.Release(sql.FieldNotIn(FieldRiskScore, vs...))
+}
+
+// RiskScoreGT applies the GT predicate on the "risk_score" field.
+func RiskScoreGT(v float64) predicate.Release {
+	return predicate.Release(sql.FieldGT(FieldRiskScore, v))
+}
+
+// RiskScoreGTE applies the GTE predicate on the "risk_score" field.
+func RiskScoreGTE(v float64) predicate.Release {
+	return predicate.Release(sql.FieldGTE(FieldRiskScore, v))
+}
+
+// RiskScoreLT applies the LT predicate on the "risk_score" field.
+func RiskScoreLT(v float64) predicate.Release {
+	return predicate.Release(sql.FieldLT(FieldRiskScore, v))
+}
+
+// RiskScoreLTE applies the LTE predicate on the "risk_score" field.
+func RiskScoreLTE(v float64) predicate.Release {
+	return predicate.Release(sql.FieldLTE(FieldRiskScore, v))
+}
+
+// RiskScoreIsNil applies the IsNil predicate on the "risk_score" field.
+func RiskScoreIsNil() predicate.Release {
+	return predicate.Release(sql.FieldIsNull(FieldRiskScore))
+}
+
+// RiskScoreNotNil applies the NotNil predicate on the "risk_score" field.
+func RiskScoreNotNil() predicate.Release {
+	return predicate.Release(sql.FieldNotNull(FieldRiskScore))
+}
+
 // HasChanges applies the HasEdge predicate on the "changes" edge.
 func HasChanges() predicate.Release {
 	return predicate.Release(func(s *sql.Selector) {
@@ -509,6 +564,52 @@ func HasDeployments() predicate.Release {
 func HasDeploymentsWith(preds ...predicate.Deployment) predicate.Release {
 	return predicate.Release(func(s *sql.Selector) {
 		step := newDeploymentsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasDeploymentPlans applies the HasEdge predicate on the "deployment_plans" edge.
+func HasDeploymentPlans() predicate.Release {
+	return predicate.Release(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, DeploymentPlansTable, DeploymentPlansColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasDeploymentPlansWith applies the HasEdge predicate on the "deployment_plans" edge with a given conditions (other predicates).
+func HasDeploymentPlansWith(preds ...predicate.DeploymentPlan) predicate.Release {
+	return predicate.Release(func(s *sql.Selector) {
+		step := newDeploymentPlansStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasPackages applies the HasEdge predicate on the "packages" edge.
+func HasPackages() predicate.Release {
+	return predicate.Release(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, PackagesTable, PackagesPrimaryKey...),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasPackagesWith applies the HasEdge predicate on the "packages" edge with a given conditions (other predicates).
+func HasPackagesWith(preds ...predicate.ReleasePackage) predicate.Release {
+	return predicate.Release(func(s *sql.Selector) {
+		step := newPackagesStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -12,12 +12,15 @@ import (
 	"github.com/relgraph/relgraph/ent/changeapplication"
 	"github.com/relgraph/relgraph/ent/dependency"
 	"github.com/relgraph/relgraph/ent/deployment"
+	"github.com/relgraph/relgraph/ent/deploymentplan"
+	"github.com/relgraph/relgraph/ent/deploymentstep"
 	"github.com/relgraph/relgraph/ent/environment"
 	"github.com/relgraph/relgraph/ent/freezewindow"
 	"github.com/relgraph/relgraph/ent/generation"
 	"github.com/relgraph/relgraph/ent/graphchange"
 	"github.com/relgraph/relgraph/ent/idempotencykey"
 	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/ent/releasepackage"
 	"github.com/relgraph/relgraph/ent/schema"
 	"github.com/relgraph/relgraph/ent/token"
 	"github.com/relgraph/relgraph/lifecycle"
@@ -349,6 +352,121 @@ func init() {
 	deployment.DefaultUpdatedAt = deploymentDescUpdatedAt.Default.(func() time.Time)
 	// deployment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	deployment.UpdateDefaultUpdatedAt = deploymentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	deploymentplanMixin := schema.DeploymentPlan{}.Mixin()
+	deploymentplan.Policy = privacy.NewPolicies(deploymentplanMixin[0], schema.DeploymentPlan{})
+	deploymentplan.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := deploymentplan.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	deploymentplanMixinHooks0 := deploymentplanMixin[0].Hooks()
+
+	deploymentplan.Hooks[1] = deploymentplanMixinHooks0[0]
+
+	deploymentplan.Hooks[2] = deploymentplanMixinHooks0[1]
+	deploymentplanMixinFields0 := deploymentplanMixin[0].Fields()
+	_ = deploymentplanMixinFields0
+	deploymentplanFields := schema.DeploymentPlan{}.Fields()
+	_ = deploymentplanFields
+	// deploymentplanDescCreatedAt is the schema descriptor for created_at field.
+	deploymentplanDescCreatedAt := deploymentplanMixinFields0[0].Descriptor()
+	// deploymentplan.DefaultCreatedAt holds the default value on creation for the created_at field.
+	deploymentplan.DefaultCreatedAt = deploymentplanDescCreatedAt.Default.(func() time.Time)
+	// deploymentplanDescUpdatedAt is the schema descriptor for updated_at field.
+	deploymentplanDescUpdatedAt := deploymentplanMixinFields0[1].Descriptor()
+	// deploymentplan.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	deploymentplan.DefaultUpdatedAt = deploymentplanDescUpdatedAt.Default.(func() time.Time)
+	// deploymentplan.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	deploymentplan.UpdateDefaultUpdatedAt = deploymentplanDescUpdatedAt.UpdateDefault.(func() time.Time)
+	deploymentstepMixin := schema.DeploymentStep{}.Mixin()
+	deploymentstep.Policy = privacy.NewPolicies(deploymentstepMixin[0], schema.DeploymentStep{})
+	deploymentstep.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := deploymentstep.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	deploymentstepMixinHooks0 := deploymentstepMixin[0].Hooks()
+	deploymentstepMixinHooks1 := deploymentstepMixin[1].Hooks()
+
+	deploymentstep.Hooks[1] = deploymentstepMixinHooks0[0]
+
+	deploymentstep.Hooks[2] = deploymentstepMixinHooks0[1]
+
+	deploymentstep.Hooks[3] = deploymentstepMixinHooks1[0]
+	deploymentstepMixinFields0 := deploymentstepMixin[0].Fields()
+	_ = deploymentstepMixinFields0
+	deploymentstepMixinFields1 := deploymentstepMixin[1].Fields()
+	_ = deploymentstepMixinFields1
+	deploymentstepFields := schema.DeploymentStep{}.Fields()
+	_ = deploymentstepFields
+	// deploymentstepDescCreatedAt is the schema descriptor for created_at field.
+	deploymentstepDescCreatedAt := deploymentstepMixinFields0[0].Descriptor()
+	// deploymentstep.DefaultCreatedAt holds the default value on creation for the created_at field.
+	deploymentstep.DefaultCreatedAt = deploymentstepDescCreatedAt.Default.(func() time.Time)
+	// deploymentstepDescUpdatedAt is the schema descriptor for updated_at field.
+	deploymentstepDescUpdatedAt := deploymentstepMixinFields0[1].Descriptor()
+	// deploymentstep.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	deploymentstep.DefaultUpdatedAt = deploymentstepDescUpdatedAt.Default.(func() time.Time)
+	// deploymentstep.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	deploymentstep.UpdateDefaultUpdatedAt = deploymentstepDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// deploymentstepDescVersion is the schema descriptor for version field.
+	deploymentstepDescVersion := deploymentstepMixinFields1[0].Descriptor()
+	// deploymentstep.DefaultVersion holds the default value on creation for the version field.
+	deploymentstep.DefaultVersion = deploymentstepDescVersion.Default.(int)
+	// deploymentstepDescWave is the schema descriptor for wave field.
+	deploymentstepDescWave := deploymentstepFields[3].Descriptor()
+	// deploymentstep.WaveValidator is a validator for the "wave" field. It is called by the builders before save.
+	deploymentstep.WaveValidator = deploymentstepDescWave.Validators[0].(func(int) error)
+	// deploymentstepDescPosition is the schema descriptor for position field.
+	deploymentstepDescPosition := deploymentstepFields[4].Descriptor()
+	// deploymentstep.PositionValidator is a validator for the "position" field. It is called by the builders before save.
+	deploymentstep.PositionValidator = deploymentstepDescPosition.Validators[0].(func(int) error)
+	// deploymentstepDescOwner is the schema descriptor for owner field.
+	deploymentstepDescOwner := deploymentstepFields[6].Descriptor()
+	// deploymentstep.DefaultOwner holds the default value on creation for the owner field.
+	deploymentstep.DefaultOwner = deploymentstepDescOwner.Default.(string)
+	// deploymentstep.OwnerValidator is a validator for the "owner" field. It is called by the builders before save.
+	deploymentstep.OwnerValidator = func() func(string) error {
+		validators := deploymentstepDescOwner.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(owner string) error {
+			for _, fn := range fns {
+				if err := fn(owner); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// deploymentstepDescNotes is the schema descriptor for notes field.
+	deploymentstepDescNotes := deploymentstepFields[7].Descriptor()
+	// deploymentstep.DefaultNotes holds the default value on creation for the notes field.
+	deploymentstep.DefaultNotes = deploymentstepDescNotes.Default.(string)
+	// deploymentstep.NotesValidator is a validator for the "notes" field. It is called by the builders before save.
+	deploymentstep.NotesValidator = func() func(string) error {
+		validators := deploymentstepDescNotes.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(notes string) error {
+			for _, fn := range fns {
+				if err := fn(notes); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	environmentMixin := schema.Environment{}.Mixin()
 	environment.Policy = privacy.NewPolicies(environmentMixin[0], schema.Environment{})
 	environment.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -566,6 +684,8 @@ func init() {
 	release.Hooks[11] = releaseHooks[6]
 
 	release.Hooks[12] = releaseHooks[7]
+
+	release.Hooks[13] = releaseHooks[8]
 	releaseMixinFields0 := releaseMixin[0].Fields()
 	_ = releaseMixinFields0
 	releaseMixinFields1 := releaseMixin[1].Fields()
@@ -625,9 +745,82 @@ func init() {
 		}
 	}()
 	// releaseDescStages is the schema descriptor for stages field.
-	releaseDescStages := releaseFields[3].Descriptor()
+	releaseDescStages := releaseFields[4].Descriptor()
 	// release.DefaultStages holds the default value on creation for the stages field.
 	release.DefaultStages = releaseDescStages.Default.([]lifecycle.Stage)
+	releasepackageMixin := schema.ReleasePackage{}.Mixin()
+	releasepackage.Policy = privacy.NewPolicies(releasepackageMixin[0], schema.ReleasePackage{})
+	releasepackage.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := releasepackage.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	releasepackageMixinHooks0 := releasepackageMixin[0].Hooks()
+	releasepackageMixinHooks1 := releasepackageMixin[1].Hooks()
+	releasepackageHooks := schema.ReleasePackage{}.Hooks()
+
+	releasepackage.Hooks[1] = releasepackageMixinHooks0[0]
+
+	releasepackage.Hooks[2] = releasepackageMixinHooks0[1]
+
+	releasepackage.Hooks[3] = releasepackageMixinHooks1[0]
+
+	releasepackage.Hooks[4] = releasepackageHooks[0]
+	releasepackageMixinFields0 := releasepackageMixin[0].Fields()
+	_ = releasepackageMixinFields0
+	releasepackageFields := schema.ReleasePackage{}.Fields()
+	_ = releasepackageFields
+	// releasepackageDescCreatedAt is the schema descriptor for created_at field.
+	releasepackageDescCreatedAt := releasepackageMixinFields0[0].Descriptor()
+	// releasepackage.DefaultCreatedAt holds the default value on creation for the created_at field.
+	releasepackage.DefaultCreatedAt = releasepackageDescCreatedAt.Default.(func() time.Time)
+	// releasepackageDescUpdatedAt is the schema descriptor for updated_at field.
+	releasepackageDescUpdatedAt := releasepackageMixinFields0[1].Descriptor()
+	// releasepackage.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	releasepackage.DefaultUpdatedAt = releasepackageDescUpdatedAt.Default.(func() time.Time)
+	// releasepackage.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	releasepackage.UpdateDefaultUpdatedAt = releasepackageDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// releasepackageDescName is the schema descriptor for name field.
+	releasepackageDescName := releasepackageFields[0].Descriptor()
+	// releasepackage.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	releasepackage.NameValidator = func() func(string) error {
+		validators := releasepackageDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// releasepackageDescDescription is the schema descriptor for description field.
+	releasepackageDescDescription := releasepackageFields[1].Descriptor()
+	// releasepackage.DefaultDescription holds the default value on creation for the description field.
+	releasepackage.DefaultDescription = releasepackageDescDescription.Default.(string)
+	// releasepackage.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	releasepackage.DescriptionValidator = func() func(string) error {
+		validators := releasepackageDescDescription.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(description string) error {
+			for _, fn := range fns {
+				if err := fn(description); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	tokenMixin := schema.Token{}.Mixin()
 	token.Policy = privacy.NewPolicies(tokenMixin[0], schema.Token{})
 	token.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -13,6 +13,7 @@ import (
 	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/dependency"
+	"github.com/relgraph/relgraph/ent/deploymentstep"
 	"github.com/relgraph/relgraph/ent/freezewindow"
 )
 
@@ -84,6 +85,9 @@ func (Application) Edges() []ent.Edge {
 				entgql.RelayConnection(),
 				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
 			),
+		edge.To("deployment_steps", DeploymentStep.Type).
+			Comment("The deployment plan steps that deploy or roll back this application.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 
@@ -108,6 +112,9 @@ func (Application) Hooks() []ent.Hook {
 			}},
 			referrer{noun: "freeze window", count: func(ctx context.Context, c *gen.Client, id int) (int, error) {
 				return c.FreezeWindow.Query().Where(freezewindow.HasApplicationsWith(application.ID(id))).Count(ctx)
+			}},
+			referrer{noun: "deployment plan step", count: func(ctx context.Context, c *gen.Client, id int) (int, error) {
+				return c.DeploymentStep.Query().Where(deploymentstep.ApplicationID(id)).Count(ctx)
 			}},
 		),
 		recordGraphWrite(),

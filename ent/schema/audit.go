@@ -134,12 +134,21 @@ func loadEntity(ctx context.Context, client *gen.Client, typ string, id int) (an
 		return client.FreezeWindow.Get(ctx, id)
 	case gen.TypeToken:
 		return client.Token.Get(ctx, id)
+	case gen.TypeDeploymentPlan:
+		return client.DeploymentPlan.Get(ctx, id)
+	case gen.TypeDeploymentStep:
+		return client.DeploymentStep.Get(ctx, id)
+	case gen.TypeReleasePackage:
+		return client.ReleasePackage.Get(ctx, id)
 	}
 	return nil, fmt.Errorf("audit: cannot load %s records", typ)
 }
 
 // unaudited are fields whose change the audit trail does not repeat.
-var unaudited = map[string]bool{"createdAt": true, "updatedAt": true, "edges": true}
+var unaudited = map[string]bool{"createdAt": true, "updatedAt": true, "edges": true,
+	// A release's risk score is derived from the portfolio, not a fact
+	// anyone wrote.
+	"riskScore": true}
 
 // asMap turns an entity into its fields in GraphQL spelling, with JSON
 // values. It reads the struct rather than its JSON encoding, whose omitempty

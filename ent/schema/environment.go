@@ -11,6 +11,7 @@ import (
 
 	gen "github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/ent/deployment"
+	"github.com/relgraph/relgraph/ent/deploymentplan"
 	"github.com/relgraph/relgraph/lifecycle"
 )
 
@@ -56,6 +57,12 @@ func (Environment) Edges() []ent.Edge {
 				entgql.RelayConnection(),
 				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
 			),
+		edge.To("deployment_plans", DeploymentPlan.Type).
+			Comment("Deployment plans for this environment.").
+			Annotations(
+				entgql.RelayConnection(),
+				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
+			),
 	}
 }
 
@@ -67,6 +74,9 @@ func (Environment) Hooks() []ent.Hook {
 		refuseDeleteWhileReferenced("delete them first",
 			referrer{noun: "deployment", count: func(ctx context.Context, c *gen.Client, id int) (int, error) {
 				return c.Deployment.Query().Where(deployment.EnvironmentID(id)).Count(ctx)
+			}},
+			referrer{noun: "deployment plan", count: func(ctx context.Context, c *gen.Client, id int) (int, error) {
+				return c.DeploymentPlan.Query().Where(deploymentplan.EnvironmentID(id)).Count(ctx)
 			}},
 		),
 	}

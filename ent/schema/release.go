@@ -14,6 +14,7 @@ import (
 	"github.com/relgraph/relgraph/ent/application"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/deployment"
+	"github.com/relgraph/relgraph/ent/deploymentplan"
 	"github.com/relgraph/relgraph/ent/environment"
 	"github.com/relgraph/relgraph/ent/hook"
 	"github.com/relgraph/relgraph/ent/release"
@@ -63,6 +64,14 @@ func (Release) Fields() []ent.Field {
 				entgql.OrderField("STATUS"),
 				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
 			),
+		field.Float("risk_score").
+			Optional().
+			Nillable().
+			Comment("The release's risk score as last ranked (store.RefreshRiskScores), for ordering by RISK_SCORE; read the score from risk.").
+			Annotations(
+				entgql.OrderField("RISK_SCORE"),
+				entgql.Skip(entgql.SkipType, entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
+			),
 		field.JSON("stages", []lifecycle.Stage{}).
 			Default(lifecycle.Stages()).
 			Comment("The stages the release must pass, in flow order; all six by default. A deployment to a stage may start or succeed only after the release succeeded in every earlier one.").
@@ -82,6 +91,19 @@ func (Release) Edges() []ent.Edge {
 				entgql.RelayConnection(),
 				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
 			),
+		edge.To("deployment_plans", DeploymentPlan.Type).
+			Comment("The release's deployment plans, one per environment (generateDeploymentPlan).").
+			Annotations(
+				entgql.RelayConnection(),
+				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
+			),
+		edge.From("packages", ReleasePackage.Type).
+			Ref("releases").
+			Comment("The release packages that include the release.").
+			Annotations(
+				entgql.RelayConnection(),
+				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
+			),
 	}
 }
 
@@ -96,6 +118,11 @@ func (Release) Hooks() []ent.Hook {
 		refuseDeleteWhileReferenced("a release with deployments can be cancelled, not deleted",
 			referrer{noun: "deployment", count: func(ctx context.Context, c *gen.Client, id int) (int, error) {
 				return c.Deployment.Query().Where(deployment.ReleaseID(id)).Count(ctx)
+			}},
+		),
+		refuseDeleteWhileReferenced("delete its deployment plans first",
+			referrer{noun: "deployment plan", count: func(ctx context.Context, c *gen.Client, id int) (int, error) {
+				return c.DeploymentPlan.Query().Where(deploymentplan.ReleaseID(id)).Count(ctx)
 			}},
 		),
 		scheduleChangesFromTheChangeSide(),

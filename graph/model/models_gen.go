@@ -7,9 +7,13 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"entgo.io/contrib/entgql"
+	"github.com/relgraph/relgraph/deployplan"
 	"github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/ent/change"
+	"github.com/relgraph/relgraph/store"
 )
 
 // One application of upsertApplications, in input order.
@@ -60,6 +64,40 @@ type CreatedToken struct {
 	Secret string `json:"secret"`
 }
 
+// One difference between a deployment plan and the release's current waves.
+type DeploymentPlanDifference struct {
+	// What differs.
+	Kind DeploymentPlanDifferenceKind `json:"kind"`
+	// The application concerned.
+	Application *ent.Application `json:"application"`
+	// The application's wave in the plan; null when ADDED.
+	PlanWave *int `json:"planWave,omitempty"`
+	// The application's wave now; null when REMOVED.
+	CurrentWave *int `json:"currentWave,omitempty"`
+}
+
+// What generateDeploymentPlan did.
+type GenerateDeploymentPlanPayload struct {
+	// The plan: new, unchanged, or regenerated.
+	Plan *ent.DeploymentPlan `json:"plan"`
+	// True when this call created the plan.
+	Created bool `json:"created"`
+	// True when this call rewrote an existing plan's steps (replace: true).
+	Replaced bool `json:"replaced"`
+	// How the plan differed from the release's current waves before this call; empty for a new plan.
+	Differences []*DeploymentPlanDifference `json:"differences"`
+}
+
+// How a release's impact moved since a moment.
+type ImpactDiff struct {
+	// The moment compared with.
+	Since time.Time `json:"since"`
+	// Applications in the impact now that were not then, by name.
+	Entered []*ent.Application `json:"entered"`
+	// Applications in the impact then that are not now, by name (deleted applications are left out).
+	Left []*ent.Application `json:"left"`
+}
+
 // An application reached by an impact analysis.
 type ImpactedApplication struct {
 	// The impacted application.
@@ -88,11 +126,144 @@ type ImpactedApplicationEdge struct {
 	Cursor entgql.Cursor[int] `json:"cursor"`
 }
 
+// Conflicts of a package's releases.
+type PackageConflicts struct {
+	// Conflicts between two releases of the package.
+	Inside []*store.ReleaseConflict `json:"inside"`
+	// Conflicts between a release of the package and a release outside it.
+	Outside []*store.ReleaseConflict `json:"outside"`
+}
+
+// An application to regression-test because of a release, and why.
+type RegressionItem struct {
+	// The application to test: impacted by the release, not changed by it.
+	Application *ent.Application `json:"application"`
+	// Dependency hops from the nearest changed application.
+	Distance int `json:"distance"`
+	// The chain that puts the application in scope: a changed application first, this one last, each depending on the one before.
+	Path []*ent.Application `json:"path"`
+	// The chain in words, e.g. "web depends on api, which depends on payments (changed)".
+	Reason string `json:"reason"`
+}
+
+// The applications that need regression testing because of a release: impacted
+// but not changed, each with the chain that puts it in scope, grouped by owning
+// team. Also served as CSV at GET /releases/{id}/regression.csv.
+type RegressionScope struct {
+	// How many applications are in scope.
+	TotalCount int `json:"totalCount"`
+	// Every application in scope, by distance, then name.
+	Applications []*RegressionItem `json:"applications"`
+	// The scope by owning team, teams by name (applications without an owner last).
+	Teams []*RegressionTeam `json:"teams"`
+}
+
+// One owning team's share of a regression scope.
+type RegressionTeam struct {
+	// The team (the applications' owner); null for applications without an owner.
+	Owner *string `json:"owner,omitempty"`
+	// The team's applications to test, by criticality (CRITICAL first), then distance, then name.
+	Applications []*RegressionItem `json:"applications"`
+}
+
+// A risk score, explained: the sum of each factor's weight times its value, from 0 to 100.
+type RiskAssessment struct {
+	// The score, from 0 (no risk) to 100, rounded to one decimal.
+	Score float64 `json:"score"`
+	// LOW below 30, MEDIUM below 60, HIGH from 60.
+	Level change.Risk `json:"level"`
+	// Every factor, in the README's order, including those that add nothing.
+	Factors []*RiskFactor `json:"factors"`
+}
+
+// One input of a risk score.
+type RiskFactor struct {
+	// The factor's name, e.g. changeRisk or impactBreadth (the README lists them).
+	Name string `json:"name"`
+	// The factor's weight: the most it adds to the score (the weights add up to 100).
+	Weight float64 `json:"weight"`
+	// How strongly the factor applies, from 0 to 1.
+	Value float64 `json:"value"`
+	// What the value was computed from, in words.
+	Explanation string `json:"explanation"`
+}
+
 // Live updates, over WebSocket (the graphql-transport-ws protocol) or
 // server-sent events, fed by the audit trail once each write commits. A
 // subscriber that falls too far behind is disconnected with an UNAVAILABLE
 // error (retryable): subscribe again and catch up from auditEvents.
 type Subscription struct {
+}
+
+// The fields of a deployment step a script or a person may change.
+type UpdateDeploymentStepInput struct {
+	// The step's new status; moving to RUNNING or DONE needs the earlier waves DONE or SKIPPED (FAILED_PRECONDITION otherwise).
+	Status *deployplan.Status `json:"status,omitempty"`
+	// Who carries the step out.
+	Owner *string `json:"owner,omitempty"`
+	// Free text for the runbook.
+	Notes *string `json:"notes,omitempty"`
+}
+
+// How a deployment plan differs from the plan the release's waves would give now.
+type DeploymentPlanDifferenceKind string
+
+const (
+	// A changed application the plan has no step for.
+	DeploymentPlanDifferenceKindAdded DeploymentPlanDifferenceKind = "ADDED"
+	// A step for an application the release no longer changes.
+	DeploymentPlanDifferenceKindRemoved DeploymentPlanDifferenceKind = "REMOVED"
+	// An application whose wave moved.
+	DeploymentPlanDifferenceKindMoved DeploymentPlanDifferenceKind = "MOVED"
+)
+
+var AllDeploymentPlanDifferenceKind = []DeploymentPlanDifferenceKind{
+	DeploymentPlanDifferenceKindAdded,
+	DeploymentPlanDifferenceKindRemoved,
+	DeploymentPlanDifferenceKindMoved,
+}
+
+func (e DeploymentPlanDifferenceKind) IsValid() bool {
+	switch e {
+	case DeploymentPlanDifferenceKindAdded, DeploymentPlanDifferenceKindRemoved, DeploymentPlanDifferenceKindMoved:
+		return true
+	}
+	return false
+}
+
+func (e DeploymentPlanDifferenceKind) String() string {
+	return string(e)
+}
+
+func (e *DeploymentPlanDifferenceKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DeploymentPlanDifferenceKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DeploymentPlanDifferenceKind", str)
+	}
+	return nil
+}
+
+func (e DeploymentPlanDifferenceKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DeploymentPlanDifferenceKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DeploymentPlanDifferenceKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // What an upsert did to one record: created it, updated it, or found it as asked
