@@ -69,9 +69,9 @@ type ReleaseResolver interface {
 	Impact(ctx context.Context, obj *ent.Release, maxDepth *int) (*model.Impact, error)
 	Conflicts(ctx context.Context, obj *ent.Release) ([]*store.ReleaseConflict, error)
 	DeploymentOrder(ctx context.Context, obj *ent.Release) ([][]*ent.Application, error)
+	ImpactDiff(ctx context.Context, obj *ent.Release, since time.Time) (*model.ImpactDiff, error)
 	FreezeViolations(ctx context.Context, obj *ent.Release) ([]*ent.FreezeWindow, error)
 	History(ctx context.Context, obj *ent.Release) ([]*ent.AuditEvent, error)
-	ImpactDiff(ctx context.Context, obj *ent.Release, since time.Time) (*model.ImpactDiff, error)
 	RegressionScope(ctx context.Context, obj *ent.Release) (*model.RegressionScope, error)
 	Risk(ctx context.Context, obj *ent.Release) (*model.RiskAssessment, error)
 }
@@ -7134,6 +7134,50 @@ func (ec *executionContext) fieldContext_Release_deploymentOrder(_ context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Release_impactDiff(ctx context.Context, field graphql.CollectedField, obj *ent.Release) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Release_impactDiff(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Release().ImpactDiff(ctx, obj, fc.Args["since"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ImpactDiff) graphql.Marshaler {
+			return ec.marshalNImpactDiff2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐImpactDiff(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Release_impactDiff(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Release",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImpactDiff(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Release_impactDiff_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Release_freezeViolations(ctx context.Context, field graphql.CollectedField, obj *ent.Release) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7194,50 +7238,6 @@ func (ec *executionContext) fieldContext_Release_history(_ context.Context, fiel
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AuditEvent(ctx, field)
 		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Release_impactDiff(ctx context.Context, field graphql.CollectedField, obj *ent.Release) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Release_impactDiff(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Release().ImpactDiff(ctx, obj, fc.Args["since"].(time.Time))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.ImpactDiff) graphql.Marshaler {
-			return ec.marshalNImpactDiff2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐImpactDiff(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Release_impactDiff(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Release",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ImpactDiff(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Release_impactDiff_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
 	}
 	return fc, nil
 }
@@ -18441,6 +18441,12 @@ func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Release_deploymentOrder(ctx, field, obj)
 				})
+		case "impactDiff":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Release_impactDiff(ctx, field, obj)
+				})
 		case "freezeViolations":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -18452,12 +18458,6 @@ func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, 
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Release_history(ctx, field, obj)
-				})
-		case "impactDiff":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Release_impactDiff(ctx, field, obj)
 				})
 		case "regressionScope":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,

@@ -7,10 +7,8 @@ import (
 	"math"
 	"strconv"
 	"sync/atomic"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/graph/model"
 	"github.com/relgraph/relgraph/store"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -25,93 +23,6 @@ import (
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
-
-func (ec *executionContext) _ImpactDiff_since(ctx context.Context, field graphql.CollectedField, obj *model.ImpactDiff) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ImpactDiff_since(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Since, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_ImpactDiff_since(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ImpactDiff", field, false, false, "Time")
-}
-
-func (ec *executionContext) _ImpactDiff_entered(ctx context.Context, field graphql.CollectedField, obj *model.ImpactDiff) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ImpactDiff_entered(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Entered, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Application) graphql.Marshaler {
-			return ec.marshalNApplication2ᚕᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚐApplicationᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_ImpactDiff_entered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "ImpactDiff",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Application(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _ImpactDiff_left(ctx context.Context, field graphql.CollectedField, obj *model.ImpactDiff) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ImpactDiff_left(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Left, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Application) graphql.Marshaler {
-			return ec.marshalNApplication2ᚕᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋentᚐApplicationᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_ImpactDiff_left(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "ImpactDiff",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Application(ctx, field)
-		},
-	}
-	return fc, nil
-}
 
 func (ec *executionContext) _PackageConflicts_inside(ctx context.Context, field graphql.CollectedField, obj *model.PackageConflicts) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -189,49 +100,6 @@ func (ec *executionContext) fieldContext_PackageConflicts_outside(_ context.Cont
 
 // region    **************************** object.gotpl ****************************
 
-var impactDiffImplementors = []string{"ImpactDiff"}
-
-func (ec *executionContext) _ImpactDiff(ctx context.Context, sel ast.SelectionSet, obj *model.ImpactDiff) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, impactDiffImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("ImpactDiff")
-		case "since":
-			out.Values[i] = ec._ImpactDiff_since(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "entered":
-			out.Values[i] = ec._ImpactDiff_entered(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "left":
-			out.Values[i] = ec._ImpactDiff_left(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
 var packageConflictsImplementors = []string{"PackageConflicts"}
 
 func (ec *executionContext) _PackageConflicts(ctx context.Context, sel ast.SelectionSet, obj *model.PackageConflicts) graphql.Marshaler {
@@ -273,14 +141,6 @@ func (ec *executionContext) _PackageConflicts(ctx context.Context, sel ast.Selec
 // endregion **************************** object.gotpl ****************************
 
 // region    ***************************** type.gotpl *****************************
-
-func (ec *executionContext) marshalNImpactDiff2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐImpactDiff(ctx context.Context, sel ast.SelectionSet, v *model.ImpactDiff) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "ImpactDiff!")
-		return graphql.Null
-	}
-	return ec._ImpactDiff(ctx, sel, v)
-}
 
 func (ec *executionContext) marshalNPackageConflicts2ᚖgithubᚗcomᚋrelgraphᚋrelgraphᚋgraphᚋmodelᚐPackageConflicts(ctx context.Context, sel ast.SelectionSet, v *model.PackageConflicts) graphql.Marshaler {
 	if v == nil {

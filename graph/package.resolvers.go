@@ -8,7 +8,6 @@ package graph
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/graph/model"
@@ -28,11 +27,6 @@ func (r *mutationResolver) UpdateReleasePackage(ctx context.Context, id int, inp
 // DeleteReleasePackage is the resolver for the deleteReleasePackage field.
 func (r *mutationResolver) DeleteReleasePackage(ctx context.Context, id int) (int, error) {
 	return id, r.db(ctx).ReleasePackage.DeleteOneID(id).Exec(ctx)
-}
-
-// ImpactDiff is the resolver for the impactDiff field.
-func (r *releaseResolver) ImpactDiff(ctx context.Context, obj *ent.Release, since time.Time) (*model.ImpactDiff, error) {
-	panic(fmt.Errorf("not implemented: ImpactDiff - impactDiff"))
 }
 
 // Status is the resolver for the status field.

@@ -3309,7 +3309,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "analysis.graphqls" "auth.graphqls" "deployplan.graphqls" "ent.graphqls" "lifecycle.graphqls" "mutation.graphqls" "package.graphqls" "regression.graphqls" "risk.graphqls" "scalars.graphqls" "subscription.graphqls"
+//go:embed "analysis.graphqls" "auth.graphqls" "deployplan.graphqls" "ent.graphqls" "impactdiff.graphqls" "lifecycle.graphqls" "mutation.graphqls" "package.graphqls" "regression.graphqls" "risk.graphqls" "scalars.graphqls" "subscription.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3325,6 +3325,7 @@ var sources = []*ast.Source{
 	{Name: "auth.graphqls", Input: sourceData("auth.graphqls"), BuiltIn: false},
 	{Name: "deployplan.graphqls", Input: sourceData("deployplan.graphqls"), BuiltIn: false},
 	{Name: "ent.graphqls", Input: sourceData("ent.graphqls"), BuiltIn: false},
+	{Name: "impactdiff.graphqls", Input: sourceData("impactdiff.graphqls"), BuiltIn: false},
 	{Name: "lifecycle.graphqls", Input: sourceData("lifecycle.graphqls"), BuiltIn: false},
 	{Name: "mutation.graphqls", Input: sourceData("mutation.graphqls"), BuiltIn: false},
 	{Name: "package.graphqls", Input: sourceData("package.graphqls"), BuiltIn: false},
@@ -4133,12 +4134,12 @@ func (ec *executionContext) childFields_Release(ctx context.Context, field graph
 		return ec.fieldContext_Release_conflicts(ctx, field)
 	case "deploymentOrder":
 		return ec.fieldContext_Release_deploymentOrder(ctx, field)
+	case "impactDiff":
+		return ec.fieldContext_Release_impactDiff(ctx, field)
 	case "freezeViolations":
 		return ec.fieldContext_Release_freezeViolations(ctx, field)
 	case "history":
 		return ec.fieldContext_Release_history(ctx, field)
-	case "impactDiff":
-		return ec.fieldContext_Release_impactDiff(ctx, field)
 	case "regressionScope":
 		return ec.fieldContext_Release_regressionScope(ctx, field)
 	case "risk":

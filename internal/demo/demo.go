@@ -110,6 +110,9 @@ func load(ctx context.Context, c *ent.Client) error {
 	if err := createChanges(ctx, c, appIDs, releaseIDs); err != nil {
 		return err
 	}
+	if err := createPackages(ctx, c, releaseIDs); err != nil {
+		return err
+	}
 	// Releases are born DRAFT and move on only as the state machine allows:
 	// to IN_PROGRESS before their deployments start, to DEPLOYED after
 	// production succeeded.
@@ -215,6 +218,22 @@ func createReleases(ctx context.Context, c *ent.Client) (map[string]int, error) 
 		ids[r.Name] = r.ID
 	}
 	return ids, nil
+}
+
+// createPackages groups the two December releases that share the payments
+// stack into the holiday-peak package.
+func createPackages(ctx context.Context, c *ent.Client, releaseIDs map[string]int) error {
+	for _, p := range packages {
+		ids := make([]int, len(p.releases))
+		for i, name := range p.releases {
+			ids[i] = releaseIDs[name]
+		}
+		if err := c.ReleasePackage.Create().SetName(p.name).SetDescription(p.description).
+			SetNillableStartsAt(p.startsAt).SetNillableEndsAt(p.endsAt).AddReleaseIDs(ids...).Exec(ctx); err != nil {
+			return fmt.Errorf("demo: create package %q: %w", p.name, err)
+		}
+	}
+	return nil
 }
 
 // lifecyclePath is the order in which a release reaches each status.
@@ -534,6 +553,15 @@ var releases = []releaseRow{
 		"Post-peak reliability work on orders, stock and shipping."},
 	{relDataMigrate, lifecycle.Draft, nil, nil,
 		"Move the warehouse to columnar storage and feed it by change data capture. Window to be agreed."},
+}
+
+var packages = []struct {
+	name, description string
+	startsAt, endsAt  *time.Time
+	releases          []string
+}{
+	{"2026 Holiday peak", "Everything that must land on the payments and checkout stack before the holiday peak.",
+		at(-2, 0), at(3, 0), []string{relPayments, relCheckout}},
 }
 
 type changeRow struct {
