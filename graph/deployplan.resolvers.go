@@ -7,30 +7,30 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/graph/model"
+	"github.com/relgraph/relgraph/internal/fault"
 )
 
 // Waves is the resolver for the waves field.
 func (r *deploymentPlanResolver) Waves(ctx context.Context, obj *ent.DeploymentPlan) ([][]*ent.DeploymentStep, error) {
-	panic(fmt.Errorf("not implemented: Waves - waves"))
+	return nil, fault.Precondition("waves is not implemented yet")
 }
 
 // Differences is the resolver for the differences field.
 func (r *deploymentPlanResolver) Differences(ctx context.Context, obj *ent.DeploymentPlan) ([]*model.DeploymentPlanDifference, error) {
-	panic(fmt.Errorf("not implemented: Differences - differences"))
+	return nil, fault.Precondition("differences is not implemented yet")
 }
 
 // FreezeWindows is the resolver for the freezeWindows field.
 func (r *deploymentPlanResolver) FreezeWindows(ctx context.Context, obj *ent.DeploymentPlan) ([]*ent.FreezeWindow, error) {
-	panic(fmt.Errorf("not implemented: FreezeWindows - freezeWindows"))
+	return nil, fault.Precondition("freezeWindows is not implemented yet")
 }
 
 // Bookings is the resolver for the bookings field.
 func (r *deploymentPlanResolver) Bookings(ctx context.Context, obj *ent.DeploymentPlan) ([]*ent.Deployment, error) {
-	panic(fmt.Errorf("not implemented: Bookings - bookings"))
+	return nil, fault.Precondition("bookings is not implemented yet")
 }
 
 // GenerateDeploymentPlan is the resolver for the generateDeploymentPlan field.
@@ -38,7 +38,7 @@ func (r *mutationResolver) GenerateDeploymentPlan(ctx context.Context, releaseID
 	if err := requireEditor(ctx); err != nil {
 		return nil, err
 	}
-	panic(fmt.Errorf("not implemented: GenerateDeploymentPlan - generateDeploymentPlan"))
+	return nil, fault.Precondition("generateDeploymentPlan is not implemented yet")
 }
 
 // UpdateDeploymentStep is the resolver for the updateDeploymentStep field.
@@ -46,7 +46,7 @@ func (r *mutationResolver) UpdateDeploymentStep(ctx context.Context, id int, inp
 	if err := requireEditor(ctx); err != nil {
 		return nil, err
 	}
-	panic(fmt.Errorf("not implemented: UpdateDeploymentStep - updateDeploymentStep"))
+	return nil, fault.Precondition("updateDeploymentStep is not implemented yet")
 }
 
 // DeleteDeploymentPlan is the resolver for the deleteDeploymentPlan field.
@@ -54,5 +54,5 @@ func (r *mutationResolver) DeleteDeploymentPlan(ctx context.Context, id int) (in
 	if err := requireEditor(ctx); err != nil {
 		return 0, err
 	}
-	panic(fmt.Errorf("not implemented: DeleteDeploymentPlan - deleteDeploymentPlan"))
+	return 0, fault.Precondition("deleteDeploymentPlan is not implemented yet")
 }

@@ -7,14 +7,14 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/graph/model"
+	"github.com/relgraph/relgraph/internal/fault"
 )
 
 // ImpactDiff is the resolver for the impactDiff field.
 func (r *releaseResolver) ImpactDiff(ctx context.Context, obj *ent.Release, since time.Time) (*model.ImpactDiff, error) {
-	panic(fmt.Errorf("not implemented: ImpactDiff - impactDiff"))
+	return nil, fault.Precondition("impactDiff is not implemented yet")
 }

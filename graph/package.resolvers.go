@@ -7,10 +7,10 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/graph/model"
+	"github.com/relgraph/relgraph/internal/fault"
 	"github.com/relgraph/relgraph/lifecycle"
 )
 
@@ -31,15 +31,15 @@ func (r *mutationResolver) DeleteReleasePackage(ctx context.Context, id int) (in
 
 // Status is the resolver for the status field.
 func (r *releasePackageResolver) Status(ctx context.Context, obj *ent.ReleasePackage) (lifecycle.Status, error) {
-	panic(fmt.Errorf("not implemented: Status - status"))
+	return "", fault.Precondition("status is not implemented yet")
 }
 
 // Impact is the resolver for the impact field.
 func (r *releasePackageResolver) Impact(ctx context.Context, obj *ent.ReleasePackage, maxDepth *int) (*model.Impact, error) {
-	panic(fmt.Errorf("not implemented: Impact - impact"))
+	return nil, fault.Precondition("impact is not implemented yet")
 }
 
 // Conflicts is the resolver for the conflicts field.
 func (r *releasePackageResolver) Conflicts(ctx context.Context, obj *ent.ReleasePackage) (*model.PackageConflicts, error) {
-	panic(fmt.Errorf("not implemented: Conflicts - conflicts"))
+	return nil, fault.Precondition("conflicts is not implemented yet")
 }

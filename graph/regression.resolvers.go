@@ -7,13 +7,13 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/graph/model"
+	"github.com/relgraph/relgraph/internal/fault"
 )
 
 // RegressionScope is the resolver for the regressionScope field.
 func (r *releaseResolver) RegressionScope(ctx context.Context, obj *ent.Release) (*model.RegressionScope, error) {
-	panic(fmt.Errorf("not implemented: RegressionScope - regressionScope"))
+	return nil, fault.Precondition("regressionScope is not implemented yet")
 }

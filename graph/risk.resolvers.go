@@ -7,18 +7,18 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/graph/model"
+	"github.com/relgraph/relgraph/internal/fault"
 )
 
 // Risk is the resolver for the risk field.
 func (r *releaseResolver) Risk(ctx context.Context, obj *ent.Release) (*model.RiskAssessment, error) {
-	panic(fmt.Errorf("not implemented: Risk - risk"))
+	return nil, fault.Precondition("risk is not implemented yet")
 }
 
 // Risk is the resolver for the risk field.
 func (r *releasePackageResolver) Risk(ctx context.Context, obj *ent.ReleasePackage) (*model.RiskAssessment, error) {
-	panic(fmt.Errorf("not implemented: Risk - risk"))
+	return nil, fault.Precondition("risk is not implemented yet")
 }
