@@ -564,6 +564,8 @@ func init() {
 	freezewindow.Hooks[4] = freezewindowHooks[0]
 
 	freezewindow.Hooks[5] = freezewindowHooks[1]
+
+	freezewindow.Hooks[6] = freezewindowHooks[2]
 	freezewindowMixinFields0 := freezewindowMixin[0].Fields()
 	_ = freezewindowMixinFields0
 	freezewindowFields := schema.FreezeWindow{}.Fields()

@@ -63,6 +63,7 @@ func (FreezeWindow) Hooks() []ent.Hook {
 	return []ent.Hook{
 		trimField("name"),
 		freezesSpareStartedReleases(),
+		recordMembershipWrite(),
 	}
 }
 

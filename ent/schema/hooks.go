@@ -169,9 +169,10 @@ func plural(n int, noun, pluralNoun string) string {
 // GraphGeneration names the counter of dependency-graph writes.
 const GraphGeneration = "graph"
 
-// ChangesGeneration names the counter of writes to changes and releases:
-// while it and the graph generation stand still, a release's changed
-// applications do too, so servers may keep them in memory.
+// ChangesGeneration names the counter of writes to changes, releases and
+// freeze windows: while it and the graph generation stand still, so do a
+// release's changed applications and everything its analyses read (its
+// window, conflicts, freezes, risk), so servers may keep them in memory.
 const ChangesGeneration = "changes"
 
 // referrer is one kind of record that may still point at a record being

@@ -236,9 +236,9 @@ func recordGraphWrite() ent.Hook {
 	}
 }
 
-// recordMembershipWrite moves ChangesGeneration with every change or
-// release write (a release's changed applications may have moved): once
-// per transaction through its journal, or at once.
+// recordMembershipWrite moves ChangesGeneration with every change, release
+// or freeze window write: once per transaction through its journal, or at
+// once.
 func recordMembershipWrite() ent.Hook {
 	return func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
