@@ -16,11 +16,33 @@ import (
 
 // CreateReleasePackage is the resolver for the createReleasePackage field.
 func (r *mutationResolver) CreateReleasePackage(ctx context.Context, input ent.CreateReleasePackageInput) (*ent.ReleasePackage, error) {
+	// The join table's foreign key refuses an unknown release too, but
+	// cannot say which; a viewer learns nothing of releases from a write.
+	if err := requireEditor(ctx); err != nil {
+		return nil, err
+	}
+	missing, err := r.graph.MissingReleases(ctx, input.ReleaseIDs)
+	if err != nil {
+		return nil, err
+	}
+	if len(missing) > 0 {
+		return nil, fault.Missing("releaseIDs: release %d does not exist", missing[0])
+	}
 	return r.db(ctx).ReleasePackage.Create().SetInput(input).Save(ctx)
 }
 
 // UpdateReleasePackage is the resolver for the updateReleasePackage field.
 func (r *mutationResolver) UpdateReleasePackage(ctx context.Context, id int, input ent.UpdateReleasePackageInput) (*ent.ReleasePackage, error) {
+	if err := requireEditor(ctx); err != nil {
+		return nil, err
+	}
+	missing, err := r.graph.MissingReleases(ctx, input.AddReleaseIDs)
+	if err != nil {
+		return nil, err
+	}
+	if len(missing) > 0 {
+		return nil, fault.Missing("addReleaseIDs: release %d does not exist", missing[0])
+	}
 	return r.db(ctx).ReleasePackage.UpdateOneID(id).SetInput(input).Save(ctx)
 }
 
@@ -31,15 +53,47 @@ func (r *mutationResolver) DeleteReleasePackage(ctx context.Context, id int) (in
 
 // Status is the resolver for the status field.
 func (r *releasePackageResolver) Status(ctx context.Context, obj *ent.ReleasePackage) (lifecycle.Status, error) {
-	return "", fault.Precondition("status is not implemented yet")
+	rels, err := r.graph.PackageReleases(ctx, obj)
+	if err != nil {
+		return "", err
+	}
+	statuses := make([]lifecycle.Status, len(rels))
+	for i, rel := range rels {
+		statuses[i] = rel.Status
+	}
+	return lifecycle.PackageStatus(statuses), nil
 }
 
 // Impact is the resolver for the impact field.
 func (r *releasePackageResolver) Impact(ctx context.Context, obj *ent.ReleasePackage, maxDepth *int) (*model.Impact, error) {
-	return nil, fault.Precondition("impact is not implemented yet")
+	depth, err := checkDepth(maxDepth)
+	if err != nil {
+		return nil, err
+	}
+	g, err := r.graph.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rels, err := r.graph.PackageReleases(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	changed, err := r.graph.PackageChangedApplications(ctx, rels)
+	if err != nil {
+		return nil, err
+	}
+	return r.impactOf(ctx, g, changed, depth), nil
 }
 
 // Conflicts is the resolver for the conflicts field.
 func (r *releasePackageResolver) Conflicts(ctx context.Context, obj *ent.ReleasePackage) (*model.PackageConflicts, error) {
-	return nil, fault.Precondition("conflicts is not implemented yet")
+	rels, err := r.graph.PackageReleases(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	inside, outside, err := r.graph.PackageConflicts(ctx, rels)
+	if err != nil {
+		return nil, err
+	}
+	return &model.PackageConflicts{Inside: inside, Outside: outside}, nil
 }

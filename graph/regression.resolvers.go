@@ -10,10 +10,55 @@ import (
 
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/graph/model"
-	"github.com/relgraph/relgraph/internal/fault"
+	"github.com/relgraph/relgraph/regression"
 )
 
 // RegressionScope is the resolver for the regressionScope field.
 func (r *releaseResolver) RegressionScope(ctx context.Context, obj *ent.Release) (*model.RegressionScope, error) {
-	return nil, fault.Precondition("regressionScope is not implemented yet")
+	g, scope, err := r.graph.RegressionScope(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	// One copy per application, however many chains name it, from one
+	// allocation; one GraphQL item per scope item, shared by both lists.
+	records := g.Records(len(scope.Items))
+	apps := map[int]*ent.Application{}
+	app := func(a regression.Application) *ent.Application {
+		c, ok := apps[a.ID]
+		if !ok {
+			c = records.Copy(a.ID)
+			apps[a.ID] = c
+		}
+		return c
+	}
+	items := make(map[*regression.Item]*model.RegressionItem, len(scope.Items))
+	out := &model.RegressionScope{
+		TotalCount:   len(scope.Items),
+		Applications: make([]*model.RegressionItem, len(scope.Items)),
+		Teams:        make([]*model.RegressionTeam, len(scope.Teams)),
+	}
+	for i, it := range scope.Items {
+		m := &model.RegressionItem{
+			Application: app(it.Application),
+			Distance:    it.Distance,
+			Path:        make([]*ent.Application, len(it.Path)),
+			Reason:      it.Reason,
+		}
+		for j, p := range it.Path {
+			m.Path[j] = app(p)
+		}
+		items[it] = m
+		out.Applications[i] = m
+	}
+	for i, team := range scope.Teams {
+		t := &model.RegressionTeam{Applications: make([]*model.RegressionItem, len(team.Items))}
+		if team.Owner != "" {
+			t.Owner = &team.Owner
+		}
+		for j, it := range team.Items {
+			t.Applications[j] = items[it]
+		}
+		out.Teams[i] = t
+	}
+	return out, nil
 }
