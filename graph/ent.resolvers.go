@@ -94,6 +94,16 @@ func (r *queryResolver) FreezeWindows(ctx context.Context, after *entgql.Cursor[
 
 // Releases is the resolver for the releases field.
 func (r *queryResolver) Releases(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ReleaseOrder, where *ent.ReleaseWhereInput) (*ent.ReleaseConnection, error) {
+	// The ranking column is a cache of the scores (store.RefreshRiskScores),
+	// refreshed only when asked for; inside a mutation it is not (see there).
+	for _, o := range orderBy {
+		if o != nil && o.Field != nil && o.Field.String() == ent.ReleaseOrderFieldRiskScore.String() {
+			if err := r.graph.RefreshRiskScores(ctx); err != nil {
+				return nil, err
+			}
+			break
+		}
+	}
 	return r.client.Release.Query().Paginate(ctx, after, r.page(first, last), before, last,
 		ent.WithReleaseOrder(orderBy), ent.WithReleaseFilter(where.Filter))
 }

@@ -10,15 +10,22 @@ import (
 
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/graph/model"
-	"github.com/relgraph/relgraph/internal/fault"
 )
 
 // Risk is the resolver for the risk field.
 func (r *releaseResolver) Risk(ctx context.Context, obj *ent.Release) (*model.RiskAssessment, error) {
-	return nil, fault.Precondition("risk is not implemented yet")
+	a, err := r.graph.ReleaseRisk(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	return riskAssessment(a), nil
 }
 
 // Risk is the resolver for the risk field.
 func (r *releasePackageResolver) Risk(ctx context.Context, obj *ent.ReleasePackage) (*model.RiskAssessment, error) {
-	return nil, fault.Precondition("risk is not implemented yet")
+	a, err := r.graph.PackageRisk(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	return riskAssessment(a), nil
 }

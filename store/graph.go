@@ -43,6 +43,8 @@ type GraphCache struct {
 	// changed holds releases' changed applications as of one pair of
 	// generations (see changedCache).
 	changed atomic.Pointer[changedCache]
+	// risk holds the assessments of releases and what they share.
+	risk riskState
 }
 
 // GraphObserver learns how long each graph the cache read whole (a
