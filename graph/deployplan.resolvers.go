@@ -9,28 +9,43 @@ import (
 	"context"
 
 	"github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/ent/deploymentplan"
+	"github.com/relgraph/relgraph/ent/deploymentstep"
 	"github.com/relgraph/relgraph/graph/model"
 	"github.com/relgraph/relgraph/internal/fault"
+	"github.com/relgraph/relgraph/internal/viewer"
 )
 
 // Waves is the resolver for the waves field.
 func (r *deploymentPlanResolver) Waves(ctx context.Context, obj *ent.DeploymentPlan) ([][]*ent.DeploymentStep, error) {
-	return nil, fault.Precondition("waves is not implemented yet")
+	return r.graph.PlanWaves(ctx, obj)
 }
 
 // Differences is the resolver for the differences field.
 func (r *deploymentPlanResolver) Differences(ctx context.Context, obj *ent.DeploymentPlan) ([]*model.DeploymentPlanDifference, error) {
-	return nil, fault.Precondition("differences is not implemented yet")
+	diff, err := r.graph.PlanDifferences(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	return r.differences(ctx, diff)
 }
 
 // FreezeWindows is the resolver for the freezeWindows field.
 func (r *deploymentPlanResolver) FreezeWindows(ctx context.Context, obj *ent.DeploymentPlan) ([]*ent.FreezeWindow, error) {
-	return nil, fault.Precondition("freezeWindows is not implemented yet")
+	rel, err := r.planRelease(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	return r.graph.FreezeViolations(ctx, rel)
 }
 
 // Bookings is the resolver for the bookings field.
 func (r *deploymentPlanResolver) Bookings(ctx context.Context, obj *ent.DeploymentPlan) ([]*ent.Deployment, error) {
-	return nil, fault.Precondition("bookings is not implemented yet")
+	rel, err := r.planRelease(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	return r.graph.PlanBookings(ctx, obj, rel)
 }
 
 // GenerateDeploymentPlan is the resolver for the generateDeploymentPlan field.
@@ -38,7 +53,15 @@ func (r *mutationResolver) GenerateDeploymentPlan(ctx context.Context, releaseID
 	if err := requireEditor(ctx); err != nil {
 		return nil, err
 	}
-	return nil, fault.Precondition("generateDeploymentPlan is not implemented yet")
+	done, err := r.graph.GenerateDeploymentPlan(ctx, releaseID, environmentID, replace != nil && *replace)
+	if err != nil {
+		return nil, err
+	}
+	diff, err := r.differences(ctx, done.Differences)
+	if err != nil {
+		return nil, err
+	}
+	return &model.GenerateDeploymentPlanPayload{Plan: done.Plan, Created: done.Created, Replaced: done.Replaced, Differences: diff}, nil
 }
 
 // UpdateDeploymentStep is the resolver for the updateDeploymentStep field.
@@ -46,7 +69,17 @@ func (r *mutationResolver) UpdateDeploymentStep(ctx context.Context, id int, inp
 	if err := requireEditor(ctx); err != nil {
 		return nil, err
 	}
-	return nil, fault.Precondition("updateDeploymentStep is not implemented yet")
+	u := r.db(ctx).DeploymentStep.UpdateOneID(id)
+	if input.Status != nil {
+		u.SetStatus(*input.Status)
+	}
+	if input.Owner != nil {
+		u.SetOwner(*input.Owner)
+	}
+	if input.Notes != nil {
+		u.SetNotes(*input.Notes)
+	}
+	return u.Save(viewer.WithIntent(ctx, id, viewer.Intent{ExpectedVersion: expectedVersion}))
 }
 
 // DeleteDeploymentPlan is the resolver for the deleteDeploymentPlan field.
@@ -54,5 +87,14 @@ func (r *mutationResolver) DeleteDeploymentPlan(ctx context.Context, id int) (in
 	if err := requireEditor(ctx); err != nil {
 		return 0, err
 	}
-	return 0, fault.Precondition("deleteDeploymentPlan is not implemented yet")
+	db := r.db(ctx)
+	if ok, err := db.DeploymentPlan.Query().Where(deploymentplan.ID(id)).Exist(ctx); err != nil {
+		return 0, err
+	} else if !ok {
+		return 0, fault.Missing("deployment plan %d does not exist", id)
+	}
+	if _, err := db.DeploymentStep.Delete().Where(deploymentstep.PlanID(id)).Exec(ctx); err != nil {
+		return 0, err
+	}
+	return id, db.DeploymentPlan.DeleteOneID(id).Exec(ctx)
 }

@@ -363,10 +363,13 @@ func init() {
 		})
 	}
 	deploymentplanMixinHooks0 := deploymentplanMixin[0].Hooks()
+	deploymentplanHooks := schema.DeploymentPlan{}.Hooks()
 
 	deploymentplan.Hooks[1] = deploymentplanMixinHooks0[0]
 
 	deploymentplan.Hooks[2] = deploymentplanMixinHooks0[1]
+
+	deploymentplan.Hooks[3] = deploymentplanHooks[0]
 	deploymentplanMixinFields0 := deploymentplanMixin[0].Fields()
 	_ = deploymentplanMixinFields0
 	deploymentplanFields := schema.DeploymentPlan{}.Fields()
@@ -393,12 +396,15 @@ func init() {
 	}
 	deploymentstepMixinHooks0 := deploymentstepMixin[0].Hooks()
 	deploymentstepMixinHooks1 := deploymentstepMixin[1].Hooks()
+	deploymentstepHooks := schema.DeploymentStep{}.Hooks()
 
 	deploymentstep.Hooks[1] = deploymentstepMixinHooks0[0]
 
 	deploymentstep.Hooks[2] = deploymentstepMixinHooks0[1]
 
 	deploymentstep.Hooks[3] = deploymentstepMixinHooks1[0]
+
+	deploymentstep.Hooks[4] = deploymentstepHooks[0]
 	deploymentstepMixinFields0 := deploymentstepMixin[0].Fields()
 	_ = deploymentstepMixinFields0
 	deploymentstepMixinFields1 := deploymentstepMixin[1].Fields()

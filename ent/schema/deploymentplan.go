@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"context"
+
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
@@ -9,6 +11,11 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"github.com/relgraph/relgraph/deployplan"
+	gen "github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/ent/deploymentstep"
+	"github.com/relgraph/relgraph/ent/hook"
+	"github.com/relgraph/relgraph/internal/fault"
+	"github.com/relgraph/relgraph/internal/viewer"
 )
 
 // DeploymentPlan is the ordered, editable runbook for deploying one release
@@ -64,6 +71,36 @@ func (DeploymentPlan) Indexes() []ent.Index {
 		index.Fields("release_id", "environment_id").Unique(),
 		index.Fields("environment_id"),
 	}
+}
+
+// Hooks of the DeploymentPlan.
+func (DeploymentPlan) Hooks() []ent.Hook {
+	return []ent.Hook{
+		refuseDeletingPlanWithSteps(),
+	}
+}
+
+// refuseDeletingPlanWithSteps refuses to delete a plan that still has
+// steps, with CONFLICT rather than the database's foreign-key error: a
+// plan's steps are deleted first, and audited one by one
+// (deleteDeploymentPlan does both).
+func refuseDeletingPlanWithSteps() ent.Hook {
+	return hook.On(func(next ent.Mutator) ent.Mutator {
+		return hook.DeploymentPlanFunc(func(ctx context.Context, m *gen.DeploymentPlanMutation) (ent.Value, error) {
+			ids, err := m.IDs(ctx)
+			if err != nil {
+				return nil, err
+			}
+			n, err := m.Client().DeploymentStep.Query().Where(deploymentstep.PlanIDIn(ids...)).Count(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if n > 0 {
+				return nil, fault.Conflicting("the deployment plan still has %s: delete them first (deleteDeploymentPlan deletes both)", plural(n, "step", ""))
+			}
+			return next.Mutate(ctx, m)
+		})
+	}, ent.OpDelete|ent.OpDeleteOne)
 }
 
 // Annotations of the DeploymentPlan.
@@ -166,6 +203,139 @@ func (DeploymentStep) Indexes() []ent.Index {
 		index.Fields("plan_id", "kind", "application_id").Unique(),
 		index.Fields("application_id"),
 	}
+}
+
+// Hooks of the DeploymentStep.
+func (DeploymentStep) Hooks() []ent.Hook {
+	return []ent.Hook{stepStateMachine()}
+}
+
+// PlansGeneration names the counter that every write of a step's status,
+// and every generation of a plan, moves before it reads the plan: its row
+// lock makes them take turns, so a step's gate never reads a plan that a
+// concurrent generateDeploymentPlan(replace: true) is adding earlier steps
+// to. Status writes alone would not need it: the gate trusts only DONE and
+// SKIPPED, which are final (deployplan.Gate). SQLite serializes writers
+// anyway (BEGIN IMMEDIATE); on PostgreSQL, at READ COMMITTED, the second
+// writer waits for the first to commit and then reads what it wrote. One
+// row for every plan: plan writes are few and short, and a row per plan
+// would have to exist before its first writer.
+const PlansGeneration = "deployment plans"
+
+// LockPlans takes the turn of a writer of deployment plans (see
+// PlansGeneration) in client's transaction, until it ends.
+func LockPlans(ctx context.Context, client *gen.Client) error {
+	return BumpGeneration(ctx, client, PlansGeneration)
+}
+
+// stepStateMachine applies the step rules of package deployplan to every
+// write of a step's status, whoever writes it: a step is born PENDING (or,
+// recording history, in a final or FAILED status with an override and a
+// reason: deployplan.CheckBirth); it moves only as deployplan.CheckMove
+// allows; and it becomes RUNNING or DONE only through the wave gate
+// (deployplan.Gate), judged against the plan as it stands in the writer's
+// transaction, each step of a bulk update on its own. It also keeps
+// startedAt and finishedAt, which only status moves write.
+func stepStateMachine() ent.Hook {
+	return hook.On(func(next ent.Mutator) ent.Mutator {
+		return hook.DeploymentStepFunc(func(ctx context.Context, m *gen.DeploymentStepMutation) (ent.Value, error) {
+			to, moving := m.Status()
+			stamped := fieldTouched(m, deploymentstep.FieldStartedAt) || fieldTouched(m, deploymentstep.FieldFinishedAt)
+			if m.Op().Is(ent.OpCreate) {
+				override, err := overrideFor(ctx, viewer.NewRecord)
+				if err != nil {
+					return nil, err
+				}
+				recorded := override.Override && override.Reason != ""
+				if override.Override && !recorded {
+					return nil, fault.Precondition("an override needs a reason, for the audit trail")
+				}
+				if err := deployplan.CheckBirth(to, recorded); err != nil {
+					return nil, err
+				}
+				if stamped && !recorded {
+					return nil, fault.Precondition("startedAt and finishedAt are written by status moves, not directly")
+				}
+				if _, set := m.FinishedAt(); !set && to != deployplan.Pending {
+					m.SetFinishedAt(now())
+				}
+				return next.Mutate(ctx, m)
+			}
+			if stamped {
+				return nil, fault.Precondition("startedAt and finishedAt are written by status moves, not directly")
+			}
+			if !moving {
+				return next.Mutate(ctx, m)
+			}
+			client := m.Client()
+			if err := LockPlans(ctx, client); err != nil {
+				return nil, err
+			}
+			ids, err := m.IDs(ctx)
+			if err != nil {
+				return nil, err
+			}
+			steps, err := client.DeploymentStep.Query().Where(deploymentstep.IDIn(ids...)).
+				WithApplication().Order(deploymentstep.ByID()).All(ctx)
+			if err != nil {
+				return nil, err
+			}
+			plans := map[int][]deployplan.StepState{}
+			moved := false
+			for _, s := range steps {
+				if err := deployplan.CheckMove(s.Status, to); err != nil {
+					return nil, err
+				}
+				if s.Status == to {
+					continue
+				}
+				moved = true
+				if !to.Gated() {
+					continue
+				}
+				plan, ok := plans[s.PlanID]
+				if !ok {
+					if plan, err = planState(ctx, client, s.PlanID); err != nil {
+						return nil, err
+					}
+					plans[s.PlanID] = plan
+				}
+				if err := deployplan.Gate(stepState(s), to, plan); err != nil {
+					return nil, err
+				}
+			}
+			if moved {
+				switch {
+				case to == deployplan.Running:
+					m.SetStartedAt(now())
+				case to != deployplan.Pending:
+					m.SetFinishedAt(now())
+				}
+			}
+			return next.Mutate(ctx, m)
+		})
+	}, ent.OpCreate|ent.OpUpdate|ent.OpUpdateOne)
+}
+
+// planState reads the steps of plan id as the gate sees them.
+func planState(ctx context.Context, client *gen.Client, id int) ([]deployplan.StepState, error) {
+	steps, err := client.DeploymentStep.Query().Where(deploymentstep.PlanID(id)).WithApplication().All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]deployplan.StepState, len(steps))
+	for i, s := range steps {
+		out[i] = stepState(s)
+	}
+	return out, nil
+}
+
+func stepState(s *gen.DeploymentStep) deployplan.StepState {
+	name := ""
+	if a := s.Edges.Application; a != nil {
+		name = a.Name
+	}
+	return deployplan.StepState{ID: s.ID, Application: name, Kind: s.Kind, Wave: s.Wave, Status: s.Status}
 }
 
 // Annotations of the DeploymentStep.

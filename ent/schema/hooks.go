@@ -290,6 +290,8 @@ func currentVersion(ctx context.Context, m ent.Mutation, id int) (int, error) {
 		return r.Version, nil
 	case *gen.Release:
 		return r.Version, nil
+	case *gen.DeploymentStep:
+		return r.Version, nil
 	}
 	return 0, fmt.Errorf("versioned: %T has no version", record)
 }

@@ -31,6 +31,10 @@
 //     ledger-service; "2027.01 Fulfilment reliability" changes message-bus,
 //     which both depend on, so it is the one release with a freeze
 //     violation: starting it needs an override.
+//   - Payments hardening has a deployment plan for prod, generated from its
+//     waves as generateDeploymentPlan does: message-bus (wave 1), then
+//     fraud-detection and ledger-service (wave 2), then payments-gateway
+//     (wave 3), and the four ROLLBACK steps in reverse; every step PENDING.
 //
 // Every write is recorded in the audit trail with the actor "demo".
 package demo
@@ -48,6 +52,7 @@ import (
 	"github.com/relgraph/relgraph/ent/dependency"
 	"github.com/relgraph/relgraph/internal/viewer"
 	"github.com/relgraph/relgraph/lifecycle"
+	"github.com/relgraph/relgraph/store"
 )
 
 // Actor is the actor the audit trail records for the demo's writes.
@@ -78,7 +83,9 @@ func Load(ctx context.Context, client *ent.Client) (err error) {
 			panic(v)
 		}
 	}()
-	if err := load(ctx, tx.Client()); err != nil {
+	// The transaction rides in ctx too, for the store's reads (the graph
+	// the deployment plan is generated from).
+	if err := load(ent.NewTxContext(ctx, tx), tx.Client()); err != nil {
 		if rerr := tx.Rollback(); rerr != nil {
 			return fmt.Errorf("%w (rolling back: %v)", err, rerr)
 		}
@@ -129,7 +136,10 @@ func load(ctx context.Context, c *ent.Client) error {
 	if err := advanceReleases(ctx, c, releaseIDs, lifecycle.Deployed); err != nil {
 		return err
 	}
-	return createFreezeWindows(ctx, c, appIDs)
+	if err := createFreezeWindows(ctx, c, appIDs); err != nil {
+		return err
+	}
+	return createDeploymentPlans(ctx, releaseIDs, envIDs)
 }
 
 func checkEmpty(ctx context.Context, c *ent.Client) error {
@@ -354,6 +364,26 @@ func createFreezeWindows(ctx context.Context, c *ent.Client, appIDs map[string]i
 	}
 	if err := c.FreezeWindow.CreateBulk(builders...).Exec(ctx); err != nil {
 		return fmt.Errorf("demo: create freeze windows: %w", err)
+	}
+	return nil
+}
+
+// createDeploymentPlans generates the plans of the table the way
+// generateDeploymentPlan does (store.GenerateDeploymentPlan), from the
+// waves of the releases as loaded; every step is PENDING.
+func createDeploymentPlans(ctx context.Context, releaseIDs, envIDs map[string]int) error {
+	for _, p := range deploymentPlans {
+		rel, err := lookup(releaseIDs, "release", p.release)
+		if err != nil {
+			return fmt.Errorf("demo: deployment plan of %s to %s: %w", p.release, p.environment, err)
+		}
+		env, err := lookup(envIDs, "environment", p.environment)
+		if err != nil {
+			return fmt.Errorf("demo: deployment plan of %s to %s: %w", p.release, p.environment, err)
+		}
+		if _, err := store.GenerateDeploymentPlan(ctx, rel, env, false); err != nil {
+			return fmt.Errorf("demo: generate deployment plan of %s to %s: %w", p.release, p.environment, err)
+		}
 	}
 	return nil
 }
@@ -672,6 +702,16 @@ var deployments = []deploymentRow{
 	// Planned, after the year-end freeze.
 	{relFulfilment, "dev", scheduled, at(35, 9), at(35, 11)},
 	{relFulfilment, "sit", scheduled, at(36, 9), at(36, 17)},
+}
+
+// deploymentPlans are generated after everything else: Payments hardening
+// is IN_PROGRESS with its production deployment SCHEDULED inside its
+// window, so its production plan is the one the release manager acts on
+// next. Its changes touch message-bus (wave 1), fraud-detection and
+// ledger-service (wave 2, both depend on message-bus) and payments-gateway
+// (wave 3, depends on both through fraud-detection and message-bus).
+var deploymentPlans = []struct{ release, environment string }{
+	{relPayments, "prod"},
 }
 
 type freezeRow struct {

@@ -25,7 +25,7 @@ func openDB(t *testing.T) *ent.Client {
 }
 
 type counts struct {
-	apps, deps, changes, releases, environments, deployments, freezes, auditEvents int
+	apps, deps, changes, releases, environments, deployments, freezes, packages, plans, steps, auditEvents int
 }
 
 func count(t *testing.T, client *ent.Client) counts {
@@ -52,6 +52,15 @@ func count(t *testing.T, client *ent.Client) counts {
 		t.Fatal(err)
 	}
 	if c.freezes, err = client.FreezeWindow.Query().Count(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c.packages, err = client.ReleasePackage.Query().Count(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c.plans, err = client.DeploymentPlan.Query().Count(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c.steps, err = client.DeploymentStep.Query().Count(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if c.auditEvents, err = client.AuditEvent.Query().Count(ctx); err != nil {
@@ -480,7 +489,8 @@ func TestLoadLifecycle(t *testing.T) {
 	// The audit trail has one CREATE event by "demo" for every record, and
 	// one TRANSITION per step each release took from DRAFT to its status.
 	c := count(t, client)
-	records := c.apps + c.deps + c.changes + c.releases + c.environments + c.deployments + c.freezes
+	records := c.apps + c.deps + c.changes + c.releases + c.environments + c.deployments + c.freezes +
+		c.packages + c.plans + c.steps
 	if n := client.AuditEvent.Query().Where(auditevent.Actor(demo.Actor), auditevent.ActionEQ(auditevent.ActionCREATE)).CountX(ctx); n != records {
 		t.Errorf("audit events by %q creating a record = %d, want one per record (%d)", demo.Actor, n, records)
 	}
@@ -498,6 +508,83 @@ func TestLoadLifecycle(t *testing.T) {
 	for _, r := range rels {
 		if !client.AuditEvent.Query().Where(auditevent.EntityType("Release"), auditevent.EntityID(r.ID), auditevent.Actor("demo")).ExistX(ctx) {
 			t.Errorf("release %q has no audit event by \"demo\"", r.Name)
+		}
+	}
+}
+
+// The demo's deployment plan is the production plan of Payments hardening,
+// laid out from the engine's deployment waves of its changed applications
+// (read back from the database here): DEPLOY steps wave by wave, by name
+// within a wave, then the ROLLBACK steps in the exact reverse order, all
+// PENDING and owned by their applications' owners.
+func TestLoadDeploymentPlan(t *testing.T) {
+	ctx := context.Background()
+	client := openDB(t)
+	if err := demo.Load(ctx, client); err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	plan := client.DeploymentPlan.Query().WithRelease().WithEnvironment().OnlyX(ctx)
+	if plan.Edges.Release.Name != "2026.12 Payments hardening" || plan.Edges.Environment.Stage != lifecycle.Production {
+		t.Fatalf("plan of %q to %q, want Payments hardening to production", plan.Edges.Release.Name, plan.Edges.Environment.Name)
+	}
+
+	apps := client.Application.Query().AllX(ctx)
+	ids := make([]int, len(apps))
+	byID := map[int]*ent.Application{}
+	for i, a := range apps {
+		ids[i], byID[a.ID] = a.ID, a
+	}
+	var deps []impact.Dependency
+	for _, d := range client.Dependency.Query().AllX(ctx) {
+		deps = append(deps, impact.Dependency{Consumer: d.ConsumerID, Provider: d.ProviderID})
+	}
+	var changed []int
+	for _, c := range client.Change.Query().WithApplications().AllX(ctx) {
+		if c.ReleaseID != nil && *c.ReleaseID == plan.ReleaseID {
+			for _, a := range c.Edges.Applications {
+				changed = append(changed, a.ID)
+			}
+		}
+	}
+	type want struct {
+		app, owner string
+		kind       string
+		wave       int
+	}
+	var deploy []want
+	for w, wave := range impact.NewSnapshot(ids, deps, 0).DeploymentWaves(changed) {
+		names := make([]string, len(wave))
+		for i, id := range wave {
+			names[i] = byID[id].Name
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			for _, a := range apps {
+				if a.Name == n {
+					deploy = append(deploy, want{n, a.Owner, "DEPLOY", w + 1})
+				}
+			}
+		}
+	}
+	if len(deploy) < 4 || deploy[len(deploy)-1].wave < 3 {
+		t.Fatalf("the demo release should deploy in three waves or more: %v", deploy)
+	}
+	expected := slices.Clone(deploy)
+	for i := len(deploy) - 1; i >= 0; i-- {
+		r := deploy[i]
+		r.kind = "ROLLBACK"
+		expected = append(expected, r)
+	}
+
+	steps := client.DeploymentPlan.QuerySteps(plan).WithApplication().AllX(ctx)
+	sort.Slice(steps, func(i, j int) bool { return steps[i].Position < steps[j].Position })
+	if len(steps) != len(expected) {
+		t.Fatalf("%d steps, want %d", len(steps), len(expected))
+	}
+	for i, s := range steps {
+		got := want{s.Edges.Application.Name, s.Owner, string(s.Kind), s.Wave}
+		if got != expected[i] || s.Position != i+1 || s.Status != "PENDING" {
+			t.Errorf("step %d: %+v at position %d, %s; want %+v at position %d, PENDING", i, got, s.Position, s.Status, expected[i], i+1)
 		}
 	}
 }
