@@ -16,5 +16,12 @@ import (
 
 // ImpactDiff is the resolver for the impactDiff field.
 func (r *releaseResolver) ImpactDiff(ctx context.Context, obj *ent.Release, since time.Time) (*model.ImpactDiff, error) {
-	return nil, fault.Precondition("impactDiff is not implemented yet")
+	if since.After(time.Now()) {
+		return nil, fault.Invalid("since", "since is in the future: the audit trail tells what happened, not what will")
+	}
+	entered, left, err := r.graph.ImpactSince(ctx, obj, since)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ImpactDiff{Since: since, Entered: entered, Left: left}, nil
 }
