@@ -18,8 +18,10 @@ import (
 	"entgo.io/ent/dialect"
 	entschema "entgo.io/ent/dialect/sql/schema"
 
+	"github.com/relgraph/relgraph/ent/generation"
 	entmigrate "github.com/relgraph/relgraph/ent/migrate"
 	"github.com/relgraph/relgraph/ent/migrate/migrations"
+	"github.com/relgraph/relgraph/ent/schema"
 )
 
 // RevisionsTable records which migrations a database has had, in the
@@ -74,6 +76,26 @@ func (d *DB) Migrate(ctx context.Context) error {
 	}
 	if err != nil {
 		return fmt.Errorf("migrate schema: %w", err)
+	}
+	return d.seedCounters(ctx)
+}
+
+// seedCounters creates the generation rows writers bump, so that no writer
+// creates one: two transactions creating the same row at once on
+// PostgreSQL would fail one of them. Replicas seed under the migration
+// lock; on SQLite a racing process's row is as good as ours.
+func (d *DB) seedCounters(ctx context.Context) error {
+	for _, name := range []string{schema.GraphGeneration, schema.ChangesGeneration, schema.PlansGeneration} {
+		exists, err := d.Client.Generation.Query().Where(generation.Name(name)).Exist(ctx)
+		if err != nil {
+			return fmt.Errorf("seed counters: %w", err)
+		}
+		if exists {
+			continue
+		}
+		if err := d.Client.Generation.Create().SetName(name).Exec(ctx); err != nil && ConstraintViolation(err).Kind != UniqueViolation {
+			return fmt.Errorf("seed counters: %w", err)
+		}
 	}
 	return nil
 }

@@ -37,7 +37,8 @@ func inspect(t *testing.T, db *store.DB) (*schema.Schema, migrate.Driver, string
 	var (
 		drv migrate.Driver
 		err error
-		seq = "SELECT name || '=' || seq FROM sqlite_sequence ORDER BY name"
+		// The range's start: rows written since (seeded counters) move seq within it.
+		seq = "SELECT name || '=' || ((seq >> 32) << 32) FROM sqlite_sequence ORDER BY name"
 	)
 	if db.Dialect == dialect.Postgres {
 		drv, err = postgres.Open(db.SQL())
