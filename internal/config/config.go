@@ -115,6 +115,8 @@ Endpoints (on --addr):
   /graphql             the GraphQL API: POST a JSON body, or GET for queries
   /graph?release=ID    a release's impact and conflicts, drawn in the browser
   /schema.graphql      the public schema (SDL) for code generators; no token needed
+  /releases/ID/regression.csv
+                       a release's regression scope as CSV (same token as /graphql)
   /healthz             200 "ok" while the process is up
   /readyz              200 "ok" while the database is reachable, else 503
 

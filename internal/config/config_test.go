@@ -119,7 +119,7 @@ func TestHelpListsEndpoints(t *testing.T) {
 	if err == nil {
 		t.Fatal("--help returned no error")
 	}
-	for _, endpoint := range []string{"/graphql", "/graph?release=ID", "/schema.graphql", "/healthz", "/readyz", "GraphiQL"} {
+	for _, endpoint := range []string{"/graphql", "/graph?release=ID", "/schema.graphql", "/releases/ID/regression.csv", "/healthz", "/readyz", "GraphiQL"} {
 		if !strings.Contains(out.String(), endpoint) {
 			t.Errorf("--help does not list %s:\n%s", endpoint, out.String())
 		}
