@@ -480,6 +480,9 @@ func newApplicationPaginateArgs(rv map[string]any) *applicationPaginateArgs {
 		args.before = v.(*Cursor)
 	}
 	if v, ok := rv[orderByField]; ok {
+		if one, ok := v.(map[string]any); ok {
+			v = []any{one}
+		}
 		switch v := v.(type) {
 		case []*ApplicationOrder:
 			args.opts = append(args.opts, WithApplicationOrder(v))
@@ -605,6 +608,9 @@ func newAuditEventPaginateArgs(rv map[string]any) *auditeventPaginateArgs {
 		args.before = v.(*Cursor)
 	}
 	if v, ok := rv[orderByField]; ok {
+		if one, ok := v.(map[string]any); ok {
+			v = []any{one}
+		}
 		switch v := v.(type) {
 		case []*AuditEventOrder:
 			args.opts = append(args.opts, WithAuditEventOrder(v))
@@ -848,6 +854,9 @@ func newChangePaginateArgs(rv map[string]any) *changePaginateArgs {
 		args.before = v.(*Cursor)
 	}
 	if v, ok := rv[orderByField]; ok {
+		if one, ok := v.(map[string]any); ok {
+			v = []any{one}
+		}
 		switch v := v.(type) {
 		case []*ChangeOrder:
 			args.opts = append(args.opts, WithChangeOrder(v))
@@ -998,6 +1007,9 @@ func newDependencyPaginateArgs(rv map[string]any) *dependencyPaginateArgs {
 		args.before = v.(*Cursor)
 	}
 	if v, ok := rv[orderByField]; ok {
+		if one, ok := v.(map[string]any); ok {
+			v = []any{one}
+		}
 		switch v := v.(type) {
 		case []*DependencyOrder:
 			args.opts = append(args.opts, WithDependencyOrder(v))
@@ -1153,6 +1165,9 @@ func newDeploymentPaginateArgs(rv map[string]any) *deploymentPaginateArgs {
 		args.before = v.(*Cursor)
 	}
 	if v, ok := rv[orderByField]; ok {
+		if one, ok := v.(map[string]any); ok {
+			v = []any{one}
+		}
 		switch v := v.(type) {
 		case []*DeploymentOrder:
 			args.opts = append(args.opts, WithDeploymentOrder(v))
@@ -1382,6 +1397,9 @@ func newDeploymentPlanPaginateArgs(rv map[string]any) *deploymentplanPaginateArg
 		args.before = v.(*Cursor)
 	}
 	if v, ok := rv[orderByField]; ok {
+		if one, ok := v.(map[string]any); ok {
+			v = []any{one}
+		}
 		switch v := v.(type) {
 		case []*DeploymentPlanOrder:
 			args.opts = append(args.opts, WithDeploymentPlanOrder(v))
@@ -1567,6 +1585,9 @@ func newDeploymentStepPaginateArgs(rv map[string]any) *deploymentstepPaginateArg
 		args.before = v.(*Cursor)
 	}
 	if v, ok := rv[orderByField]; ok {
+		if one, ok := v.(map[string]any); ok {
+			v = []any{one}
+		}
 		switch v := v.(type) {
 		case []*DeploymentStepOrder:
 			args.opts = append(args.opts, WithDeploymentStepOrder(v))
@@ -1860,6 +1881,9 @@ func newEnvironmentPaginateArgs(rv map[string]any) *environmentPaginateArgs {
 		args.before = v.(*Cursor)
 	}
 	if v, ok := rv[orderByField]; ok {
+		if one, ok := v.(map[string]any); ok {
+			v = []any{one}
+		}
 		switch v := v.(type) {
 		case []*EnvironmentOrder:
 			args.opts = append(args.opts, WithEnvironmentOrder(v))
@@ -2073,6 +2097,9 @@ func newFreezeWindowPaginateArgs(rv map[string]any) *freezewindowPaginateArgs {
 		args.before = v.(*Cursor)
 	}
 	if v, ok := rv[orderByField]; ok {
+		if one, ok := v.(map[string]any); ok {
+			v = []any{one}
+		}
 		switch v := v.(type) {
 		case []*FreezeWindowOrder:
 			args.opts = append(args.opts, WithFreezeWindowOrder(v))
@@ -2568,6 +2595,9 @@ func newReleasePaginateArgs(rv map[string]any) *releasePaginateArgs {
 		args.before = v.(*Cursor)
 	}
 	if v, ok := rv[orderByField]; ok {
+		if one, ok := v.(map[string]any); ok {
+			v = []any{one}
+		}
 		switch v := v.(type) {
 		case []*ReleaseOrder:
 			args.opts = append(args.opts, WithReleaseOrder(v))
@@ -2781,6 +2811,9 @@ func newReleasePackagePaginateArgs(rv map[string]any) *releasepackagePaginateArg
 		args.before = v.(*Cursor)
 	}
 	if v, ok := rv[orderByField]; ok {
+		if one, ok := v.(map[string]any); ok {
+			v = []any{one}
+		}
 		switch v := v.(type) {
 		case []*ReleasePackageOrder:
 			args.opts = append(args.opts, WithReleasePackageOrder(v))
@@ -2891,6 +2924,9 @@ func newTokenPaginateArgs(rv map[string]any) *tokenPaginateArgs {
 		args.before = v.(*Cursor)
 	}
 	if v, ok := rv[orderByField]; ok {
+		if one, ok := v.(map[string]any); ok {
+			v = []any{one}
+		}
 		switch v := v.(type) {
 		case []*TokenOrder:
 			args.opts = append(args.opts, WithTokenOrder(v))
