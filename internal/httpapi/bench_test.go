@@ -337,3 +337,56 @@ func BenchmarkImpactAfterWrite(b *testing.B) {
 		srv.Close()
 	}
 }
+
+// BenchmarkRequestFloor splits a 1k request's fixed cost: "bare" is a
+// net/http round trip to a handler that answers a tiny body, "node" is
+// relgraph's whole stack answering node(id) { id } (middleware, gqlgen, one
+// statement), and "impact-handler" is BenchmarkReleaseImpactHTTP's request
+// served by the handler without HTTP (httptest.ResponseRecorder).
+func BenchmarkRequestFloor(b *testing.B) {
+	p := loadBenchPortfolio(b, 1000)
+	handler := httpapi.New(httpapi.Config{DB: p.db, Logger: discardLogger()})
+	rid := fmt.Sprint(p.releaseID)
+	roundTrips := func(b *testing.B, url, body string) {
+		transport := &http.Transport{DisableCompression: true}
+		defer transport.CloseIdleConnections()
+		client := &http.Client{Transport: transport}
+		for b.Loop() {
+			req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader([]byte(body)))
+			req.Header.Set("Content-Type", "application/json")
+			res, err := client.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := io.Copy(io.Discard, res.Body); err != nil || res.StatusCode != http.StatusOK {
+				b.Fatalf("status %d, %v", res.StatusCode, err)
+			}
+			res.Body.Close()
+		}
+	}
+	b.Run("bare", func(b *testing.B) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			_, _ = w.Write([]byte(`{"data":{}}`))
+		}))
+		defer srv.Close()
+		roundTrips(b, srv.URL, `{"query":"{__typename}"}`)
+	})
+	b.Run("node", func(b *testing.B) {
+		srv := httptest.NewServer(handler)
+		defer srv.Close()
+		roundTrips(b, srv.URL+"/graphql", `{"query":"{ node(id: \"`+rid+`\") { id } }"}`)
+	})
+	b.Run("impact-handler", func(b *testing.B) {
+		body := `{"query":"{ node(id: \"` + rid + `\") { ... on Release { impact { impacted { application { name } distance } } } } }"}`
+		for b.Loop() {
+			req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader([]byte(body)))
+			req.Header.Set("Content-Type", "application/json")
+			rec := httptest.NewRecorder()
+			handler.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				b.Fatalf("status %d: %.300s", rec.Code, rec.Body)
+			}
+		}
+	})
+}
