@@ -453,6 +453,23 @@ func (g *Graph) flatten() map[int]*ent.Application {
 	return out
 }
 
+// requestLabel returns the generations a request outside a transaction
+// reads at, the label of what it may answer from memory; ok is false
+// inside a transaction or outside a request.
+func (g *GraphCache) requestLabel(ctx context.Context) (label generations, ok bool, err error) {
+	if batchOf(ctx) == nil {
+		return generations{}, false, nil
+	}
+	req := ctx.Value(requestGraphKey{}).(*requestGraph)
+	graph, err := g.Current(ctx)
+	if err != nil {
+		return generations{}, false, err
+	}
+	req.mu.Lock()
+	defer req.mu.Unlock()
+	return generations{graph: graph.Snapshot.Generation(), changes: req.changes}, true, nil
+}
+
 // generations are the counters a request's reads are labelled with.
 type generations struct{ graph, changes int64 }
 

@@ -34,16 +34,12 @@ var _ lifecycle.FreezeFinder = (*GraphCache)(nil)
 // generations it read stand still (changedCache). The list is shared: do
 // not modify it.
 func (g *GraphCache) ChangedApplications(ctx context.Context, releaseID int) ([]int, error) {
-	if b := batchOf(ctx); b != nil {
-		req := ctx.Value(requestGraphKey{}).(*requestGraph)
-		graph, err := g.Current(ctx)
-		if err != nil {
-			return nil, err
-		}
-		req.mu.Lock()
-		label := generations{graph: graph.Snapshot.Generation(), changes: req.changes}
-		req.mu.Unlock()
-		return b.changedApplications(ctx, g.clientFor(ctx), g.changedCacheFor(label), releaseID)
+	label, ok, err := g.requestLabel(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		return batchOf(ctx).changedApplications(ctx, g.clientFor(ctx), g.changedCacheFor(label), releaseID)
 	}
 	changed, err := changedByRelease(ctx, g.clientFor(ctx), []int{releaseID})
 	return changed[releaseID], err

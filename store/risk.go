@@ -79,17 +79,10 @@ func (c *riskCache) get(id int) (risk.Assessment, bool) {
 // transaction (a mutation's own writes are not the label's), or if the
 // request is older than the cache.
 func (g *GraphCache) riskCacheFor(ctx context.Context) (*riskCache, error) {
-	if batchOf(ctx) == nil {
-		return nil, nil
-	}
-	req := ctx.Value(requestGraphKey{}).(*requestGraph)
-	graph, err := g.Current(ctx)
-	if err != nil {
+	label, ok, err := g.requestLabel(ctx)
+	if err != nil || !ok {
 		return nil, err
 	}
-	req.mu.Lock()
-	label := generations{graph: graph.Snapshot.Generation(), changes: req.changes}
-	req.mu.Unlock()
 	state := &g.risk
 	for {
 		cur := state.assessments.Load()
