@@ -14,7 +14,6 @@ import (
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/generation"
 	"github.com/relgraph/relgraph/ent/release"
-	"github.com/relgraph/relgraph/ent/releasepackage"
 	"github.com/relgraph/relgraph/ent/schema"
 	"github.com/relgraph/relgraph/risk"
 )
@@ -153,10 +152,7 @@ func (g *GraphCache) ReleaseRisk(ctx context.Context, rel *ent.Release) (risk.As
 // releases violates a freeze window (each in its own window, with its own
 // impact: releases deploy in their windows, not in the package's).
 func (g *GraphCache) PackageRisk(ctx context.Context, pkg *ent.ReleasePackage) (risk.Assessment, error) {
-	rels, err := g.clientFor(ctx).Release.Query().
-		Where(release.HasPackagesWith(releasepackage.ID(pkg.ID))).
-		Order(ent.Asc(release.FieldID)).
-		All(ctx)
+	rels, err := g.PackageReleases(ctx, pkg)
 	if err != nil {
 		return risk.Assessment{}, err
 	}
