@@ -405,6 +405,8 @@ func init() {
 	deploymentstep.Hooks[3] = deploymentstepMixinHooks1[0]
 
 	deploymentstep.Hooks[4] = deploymentstepHooks[0]
+
+	deploymentstep.Hooks[5] = deploymentstepHooks[1]
 	deploymentstepMixinFields0 := deploymentstepMixin[0].Fields()
 	_ = deploymentstepMixinFields0
 	deploymentstepMixinFields1 := deploymentstepMixin[1].Fields()

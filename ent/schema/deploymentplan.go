@@ -12,10 +12,13 @@ import (
 
 	"github.com/relgraph/relgraph/deployplan"
 	gen "github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/ent/deploymentplan"
 	"github.com/relgraph/relgraph/ent/deploymentstep"
 	"github.com/relgraph/relgraph/ent/hook"
+	"github.com/relgraph/relgraph/ent/release"
 	"github.com/relgraph/relgraph/internal/fault"
 	"github.com/relgraph/relgraph/internal/viewer"
+	"github.com/relgraph/relgraph/lifecycle"
 )
 
 // DeploymentPlan is the ordered, editable runbook for deploying one release
@@ -207,7 +210,44 @@ func (DeploymentStep) Indexes() []ent.Index {
 
 // Hooks of the DeploymentStep.
 func (DeploymentStep) Hooks() []ent.Hook {
-	return []ent.Hook{stepStateMachine()}
+	return []ent.Hook{plansFollowTheirRelease(), stepStateMachine()}
+}
+
+// plansFollowTheirRelease keeps the plan of a DEPLOYED or CANCELLED release
+// as it was: that release is read-only history (lifecycle), and so is the
+// runbook it went out, or was called off, with. Every step write is judged,
+// whoever writes it.
+func plansFollowTheirRelease() ent.Hook {
+	return hook.On(func(next ent.Mutator) ent.Mutator {
+		return hook.DeploymentStepFunc(func(ctx context.Context, m *gen.DeploymentStepMutation) (ent.Value, error) {
+			var plans []int
+			if id, ok := m.PlanID(); ok {
+				plans = []int{id}
+			} else {
+				ids, err := m.IDs(ctx)
+				if err != nil {
+					return nil, err
+				}
+				if plans, err = m.Client().DeploymentStep.Query().Where(deploymentstep.IDIn(ids...)).
+					Unique(true).Select(deploymentstep.FieldPlanID).Ints(ctx); err != nil {
+					return nil, err
+				}
+			}
+			if len(plans) > 0 {
+				done, err := m.Client().Release.Query().
+					Where(release.HasDeploymentPlansWith(deploymentplan.IDIn(plans...)),
+						release.StatusIn(lifecycle.Deployed, lifecycle.Cancelled)).
+					First(ctx)
+				switch {
+				case err == nil:
+					return nil, fault.Precondition("release %q is %s: its deployment plans are read-only history", done.Name, done.Status)
+				case !gen.IsNotFound(err):
+					return nil, err
+				}
+			}
+			return next.Mutate(ctx, m)
+		})
+	}, ent.OpCreate|ent.OpUpdate|ent.OpUpdateOne|ent.OpDelete|ent.OpDeleteOne)
 }
 
 // PlansGeneration names the counter that every write of a step's status,

@@ -245,3 +245,39 @@ func TestPlanDeletedAfterItsSteps(t *testing.T) {
 		t.Fatalf("%d deletions audited, want 7", n)
 	}
 }
+
+// The plan of a DEPLOYED or CANCELLED release is read-only history, like
+// the release: no step of it moves, changes, appears or goes.
+func TestPlansOfFinishedReleasesAreHistory(t *testing.T) {
+	pl, ctx := newPlanned(t)
+	c := pl.client
+	if err := pl.move(ctx, pl.deploy["ledger"], deployplan.Running); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Release.UpdateOneID(pl.release.ID).SetStatus(lifecycle.Cancelled).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	writes := map[string]func() error{
+		"move":  func() error { return pl.move(ctx, pl.deploy["ledger"], deployplan.Done) },
+		"notes": func() error { return c.DeploymentStep.UpdateOneID(pl.deploy["web"].ID).SetNotes("late").Exec(ctx) },
+		"bulk": func() error {
+			return c.DeploymentStep.Update().Where(deploymentstep.PlanID(pl.plan.ID)).SetOwner("someone").Exec(ctx)
+		},
+		"delete": func() error { return c.DeploymentStep.DeleteOneID(pl.undo["web"].ID).Exec(ctx) },
+		"create": func() error {
+			return c.DeploymentStep.Create().SetPlanID(pl.plan.ID).SetApplicationID(pl.provider.ID).SetKind(deployplan.Deploy).
+				SetWave(1).SetPosition(7).Exec(ctx)
+		},
+	}
+	for name, write := range writes {
+		t.Run(name, func(t *testing.T) {
+			requireFault(t, write(), fault.FailedPrecondition, "CANCELLED", "read-only history")
+		})
+	}
+	if s := pl.status(ctx, pl.deploy["ledger"]); s.Status != deployplan.Running {
+		t.Fatalf("ledger's step is %s after the refusals, want RUNNING", s.Status)
+	}
+	if n := c.DeploymentStep.Query().Where(deploymentstep.PlanID(pl.plan.ID)).CountX(ctx); n != 6 {
+		t.Fatalf("%d steps after the refusals, want 6", n)
+	}
+}
