@@ -339,7 +339,8 @@ func BenchmarkImpactAfterWrite(b *testing.B) {
 }
 
 // BenchmarkRequestFloor splits a 1k request's fixed cost: "bare" is a
-// net/http round trip to a handler that answers a tiny body, "node" is
+// net/http round trip to a handler that answers a tiny body, "bare-24KB"
+// the same answering as many bytes as the 1k impact does, "node" is
 // relgraph's whole stack answering node(id) { id } (middleware, gqlgen, one
 // statement), and "impact-handler" is BenchmarkReleaseImpactHTTP's request
 // served by the handler without HTTP (httptest.ResponseRecorder).
@@ -368,6 +369,16 @@ func BenchmarkRequestFloor(b *testing.B) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.Copy(io.Discard, r.Body)
 			_, _ = w.Write([]byte(`{"data":{}}`))
+		}))
+		defer srv.Close()
+		roundTrips(b, srv.URL, `{"query":"{__typename}"}`)
+	})
+	b.Run("bare-24KB", func(b *testing.B) {
+		// The size of the 1k impact answer: what HTTP alone costs to carry it.
+		answer := append(append([]byte(`{"data":"`), bytes.Repeat([]byte("x"), 24<<10)...), `"}`...)
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			_, _ = w.Write(answer)
 		}))
 		defer srv.Close()
 		roundTrips(b, srv.URL, `{"query":"{__typename}"}`)
