@@ -122,8 +122,8 @@ func New(cfg Config) http.Handler {
 	})
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", authenticate(keys.Handler(gql), cfg.DB.Client, cfg.AuthRequired, limiter, cfg.Logger))
-	mux.Handle("GET /releases/{id}/regression.csv", authenticate(regressionCSV(cfg.DB, cfg.Logger), cfg.DB.Client, cfg.AuthRequired, limiter, cfg.Logger))
+	mux.Handle("/graphql", authenticate(keys.Handler(gql), cfg.DB.Client, cfg.AuthRequired, true, limiter, cfg.Logger))
+	mux.Handle("GET /releases/{id}/regression.csv", authenticate(regressionCSV(cfg.DB, cfg.Logger), cfg.DB.Client, cfg.AuthRequired, false, limiter, cfg.Logger))
 	// The public schema (the repository's schema.graphql), for code
 	// generators and schema registries: it holds no data, so no token.
 	mux.HandleFunc("GET /schema.graphql", gql.SDL)

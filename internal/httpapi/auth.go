@@ -37,7 +37,11 @@ const (
 // it is admitted unauthenticated, and its connection_init payload's
 // Authorization must then authenticate it (websocketInit) before any
 // operation runs.
-func authenticate(next http.Handler, client *ent.Client, required bool, limiter *auth.FailureLimiter, logger *slog.Logger) http.Handler {
+//
+// Only /graphql, whose WebSocket transport authenticates connection_init,
+// admits such an upgrade (websockets); any other endpoint would serve it
+// unauthenticated.
+func authenticate(next http.Handler, client *ent.Client, required, websockets bool, limiter *auth.FailureLimiter, logger *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !required {
 			v := viewer.Viewer{Actor: viewer.Anonymous, Role: viewer.Admin}
@@ -47,7 +51,7 @@ func authenticate(next http.Handler, client *ent.Client, required bool, limiter 
 			next.ServeHTTP(w, r.WithContext(viewer.With(r.Context(), v)))
 			return
 		}
-		if r.Header.Get("Authorization") == "" && strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		if websockets && r.Header.Get("Authorization") == "" && strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
 			next.ServeHTTP(w, r.WithContext(withPendingAuth(r.Context(), clientAddr(r))))
 			return
 		}

@@ -194,8 +194,10 @@ func TestRegressionCSV(t *testing.T) {
 	rel := release(`2027.01 "Core" / rebuild`, core)
 	empty := release("2027.02 nothing")
 
-	// Without a token, or with a wrong one: 401 as for /graphql.
-	for _, h := range []map[string]string{nil, bearer("rg_wrong")} {
+	// Without a token, or with a wrong one: 401 as for /graphql; also for a
+	// request that says it upgrades to a WebSocket (only /graphql's
+	// WebSocket transport authenticates later, in connection_init).
+	for _, h := range []map[string]string{nil, bearer("rg_wrong"), {"Upgrade": "websocket", "Connection": "Upgrade"}} {
 		res := s.getCSV(t, "/releases/"+rel+"/regression.csv", h)
 		if res.Status != http.StatusUnauthorized || !strings.Contains(string(res.Body), "UNAUTHENTICATED") || res.Header.Get("WWW-Authenticate") == "" {
 			t.Errorf("headers %v: %d %s", h, res.Status, res.Body)
