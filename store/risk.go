@@ -126,13 +126,17 @@ func (g *GraphCache) ReleaseRisk(ctx context.Context, rel *ent.Release) (risk.As
 		}
 	}
 	b.mu.Unlock()
-	rels := []*ent.Release{rel}
-	if len(others) > 0 {
-		more, err := g.clientFor(ctx).Release.Query().Where(release.IDIn(others...)).All(ctx)
-		if err != nil {
-			return risk.Assessment{}, err
-		}
-		rels = append(rels, more...)
+	// Read again, after the label (riskCacheFor): the caller's copy may be
+	// older than it, and what is remembered under the label must not be.
+	rels, err := g.clientFor(ctx).Release.Query().Where(release.IDIn(append(others, rel.ID)...)).All(ctx)
+	if err != nil {
+		return risk.Assessment{}, err
+	}
+	if !slices.ContainsFunc(rels, func(r *ent.Release) bool { return r.ID == rel.ID }) {
+		// Deleted since the caller loaded it: answer from its copy, and
+		// remember nothing.
+		out, err := g.assess(ctx, []*ent.Release{rel})
+		return out[rel.ID], err
 	}
 	out, err := g.assess(ctx, rels)
 	if err != nil {
@@ -373,6 +377,11 @@ func (g *GraphCache) RefreshRiskScores(ctx context.Context) error {
 	// A request of its own, so that the graph and the batched reads are
 	// read after gens, not earlier in the caller's request.
 	rctx := WithRequestGraph(ctx)
+	// The request's label first, then the releases: the assessments are
+	// remembered under the label, so the rows must be as new as it.
+	if _, err := g.Current(rctx); err != nil {
+		return err
+	}
 	rels, err := g.client.Release.Query().Order(ent.Asc(release.FieldID)).All(rctx)
 	if err != nil {
 		return err
