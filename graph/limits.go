@@ -305,6 +305,56 @@ func (l *limits) checkArguments(f *ast.Field, vars map[string]any) *gqlerror.Err
 			return err
 		}
 	}
+	if f.Definition != nil {
+		for _, def := range f.Definition.Arguments {
+			if v, ok := argument(f, def.Name, vars); ok {
+				if err := l.checkIDLists(def.Name, def.Type, v, 0); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// checkIDLists refuses a list of ids, anywhere in an argument (an input
+// object's releaseIDs, applicationIDs, ...), longer than MaxBulkItems: a
+// write or a lookup of that many records is a bulk job, and one statement
+// naming them would pass the databases' bound-parameter limits (SQLite
+// 32,766), which they report only as an error of their own.
+func (l *limits) checkIDLists(path string, t *ast.Type, v any, depth int) *gqlerror.Error {
+	if t == nil || depth > 8 {
+		return nil
+	}
+	if t.Elem != nil {
+		list, ok := v.([]any)
+		if !ok {
+			return nil
+		}
+		if t.Elem.Name() == "ID" && t.Elem.Elem == nil && len(list) > l.opts.MaxBulkItems {
+			return inputError(path, fmt.Sprintf("%s names %d ids: at most %d per request", path, len(list), l.opts.MaxBulkItems))
+		}
+		if def := l.schema.Types[t.Elem.Name()]; def != nil && def.Kind == ast.InputObject {
+			for i, item := range list {
+				if err := l.checkIDLists(fmt.Sprintf("%s[%d]", path, i), t.Elem, item, depth+1); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	def := l.schema.Types[t.Name()]
+	obj, ok := v.(map[string]any)
+	if def == nil || def.Kind != ast.InputObject || !ok {
+		return nil
+	}
+	for _, field := range def.Fields {
+		if fv, ok := obj[field.Name]; ok {
+			if err := l.checkIDLists(path+"."+field.Name, field.Type, fv, depth+1); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -443,4 +444,39 @@ func TestAttacksLeaveMemoryFlat(t *testing.T) {
 	if after := heap(); after > before+64<<20 {
 		t.Fatalf("heap in use grew from %d MiB to %d MiB over 100 refused attacks", before>>20, after>>20)
 	}
+}
+
+// TestLongIDListsAreRefused proves a list of ids longer than MaxBulkItems,
+// wherever it stands in the arguments, is the client's mistake
+// (BAD_USER_INPUT naming it), not the database's bound-parameter limit
+// surfacing as INTERNAL; at the limit it is judged as usual.
+func TestLongIDListsAreRefused(t *testing.T) {
+	s := newTestServer(t, func(o *graph.Options) { o.MaxBulkItems = 100 })
+	app := s.createApp(t, "a")
+	ids := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = strconv.Itoa(12884901888 + 1000 + i) // release ids that do not exist
+		}
+		return out
+	}
+	for name, c := range map[string]struct {
+		query string
+		vars  map[string]any
+	}{
+		"a package's releases": {`mutation($ids:[ID!]) { createReleasePackage(input:{name:"P", releaseIDs:$ids}) { id } }`, vars("ids", ids(101))},
+		"a change's applications": {`mutation($ids:[ID!]!) { createChange(input:{title:"c", kind:FEATURE, risk:LOW, applicationIDs:$ids}) { id } }`,
+			vars("ids", append(ids(100), app))},
+		"a where filter": {`query($ids:[ID!]) { releases(where:{idIn:$ids}) { totalCount } }`, vars("ids", ids(101))},
+		"the what-if":    {`query($ids:[ID!]!) { impact(applicationIDs:$ids) { changed { name } } }`, vars("ids", ids(101))},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := s.fails(t, "BAD_USER_INPUT", c.query, c.vars)
+			if !strings.Contains(e.Message, "at most 100") {
+				t.Errorf("message %q does not give the limit", e.Message)
+			}
+		})
+	}
+	// At the limit, the usual answer: the first unknown release.
+	s.fails(t, "NOT_FOUND", `mutation($ids:[ID!]) { createReleasePackage(input:{name:"P", releaseIDs:$ids}) { id } }`, vars("ids", ids(100)))
 }
