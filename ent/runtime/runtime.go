@@ -385,7 +385,7 @@ func init() {
 	// deploymentplan.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	deploymentplan.UpdateDefaultUpdatedAt = deploymentplanDescUpdatedAt.UpdateDefault.(func() time.Time)
 	deploymentstepMixin := schema.DeploymentStep{}.Mixin()
-	deploymentstep.Policy = privacy.NewPolicies(deploymentstepMixin[0], schema.DeploymentStep{})
+	deploymentstep.Policy = privacy.NewPolicies(deploymentstepMixin[1], schema.DeploymentStep{})
 	deploymentstep.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := deploymentstep.Policy.EvalMutation(ctx, m); err != nil {
@@ -396,35 +396,38 @@ func init() {
 	}
 	deploymentstepMixinHooks0 := deploymentstepMixin[0].Hooks()
 	deploymentstepMixinHooks1 := deploymentstepMixin[1].Hooks()
+	deploymentstepMixinHooks2 := deploymentstepMixin[2].Hooks()
 	deploymentstepHooks := schema.DeploymentStep{}.Hooks()
 
 	deploymentstep.Hooks[1] = deploymentstepMixinHooks0[0]
 
-	deploymentstep.Hooks[2] = deploymentstepMixinHooks0[1]
+	deploymentstep.Hooks[2] = deploymentstepMixinHooks1[0]
 
-	deploymentstep.Hooks[3] = deploymentstepMixinHooks1[0]
+	deploymentstep.Hooks[3] = deploymentstepMixinHooks1[1]
 
-	deploymentstep.Hooks[4] = deploymentstepHooks[0]
+	deploymentstep.Hooks[4] = deploymentstepMixinHooks2[0]
 
-	deploymentstep.Hooks[5] = deploymentstepHooks[1]
-	deploymentstepMixinFields0 := deploymentstepMixin[0].Fields()
-	_ = deploymentstepMixinFields0
+	deploymentstep.Hooks[5] = deploymentstepHooks[0]
+
+	deploymentstep.Hooks[6] = deploymentstepHooks[1]
 	deploymentstepMixinFields1 := deploymentstepMixin[1].Fields()
 	_ = deploymentstepMixinFields1
+	deploymentstepMixinFields2 := deploymentstepMixin[2].Fields()
+	_ = deploymentstepMixinFields2
 	deploymentstepFields := schema.DeploymentStep{}.Fields()
 	_ = deploymentstepFields
 	// deploymentstepDescCreatedAt is the schema descriptor for created_at field.
-	deploymentstepDescCreatedAt := deploymentstepMixinFields0[0].Descriptor()
+	deploymentstepDescCreatedAt := deploymentstepMixinFields1[0].Descriptor()
 	// deploymentstep.DefaultCreatedAt holds the default value on creation for the created_at field.
 	deploymentstep.DefaultCreatedAt = deploymentstepDescCreatedAt.Default.(func() time.Time)
 	// deploymentstepDescUpdatedAt is the schema descriptor for updated_at field.
-	deploymentstepDescUpdatedAt := deploymentstepMixinFields0[1].Descriptor()
+	deploymentstepDescUpdatedAt := deploymentstepMixinFields1[1].Descriptor()
 	// deploymentstep.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	deploymentstep.DefaultUpdatedAt = deploymentstepDescUpdatedAt.Default.(func() time.Time)
 	// deploymentstep.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	deploymentstep.UpdateDefaultUpdatedAt = deploymentstepDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// deploymentstepDescVersion is the schema descriptor for version field.
-	deploymentstepDescVersion := deploymentstepMixinFields1[0].Descriptor()
+	deploymentstepDescVersion := deploymentstepMixinFields2[0].Descriptor()
 	// deploymentstep.DefaultVersion holds the default value on creation for the version field.
 	deploymentstep.DefaultVersion = deploymentstepDescVersion.Default.(int)
 	// deploymentstepDescWave is the schema descriptor for wave field.

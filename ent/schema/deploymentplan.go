@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+	"entgo.io/ent/schema/mixin"
 
 	"github.com/relgraph/relgraph/deployplan"
 	gen "github.com/relgraph/relgraph/ent"
@@ -123,9 +124,33 @@ type DeploymentStep struct {
 // Mixin of the DeploymentStep.
 func (DeploymentStep) Mixin() []ent.Mixin {
 	return []ent.Mixin{
+		// First, so that its hook runs before RecordMixin's audit snapshot.
+		planTurnMixin{},
 		RecordMixin{Transitions: "status", NoMutations: true},
 		VersionMixin{},
 	}
+}
+
+// planTurnMixin makes a write of a step's status take the plans' turn
+// (LockPlans) before any other hook runs: the wave gate then reads the plan
+// as the writer before it left it, and the audit trail's snapshot records
+// that writer's status as the old one, not the status the step had before
+// this write waited (on PostgreSQL a snapshot read before the wait would
+// record PENDING → DONE for a step another writer had just started).
+type planTurnMixin struct{ mixin.Schema }
+
+// Hooks of the planTurnMixin.
+func (planTurnMixin) Hooks() []ent.Hook {
+	return []ent.Hook{hook.On(func(next ent.Mutator) ent.Mutator {
+		return hook.DeploymentStepFunc(func(ctx context.Context, m *gen.DeploymentStepMutation) (ent.Value, error) {
+			if _, moving := m.Status(); moving {
+				if err := LockPlans(ctx, m.Client()); err != nil {
+					return nil, err
+				}
+			}
+			return next.Mutate(ctx, m)
+		})
+	}, ent.OpUpdate|ent.OpUpdateOne)}
 }
 
 // Fields of the DeploymentStep.
@@ -307,10 +332,8 @@ func stepStateMachine() ent.Hook {
 			if !moving {
 				return next.Mutate(ctx, m)
 			}
+			// planTurnMixin took the plans' turn already.
 			client := m.Client()
-			if err := LockPlans(ctx, client); err != nil {
-				return nil, err
-			}
 			ids, err := m.IDs(ctx)
 			if err != nil {
 				return nil, err
