@@ -144,22 +144,7 @@ func (r *releaseResolver) Conflicts(ctx context.Context, obj *ent.Release) ([]*s
 
 // DeploymentOrder is the resolver for the deploymentOrder field.
 func (r *releaseResolver) DeploymentOrder(ctx context.Context, obj *ent.Release) ([][]*ent.Application, error) {
-	g, err := r.graph.Current(ctx)
-	if err != nil {
-		return nil, err
-	}
-	changed, err := r.graph.ChangedApplications(ctx, obj.ID)
-	if err != nil {
-		return nil, err
-	}
-	waves := g.Snapshot.DeploymentWaves(changed)
-	out := make([][]*ent.Application, 0, len(waves))
-	for _, wave := range waves {
-		if group := g.ByName(wave); len(group) > 0 {
-			out = append(out, group)
-		}
-	}
-	return out, nil
+	return r.graph.ReleaseWaves(ctx, obj.ID)
 }
 
 // Impact returns ImpactResolver implementation.

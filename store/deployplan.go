@@ -136,25 +136,15 @@ func (g *GraphCache) GenerateDeploymentPlan(ctx context.Context, releaseID, envi
 // currentWaves are release id's deployment waves now, with what a plan
 // needs of each application.
 func (g *GraphCache) currentWaves(ctx context.Context, id int) ([][]deployplan.Application, error) {
-	graph, err := g.Current(ctx)
+	waves, err := g.ReleaseWaves(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	changed, err := g.ChangedApplications(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	waves := graph.Snapshot.DeploymentWaves(changed)
-	out := make([][]deployplan.Application, 0, len(waves))
-	for _, wave := range waves {
-		apps := make([]deployplan.Application, 0, len(wave))
-		for _, id := range wave {
-			if a := graph.Record(id); a != nil {
-				apps = append(apps, deployplan.Application{ID: a.ID, Name: a.Name, Owner: a.Owner})
-			}
-		}
-		if len(apps) > 0 {
-			out = append(out, apps)
+	out := make([][]deployplan.Application, len(waves))
+	for i, wave := range waves {
+		out[i] = make([]deployplan.Application, len(wave))
+		for j, a := range wave {
+			out[i][j] = deployplan.Application{ID: a.ID, Name: a.Name, Owner: a.Owner}
 		}
 	}
 	return out, nil

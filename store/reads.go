@@ -45,6 +45,29 @@ func (g *GraphCache) ChangedApplications(ctx context.Context, releaseID int) ([]
 	return changed[releaseID], err
 }
 
+// ReleaseWaves returns release releaseID's deployment waves (the
+// contract's deploymentOrder): its changed applications, each in a later
+// wave than every other one it depends on, directly or through unchanged
+// applications; each wave by name. The records are copies.
+func (g *GraphCache) ReleaseWaves(ctx context.Context, releaseID int) ([][]*ent.Application, error) {
+	graph, err := g.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	changed, err := g.ChangedApplications(ctx, releaseID)
+	if err != nil {
+		return nil, err
+	}
+	waves := graph.Snapshot.DeploymentWaves(changed)
+	out := make([][]*ent.Application, 0, len(waves))
+	for _, wave := range waves {
+		if group := graph.ByName(wave); len(group) > 0 {
+			out = append(out, group)
+		}
+	}
+	return out, nil
+}
+
 // ReleaseConflict is two releases whose windows overlap and whose impacts
 // share applications (GraphQL's ReleaseConflict).
 type ReleaseConflict struct {
