@@ -16,6 +16,7 @@ import (
 	"github.com/relgraph/relgraph/ent/environment"
 	"github.com/relgraph/relgraph/ent/predicate"
 	"github.com/relgraph/relgraph/ent/schema"
+	"github.com/relgraph/relgraph/impact"
 	"github.com/relgraph/relgraph/internal/fault"
 	"github.com/relgraph/relgraph/internal/viewer"
 	"github.com/relgraph/relgraph/lifecycle"
@@ -326,11 +327,8 @@ func (g *GraphCache) PlanBookings(ctx context.Context, plan *ent.DeploymentPlan,
 		return []*ent.Deployment{}, nil
 	}
 	deps, err := g.clientFor(ctx).Deployment.Query().
-		Where(
-			deployment.EnvironmentID(plan.EnvironmentID),
-			deployment.StartsAtLT(*rel.EndsAt), deployment.EndsAtGT(*rel.StartsAt),
-			deployment.StatusNotIn(lifecycle.DeploymentFailed, lifecycle.DeploymentRolledBack),
-		).
+		Where(deployment.EnvironmentID(plan.EnvironmentID)).
+		Where(bookingWithin(impact.Window{Start: *rel.StartsAt, End: *rel.EndsAt})...).
 		All(ctx)
 	if err != nil {
 		return nil, err

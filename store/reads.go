@@ -165,9 +165,10 @@ type EnvironmentConflict struct {
 	OverlapStart, OverlapEnd time.Time
 }
 
-// EnvironmentConflicts finds double bookings of environments whose overlap
-// meets within. FAILED and ROLLED_BACK deployments book nothing.
-func (g *GraphCache) EnvironmentConflicts(ctx context.Context, within impact.Window) ([]*EnvironmentConflict, error) {
+// bookingWithin selects the deployments that book their environment at a
+// time meeting within (half-open; an open end is unbounded): those with a
+// window, neither FAILED nor ROLLED_BACK, which book nothing.
+func bookingWithin(within impact.Window) []predicate.Deployment {
 	preds := []predicate.Deployment{
 		deployment.StartsAtNotNil(), deployment.EndsAtNotNil(),
 		deployment.StatusNotIn(lifecycle.DeploymentFailed, lifecycle.DeploymentRolledBack),
@@ -178,7 +179,13 @@ func (g *GraphCache) EnvironmentConflicts(ctx context.Context, within impact.Win
 	if !within.Start.IsZero() {
 		preds = append(preds, deployment.EndsAtGT(within.Start))
 	}
-	deps, err := g.clientFor(ctx).Deployment.Query().Where(preds...).WithEnvironment().WithRelease().All(ctx)
+	return preds
+}
+
+// EnvironmentConflicts finds double bookings of environments whose overlap
+// meets within. FAILED and ROLLED_BACK deployments book nothing.
+func (g *GraphCache) EnvironmentConflicts(ctx context.Context, within impact.Window) ([]*EnvironmentConflict, error) {
+	deps, err := g.clientFor(ctx).Deployment.Query().Where(bookingWithin(within)...).WithEnvironment().WithRelease().All(ctx)
 	if err != nil {
 		return nil, err
 	}
