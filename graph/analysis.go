@@ -57,6 +57,25 @@ func rangeOf(from, to *time.Time) (impact.Window, error) {
 	return w, nil
 }
 
+// impactOfChanged answers the impact, to maxDepth, of the applications
+// that changed reads (a release's, a package's): a depth is checked before
+// anything is read.
+func (r *Resolver) impactOfChanged(ctx context.Context, maxDepth *int, changed func() ([]int, error)) (*model.Impact, error) {
+	depth, err := checkDepth(maxDepth)
+	if err != nil {
+		return nil, err
+	}
+	g, err := r.graph.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := changed()
+	if err != nil {
+		return nil, err
+	}
+	return r.impactOf(ctx, g, ids, depth), nil
+}
+
 // impactOf runs an impact analysis and names its applications from the
 // graph's records: no query, however large the impact.
 func (r *Resolver) impactOf(ctx context.Context, g *store.Graph, changed []int, maxDepth int) *model.Impact {

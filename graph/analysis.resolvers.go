@@ -122,19 +122,7 @@ func (r *queryResolver) DependencyCycles(ctx context.Context) ([][]*ent.Applicat
 
 // Impact is the resolver for the impact field.
 func (r *releaseResolver) Impact(ctx context.Context, obj *ent.Release, maxDepth *int) (*model.Impact, error) {
-	depth, err := checkDepth(maxDepth)
-	if err != nil {
-		return nil, err
-	}
-	g, err := r.graph.Current(ctx)
-	if err != nil {
-		return nil, err
-	}
-	changed, err := r.graph.ChangedApplications(ctx, obj.ID)
-	if err != nil {
-		return nil, err
-	}
-	return r.impactOf(ctx, g, changed, depth), nil
+	return r.impactOfChanged(ctx, maxDepth, func() ([]int, error) { return r.graph.ChangedApplications(ctx, obj.ID) })
 }
 
 // Conflicts is the resolver for the conflicts field.

@@ -66,23 +66,13 @@ func (r *releasePackageResolver) Status(ctx context.Context, obj *ent.ReleasePac
 
 // Impact is the resolver for the impact field.
 func (r *releasePackageResolver) Impact(ctx context.Context, obj *ent.ReleasePackage, maxDepth *int) (*model.Impact, error) {
-	depth, err := checkDepth(maxDepth)
-	if err != nil {
-		return nil, err
-	}
-	g, err := r.graph.Current(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rels, err := r.graph.PackageReleases(ctx, obj)
-	if err != nil {
-		return nil, err
-	}
-	changed, err := r.graph.PackageChangedApplications(ctx, rels)
-	if err != nil {
-		return nil, err
-	}
-	return r.impactOf(ctx, g, changed, depth), nil
+	return r.impactOfChanged(ctx, maxDepth, func() ([]int, error) {
+		rels, err := r.graph.PackageReleases(ctx, obj)
+		if err != nil {
+			return nil, err
+		}
+		return r.graph.PackageChangedApplications(ctx, rels)
+	})
 }
 
 // Conflicts is the resolver for the conflicts field.
