@@ -14,6 +14,9 @@ import (
 	"ariga.io/atlas/sql/sqlite"
 	"entgo.io/ent/dialect"
 
+	"github.com/relgraph/relgraph/ent/generation"
+	entschema "github.com/relgraph/relgraph/ent/schema"
+
 	"github.com/relgraph/relgraph/internal/testdb"
 	"github.com/relgraph/relgraph/store"
 )
@@ -225,5 +228,30 @@ func TestMigrateRefusesForeignSchema(t *testing.T) {
 	}
 	if err := db.Migrate(ctx); err == nil || !strings.Contains(err.Error(), "applications") {
 		t.Fatalf("Migrate = %v, want a refusal naming applications", err)
+	}
+}
+
+// TestMigrateSeedsTheCounters proves migrating creates the generation rows
+// that writers bump, so no two first writers race to create one, and that
+// migrating again keeps their values.
+func TestMigrateSeedsTheCounters(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	names := []string{entschema.GraphGeneration, entschema.ChangesGeneration, entschema.PlansGeneration}
+	rows := db.Client.Generation.Query().Where(generation.NameIn(names...)).AllX(ctx)
+	if len(rows) != len(names) {
+		t.Fatalf("%d of the %d counters after migrating", len(rows), len(names))
+	}
+	if err := entschema.BumpGeneration(ctx, db.Client, entschema.ChangesGeneration); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if v := db.Client.Generation.Query().Where(generation.Name(entschema.ChangesGeneration)).OnlyX(ctx).Value; v != 1 {
+		t.Fatalf("changes generation %d after migrating again, want 1", v)
 	}
 }

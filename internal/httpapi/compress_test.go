@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -252,5 +253,23 @@ func TestGzipRequestBodyIsNotDecompressed(t *testing.T) {
 	res := s.do(t, s.request(t, http.MethodPost, "/graphql", body.Bytes(), map[string]string{"Content-Encoding": "gzip"}))
 	if res.Status != http.StatusBadRequest || code(decode(t, res)) != "BAD_USER_INPUT" {
 		t.Fatalf("%d %s", res.Status, res.Body)
+	}
+}
+
+// TestAnswerDeclaresItsLength proves a POST answer, large or an error,
+// declares its length instead of being sent in chunks, and that the length
+// is the body's.
+func TestAnswerDeclaresItsLength(t *testing.T) {
+	s := newTestServer(t)
+	for name, body := range map[string]string{
+		"large answer": bigQuery,
+		"error":        `{"query":"{ nothing }"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			res := s.do(t, s.request(t, http.MethodPost, "/graphql", []byte(body), map[string]string{"Accept-Encoding": "identity"}))
+			if got := res.Header.Get("Content-Length"); got != strconv.Itoa(len(res.Body)) || len(res.Body) == 0 {
+				t.Fatalf("Content-Length %q for a %d-byte body (status %d)", got, len(res.Body), res.Status)
+			}
+		})
 	}
 }
