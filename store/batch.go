@@ -52,6 +52,16 @@ func batchOf(ctx context.Context) *batch {
 	return nil
 }
 
+// register counts release id as loaded by the request.
+func (b *batch) register(id int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.releases == nil {
+		b.releases = map[int]bool{}
+	}
+	b.releases[id] = true
+}
+
 // many reports whether the request loaded more than one release: only then
 // do portfolio-wide reads pay off.
 func (b *batch) many() bool {
@@ -67,19 +77,14 @@ func registerReleases() ent.Interceptor {
 		return ent.QuerierFunc(func(ctx context.Context, q ent.Query) (ent.Value, error) {
 			v, err := next.Query(ctx, q)
 			if b := batchOf(ctx); b != nil && err == nil {
-				b.mu.Lock()
-				if b.releases == nil {
-					b.releases = map[int]bool{}
-				}
 				switch rs := v.(type) {
 				case []*ent.Release:
 					for _, r := range rs {
-						b.releases[r.ID] = true
+						b.register(r.ID)
 					}
 				case *ent.Release:
-					b.releases[rs.ID] = true
+					b.register(rs.ID)
 				}
-				b.mu.Unlock()
 			}
 			return v, err
 		})

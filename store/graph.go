@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/relgraph/relgraph/ent"
@@ -33,6 +35,7 @@ import (
 type GraphCache struct {
 	client  *ent.Client
 	sql     *sql.DB
+	drv     dialect.Driver
 	current atomic.Pointer[Graph]
 	group   singleflight.Group
 	// builds and catchUps count the graphs read whole and those brought
@@ -43,6 +46,9 @@ type GraphCache struct {
 	// changed holds releases' changed applications as of one pair of
 	// generations (see changedCache).
 	changed atomic.Pointer[changedCache]
+	// releases holds release records as of one changes generation (see
+	// releaseCache).
+	releases atomic.Pointer[releaseCache]
 	// risk holds the assessments of releases and what they share.
 	risk riskState
 }
@@ -67,7 +73,7 @@ func (g *GraphCache) Loaded() *Graph { return g.current.Load() }
 // NewGraphCache returns a cache over db, independent of db.Graph (the one
 // db's client and handler use); the first request builds the snapshot.
 func NewGraphCache(db *DB) *GraphCache {
-	return &GraphCache{client: db.Client, sql: db.sql}
+	return &GraphCache{client: db.Client, sql: db.sql, drv: db.drv}
 }
 
 // clientFor is the client a read under ctx goes through: the write's or
@@ -211,7 +217,10 @@ type requestGraph struct {
 	// changes is the changes generation read with graph's, outside a
 	// transaction: with graph's, the label of changedCache.
 	changes int64
-	batch   batch
+	// read holds the generations once read outside a transaction, before
+	// or without graph: a request reads them once (requestChanges).
+	read  *generations
+	batch batch
 }
 
 type requestGraphKey struct{}
@@ -265,22 +274,43 @@ func (g *GraphCache) Current(ctx context.Context) (*Graph, error) {
 	if held != nil && held.graph != nil {
 		return held.graph, nil
 	}
-	graph, gens, err := g.fresh(ctx)
+	var gens generations
+	if held != nil && held.read != nil {
+		gens = *held.read
+	} else {
+		var err error
+		if gens, err = readGenerations(ctx, g.drv); err != nil {
+			return nil, err
+		}
+	}
+	graph, err := g.freshAt(ctx, gens.graph)
 	if err == nil && held != nil {
 		held.graph, held.changes = graph, gens.changes
 	}
 	return graph, err
 }
 
-// fresh returns the shared graph, brought up to the committed generation if
-// that moved past it, and the generations it read.
-func (g *GraphCache) fresh(ctx context.Context) (*Graph, generations, error) {
-	gens, err := readGenerations(ctx, g.client)
-	if err != nil {
-		return nil, gens, err
+// requestChanges returns the changes generation a request outside a
+// transaction reads at, read once per request without building the graph;
+// ok is false inside a transaction or outside a request.
+func (g *GraphCache) requestChanges(ctx context.Context) (changes int64, ok bool, err error) {
+	if batchOf(ctx) == nil {
+		return 0, false, nil
 	}
-	graph, err := g.freshAt(ctx, gens.graph)
-	return graph, gens, err
+	req := ctx.Value(requestGraphKey{}).(*requestGraph)
+	req.mu.Lock()
+	defer req.mu.Unlock()
+	if req.graph != nil {
+		return req.changes, true, nil
+	}
+	if req.read == nil {
+		gens, err := readGenerations(ctx, g.drv)
+		if err != nil {
+			return 0, false, err
+		}
+		req.read = &gens
+	}
+	return req.read.changes, true, nil
 }
 
 // freshAt returns the shared graph at generation gen or newer.
@@ -473,21 +503,36 @@ func (g *GraphCache) requestLabel(ctx context.Context) (label generations, ok bo
 // generations are the counters a request's reads are labelled with.
 type generations struct{ graph, changes int64 }
 
+// generationsQuery reads the graph and changes generations: fixed SQL,
+// sent as is on every request, so that SQLite's statement cache keeps it
+// prepared and no query is built for it.
+var generationsQuery = fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s IN ('%s', '%s')",
+	generation.FieldName, generation.FieldValue, generation.Table, generation.FieldName,
+	schema.GraphGeneration, schema.ChangesGeneration)
+
 // readGenerations reads the graph and changes generations in one statement.
-func readGenerations(ctx context.Context, client *ent.Client) (generations, error) {
-	rows, err := client.Generation.Query().
-		Where(generation.NameIn(schema.GraphGeneration, schema.ChangesGeneration)).All(ctx)
-	if err != nil {
+func readGenerations(ctx context.Context, drv dialect.Driver) (generations, error) {
+	var rows entsql.Rows
+	if err := drv.Query(ctx, generationsQuery, []any{}, &rows); err != nil {
 		return generations{}, fmt.Errorf("read generations: %w", err)
 	}
+	defer rows.Close()
 	var out generations
-	for _, r := range rows {
-		switch r.Name {
-		case schema.GraphGeneration:
-			out.graph = r.Value
-		case schema.ChangesGeneration:
-			out.changes = r.Value
+	for rows.Next() {
+		var name string
+		var value int64
+		if err := rows.Scan(&name, &value); err != nil {
+			return generations{}, fmt.Errorf("read generations: %w", err)
 		}
+		switch name {
+		case schema.GraphGeneration:
+			out.graph = value
+		case schema.ChangesGeneration:
+			out.changes = value
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return generations{}, fmt.Errorf("read generations: %w", err)
 	}
 	return out, nil
 }
