@@ -80,21 +80,26 @@ func (r *Resolver) impactOfChanged(ctx context.Context, maxDepth *int, changed f
 // graph's records: no query, however large the impact.
 func (r *Resolver) impactOf(ctx context.Context, g *store.Graph, changed []int, maxDepth int) *model.Impact {
 	items := g.Impact(changed, maxDepth)
+	// The impacted list's own JSON reads the engine's entries and the
+	// graph's records; model entries are for gqlgen's marshalling only.
+	write := func(ctx context.Context, w io.Writer, entries []*model.ImpactedApplication) error {
+		return r.writeImpacted(ctx, w, g, items, entries)
+	}
+	if writesOwnJSON(ctx) {
+		return &model.Impact{Changed: []*ent.Application{}, Shared: []*ent.Application{}, Impacted: model.ImpactedList{Write: write}}
+	}
 	withPaths := selects(ctx, "impacted", "path") || selects(ctx, "impactedApplications", "edges", "node", "path")
-	// An answer the hand-written JSON writes whole only reads the graph's
-	// records; any other gets copies, one allocation for them all.
-	app := g.Record
-	if !writesOwnJSON(ctx) {
-		records := g.Records(len(items))
-		named := make(map[int]*ent.Application, len(items))
-		app = func(id int) *ent.Application {
-			a, ok := named[id]
-			if !ok {
-				a = records.Copy(id)
-				named[id] = a
-			}
-			return a
+	// Anything gqlgen marshals gets copies of the records, one allocation
+	// for them all.
+	records := g.Records(len(items))
+	named := make(map[int]*ent.Application, len(items))
+	app := func(id int) *ent.Application {
+		a, ok := named[id]
+		if !ok {
+			a = records.Copy(id)
+			named[id] = a
 		}
+		return a
 	}
 	// changed and shared are built only when asked for.
 	withChanged, withShared := selects(ctx, "changed"), selects(ctx, "shared")
@@ -129,12 +134,7 @@ func (r *Resolver) impactOf(ctx context.Context, g *store.Graph, changed []int, 
 	for i := range entries {
 		impacted[i] = &entries[i]
 	}
-	out.Impacted = model.ImpactedList{
-		Items: impacted,
-		Write: func(ctx context.Context, w io.Writer, items []*model.ImpactedApplication) error {
-			return r.writeImpacted(ctx, w, g, items)
-		},
-	}
+	out.Impacted = model.ImpactedList{Items: impacted, Write: write}
 	store.SortByName(out.Changed)
 	store.SortByName(out.Shared)
 	return out

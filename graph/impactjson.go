@@ -14,6 +14,7 @@ import (
 
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/graph/model"
+	"github.com/relgraph/relgraph/impact"
 	"github.com/relgraph/relgraph/store"
 )
 
@@ -33,13 +34,16 @@ var fastImpactJSON atomic.Bool
 
 func init() { fastImpactJSON.Store(true) }
 
-// writeImpacted writes items as the JSON list the selection of the
-// impacted field in ctx asks for.
-func (r *Resolver) writeImpacted(ctx context.Context, w io.Writer, g *store.Graph, items []*model.ImpactedApplication) error {
+// writeImpacted writes the JSON list the selection of the impacted field
+// in ctx asks for: from the engine's entries and g's records when it can,
+// otherwise by gqlgen's marshalling of the model entries (the same list,
+// built only when writesOwnJSON is false, which it is whenever the
+// selection cannot be planned).
+func (r *Resolver) writeImpacted(ctx context.Context, w io.Writer, g *store.Graph, engine []impact.Impacted, items []*model.ImpactedApplication) error {
 	oc := graphql.GetOperationContext(ctx)
 	sel := graphql.GetFieldContext(ctx).Field.Selections
 	if plan, ok := planImpacted(oc, sel); ok && fastImpactJSON.Load() {
-		plan.write(w, g, items)
+		plan.write(w, g, engine)
 		return nil
 	}
 	ec := newExecutionContext(oc, r.exec, nil)
@@ -147,16 +151,22 @@ const flushAt = 32 << 10
 // allocate one per request.
 var writeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, flushAt+4<<10); return &b }}
 
-func (p impactedPlan) write(w io.Writer, g *store.Graph, items []*model.ImpactedApplication) {
+func (p impactedPlan) write(w io.Writer, g *store.Graph, items []impact.Impacted) {
 	pooled := writeBuffers.Get().(*[]byte)
 	buf := append((*pooled)[:0], '[')
-	for i, item := range items {
-		if i > 0 {
+	written := 0
+	for _, item := range items {
+		a := g.Record(item.ID)
+		if a == nil {
+			continue
+		}
+		if written > 0 {
 			buf = append(buf, ',')
 		}
 		start := len(buf)
-		buf = p.append(buf, g, item)
-		if i == 0 {
+		buf = p.append(buf, g, item, a)
+		written++
+		if written == 1 {
 			// gqlgen collects the response in a bytes.Buffer: room for the
 			// whole list, estimated from its first item, lets it grow once
 			// instead of doubling its way up.
@@ -177,7 +187,7 @@ func (p impactedPlan) write(w io.Writer, g *store.Graph, items []*model.Impacted
 	}
 }
 
-func (p impactedPlan) append(buf []byte, g *store.Graph, item *model.ImpactedApplication) []byte {
+func (p impactedPlan) append(buf []byte, g *store.Graph, item impact.Impacted, a *ent.Application) []byte {
 	buf = append(buf, '{')
 	for i, f := range p {
 		if i > 0 {
@@ -190,14 +200,18 @@ func (p impactedPlan) append(buf []byte, g *store.Graph, item *model.ImpactedApp
 		case "distance":
 			buf = strconv.AppendInt(buf, int64(item.Distance), 10)
 		case "application":
-			buf = f.app.append(buf, g, item.Application)
+			buf = f.app.append(buf, g, a)
 		case "path":
 			buf = append(buf, '[')
-			for k, a := range item.Path {
-				if k > 0 {
-					buf = append(buf, ',')
+			k := 0
+			for _, id := range item.Path {
+				if step := g.Record(id); step != nil {
+					if k > 0 {
+						buf = append(buf, ',')
+					}
+					buf = f.app.append(buf, g, step)
+					k++
 				}
-				buf = f.app.append(buf, g, a)
 			}
 			buf = append(buf, ']')
 		}
