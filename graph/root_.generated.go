@@ -531,10 +531,12 @@ type ComplexityRoot struct {
 	}
 
 	ReleaseEvent struct {
-		Actor   func(childComplexity int) int
-		At      func(childComplexity int) int
-		Kind    func(childComplexity int) int
-		Release func(childComplexity int) int
+		Actor      func(childComplexity int) int
+		At         func(childComplexity int) int
+		Entity     func(childComplexity int) int
+		EntityType func(childComplexity int) int
+		Kind       func(childComplexity int) int
+		Release    func(childComplexity int) int
 	}
 
 	ReleasePackage struct {
@@ -2901,6 +2903,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReleaseEvent.At(childComplexity), true
+	case "ReleaseEvent.entity":
+		if e.ComplexityRoot.ReleaseEvent.Entity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseEvent.Entity(childComplexity), true
+	case "ReleaseEvent.entityType":
+		if e.ComplexityRoot.ReleaseEvent.EntityType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseEvent.EntityType(childComplexity), true
 	case "ReleaseEvent.kind":
 		if e.ComplexityRoot.ReleaseEvent.Kind == nil {
 			break
@@ -4194,6 +4208,10 @@ func (ec *executionContext) childFields_ReleaseEvent(ctx context.Context, field 
 		return ec.fieldContext_ReleaseEvent_actor(ctx, field)
 	case "release":
 		return ec.fieldContext_ReleaseEvent_release(ctx, field)
+	case "entityType":
+		return ec.fieldContext_ReleaseEvent_entityType(ctx, field)
+	case "entity":
+		return ec.fieldContext_ReleaseEvent_entity(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReleaseEvent", field.Name)
 }

@@ -57,15 +57,23 @@ func kindOf(e events.Event) auditevent.Action { return auditevent.Action(e.Kind)
 // ask for (ErrSlow, ErrClosed) is sent to it as a last error (see
 // streamEnd).
 func forward[T any](ctx context.Context, sub *events.Subscription, convert func(events.Event) *T) <-chan *T {
+	return forwardEach(ctx, sub, func(e events.Event) []*T { return []*T{convert(e)} })
+}
+
+// forwardEach is forward for events that each become any number of
+// messages, in order.
+func forwardEach[T any](ctx context.Context, sub *events.Subscription, convert func(events.Event) []*T) <-chan *T {
 	out := make(chan *T)
 	go func() {
 		defer close(out)
 		for e := range sub.C {
-			select {
-			case out <- convert(e):
-			case <-ctx.Done():
-				sub.Close()
-				return
+			for _, msg := range convert(e) {
+				select {
+				case out <- msg:
+				case <-ctx.Done():
+					sub.Close()
+					return
+				}
 			}
 		}
 		if err := sub.Err(); err != nil && ctx.Err() == nil {
@@ -75,6 +83,16 @@ func forward[T any](ctx context.Context, sub *events.Subscription, convert func(
 		}
 	}()
 	return out
+}
+
+// writtenRecord is the record of an event as it stands now; nil once it is
+// deleted.
+func (r *Resolver) writtenRecord(ctx context.Context, id int) (ent.Noder, error) {
+	n, err := r.client.Noder(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return n, err
 }
 
 // streamEnd holds why a subscription's stream ended, when the server ended
@@ -147,9 +165,15 @@ func endStreams(present graphql.ErrorPresenterFunc) graphql.ResponseMiddleware {
 // transaction wrote: on SQLite it wakes the tail that reads them back from
 // the audit trail (events.Tail), on PostgreSQL it delivers them here and
 // NOTIFYs the other processes (events.Bridge).
-func publishCommitted(broker *events.Broker, written []*ent.AuditEvent) {
+func publishCommitted(ctx context.Context, broker *events.Broker, client *ent.Client, written []*ent.AuditEvent) {
 	if broker == nil || len(written) == 0 {
 		return
 	}
-	broker.Publish(store.Events(written))
+	var announced []events.Event
+	if !broker.Tailed() {
+		// Should reading the releases of the written records fail, the
+		// events still go out, without them.
+		announced, _ = store.Events(ctx, client, written)
+	}
+	broker.Publish(announced)
 }

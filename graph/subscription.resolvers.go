@@ -16,11 +16,7 @@ import (
 
 // Entity is the resolver for the entity field.
 func (r *portfolioEventResolver) Entity(ctx context.Context, obj *model.PortfolioEvent) (ent.Noder, error) {
-	n, err := r.client.Noder(ctx, obj.EntityID)
-	if ent.IsNotFound(err) {
-		return nil, nil
-	}
-	return n, err
+	return r.writtenRecord(ctx, obj.EntityID)
 }
 
 // Release is the resolver for the release field.
@@ -32,6 +28,11 @@ func (r *releaseEventResolver) Release(ctx context.Context, obj *model.ReleaseEv
 	return rel, err
 }
 
+// Entity is the resolver for the entity field.
+func (r *releaseEventResolver) Entity(ctx context.Context, obj *model.ReleaseEvent) (ent.Noder, error) {
+	return r.writtenRecord(ctx, obj.EntityID)
+}
+
 // ReleaseEvents is the resolver for the releaseEvents field.
 func (r *subscriptionResolver) ReleaseEvents(ctx context.Context, releaseIDs []int) (<-chan *model.ReleaseEvent, error) {
 	if len(releaseIDs) > r.maxIDs {
@@ -41,14 +42,35 @@ func (r *subscriptionResolver) ReleaseEvents(ctx context.Context, releaseIDs []i
 	for _, id := range releaseIDs {
 		want[id] = true
 	}
-	sub, err := r.subscribe(ctx, func(e events.Event) bool {
-		return e.EntityType == ent.TypeRelease && (releaseIDs == nil || want[e.EntityID])
-	})
+	// The watched releases an event is about: the written release, or
+	// those the written record left, joined or belongs to.
+	about := func(e events.Event) []int {
+		releases := e.Releases
+		if e.EntityType == ent.TypeRelease {
+			releases = []int{e.EntityID}
+		}
+		if releaseIDs == nil {
+			return releases
+		}
+		var watched []int
+		for _, id := range releases {
+			if want[id] {
+				watched = append(watched, id)
+			}
+		}
+		return watched
+	}
+	sub, err := r.subscribe(ctx, func(e events.Event) bool { return len(about(e)) > 0 })
 	if err != nil {
 		return nil, err
 	}
-	return forward(ctx, sub, func(e events.Event) *model.ReleaseEvent {
-		return &model.ReleaseEvent{Kind: kindOf(e), At: e.At, Actor: e.Actor, ReleaseID: e.EntityID}
+	return forwardEach(ctx, sub, func(e events.Event) []*model.ReleaseEvent {
+		var out []*model.ReleaseEvent
+		for _, id := range about(e) {
+			out = append(out, &model.ReleaseEvent{Kind: kindOf(e), At: e.At, Actor: e.Actor, ReleaseID: id,
+				EntityType: e.EntityType, EntityID: e.EntityID})
+		}
+		return out
 	}), nil
 }
 

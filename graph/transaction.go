@@ -109,7 +109,7 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 		return t.failed(ctx, err)
 	}
 	// Only now, committed: a rolled-back write is never announced.
-	publishCommitted(t.events, journal.Flushed())
+	publishCommitted(ctx, t.events, t.client, journal.Flushed())
 	return rsp
 }
 

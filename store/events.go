@@ -3,12 +3,18 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 
 	"entgo.io/ent/dialect"
 
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/ent/auditevent"
+	"github.com/relgraph/relgraph/ent/change"
+	"github.com/relgraph/relgraph/ent/deployment"
+	"github.com/relgraph/relgraph/ent/deploymentplan"
+	"github.com/relgraph/relgraph/ent/deploymentstep"
 	"github.com/relgraph/relgraph/internal/events"
 )
 
@@ -16,13 +22,120 @@ import (
 // the audit trail read by an events.Tail on SQLite, and the NOTIFY that
 // WithTx sends inside its transaction on PostgreSQL.
 
-// Events returns audit events as subscribers see them.
-func Events(written []*ent.AuditEvent) []events.Event {
+// Events returns audit events as subscribers see them, each with the
+// releases whose contents the written record belongs to (a change, a
+// deployment, a deployment plan or step: the release it left and the one it
+// joined, from the event's own old and new releaseID, otherwise the one it
+// belongs to now, read through client). Should that read fail, the events
+// come with the error, complete but for those releases.
+func Events(ctx context.Context, client *ent.Client, written []*ent.AuditEvent) ([]events.Event, error) {
 	out := make([]events.Event, len(written))
+	lookup := map[string][]int{} // type -> records whose release is read
 	for i, a := range written {
 		out[i] = events.Event{ID: a.ID, Kind: string(a.Action), At: a.At, Actor: a.Actor, EntityType: a.EntityType, EntityID: a.EntityID}
+		switch a.EntityType {
+		case ent.TypeChange, ent.TypeDeployment, ent.TypeDeploymentPlan:
+			if moved, ok := a.Changes["releaseID"].(map[string]any); ok {
+				out[i].Releases = idsOf(moved["old"], moved["new"])
+				continue
+			}
+			lookup[a.EntityType] = append(lookup[a.EntityType], a.EntityID)
+		case ent.TypeDeploymentStep:
+			lookup[a.EntityType] = append(lookup[a.EntityType], a.EntityID)
+		}
 	}
-	return out
+	if len(lookup) == 0 {
+		return out, nil
+	}
+	releaseOf, err := releasesOfRecords(ctx, client, lookup)
+	if err != nil {
+		return out, fmt.Errorf("events: read the releases of written records: %w", err)
+	}
+	for i := range out {
+		if out[i].Releases == nil {
+			if r, ok := releaseOf[out[i].EntityID]; ok {
+				out[i].Releases = []int{r}
+			}
+		}
+	}
+	return out, nil
+}
+
+// releasesOfRecords reads the release each record belongs to now (ids are
+// unique across types); a record gone, or in no release, is left out.
+func releasesOfRecords(ctx context.Context, client *ent.Client, byType map[string][]int) (map[int]int, error) {
+	out := map[int]int{}
+	var rows []struct {
+		ID        int  `json:"id"`
+		ReleaseID *int `json:"release_id"`
+	}
+	add := func() {
+		for _, r := range rows {
+			if r.ReleaseID != nil {
+				out[r.ID] = *r.ReleaseID
+			}
+		}
+		rows = rows[:0]
+	}
+	if ids := byType[ent.TypeChange]; len(ids) > 0 {
+		if err := client.Change.Query().Where(change.IDIn(ids...)).Select(change.FieldID, change.FieldReleaseID).Scan(ctx, &rows); err != nil {
+			return nil, err
+		}
+		add()
+	}
+	if ids := byType[ent.TypeDeployment]; len(ids) > 0 {
+		if err := client.Deployment.Query().Where(deployment.IDIn(ids...)).Select(deployment.FieldID, deployment.FieldReleaseID).Scan(ctx, &rows); err != nil {
+			return nil, err
+		}
+		add()
+	}
+	plans := byType[ent.TypeDeploymentPlan]
+	planOfStep := map[int]int{}
+	if ids := byType[ent.TypeDeploymentStep]; len(ids) > 0 {
+		var steps []struct {
+			ID     int `json:"id"`
+			PlanID int `json:"plan_id"`
+		}
+		if err := client.DeploymentStep.Query().Where(deploymentstep.IDIn(ids...)).
+			Select(deploymentstep.FieldID, deploymentstep.FieldPlanID).Scan(ctx, &steps); err != nil {
+			return nil, err
+		}
+		for _, s := range steps {
+			planOfStep[s.ID] = s.PlanID
+			plans = append(plans, s.PlanID)
+		}
+	}
+	if len(plans) > 0 {
+		if err := client.DeploymentPlan.Query().Where(deploymentplan.IDIn(uniqueSorted(plans)...)).
+			Select(deploymentplan.FieldID, deploymentplan.FieldReleaseID).Scan(ctx, &rows); err != nil {
+			return nil, err
+		}
+		add()
+		for step, plan := range planOfStep {
+			if r, ok := out[plan]; ok {
+				out[step] = r
+			}
+		}
+	}
+	return out, nil
+}
+
+// idsOf returns the distinct ids among JSON values (numbers), ascending.
+func idsOf(values ...any) []int {
+	var out []int
+	for _, v := range values {
+		switch n := v.(type) {
+		case float64:
+			out = append(out, int(n))
+		case int:
+			out = append(out, n)
+		case json.Number:
+			if i, err := n.Int64(); err == nil {
+				out = append(out, int(i))
+			}
+		}
+	}
+	return uniqueSorted(out)
 }
 
 var _ events.Trail = (*DB)(nil)
@@ -38,7 +151,8 @@ func (db *DB) LastAuditEventID(ctx context.Context) (int, error) {
 }
 
 // AuditEventsAfter returns at most limit audit events whose ids are above
-// after, in id order, without their changes: one primary-key range. On
+// after, in id order: one primary-key range (and, for records that belong
+// to a release without saying which in their changes, one read per type). On
 // SQLite, which has one writer at a time, ids grow in commit order, so
 // these are the events committed after event after (events.Tail).
 func (db *DB) AuditEventsAfter(ctx context.Context, after, limit int) ([]events.Event, error) {
@@ -46,25 +160,30 @@ func (db *DB) AuditEventsAfter(ctx context.Context, after, limit int) ([]events.
 		Where(auditevent.IDGT(after)).
 		Order(ent.Asc(auditevent.FieldID)).
 		Limit(limit).
-		Select(auditevent.FieldAt, auditevent.FieldActor, auditevent.FieldAction, auditevent.FieldEntityType, auditevent.FieldEntityID).
+		Select(auditevent.FieldAt, auditevent.FieldActor, auditevent.FieldAction, auditevent.FieldEntityType, auditevent.FieldEntityID,
+			auditevent.FieldChanges).
 		All(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return Events(rows), nil
+	return Events(ctx, db.Client, rows)
 }
 
 // notifyCommitted sends the NOTIFYs that announce a transaction's audit
 // events (events.Payloads) inside the transaction tx, so that PostgreSQL
 // delivers them only if it commits. One statement sends a batch of them.
-func notifyCommitted(ctx context.Context, tx dialect.Tx, written []*ent.AuditEvent) error {
+func notifyCommitted(ctx context.Context, tx dialect.Tx, client *ent.Client, written []*ent.AuditEvent) error {
 	if len(written) == 0 {
 		return nil
 	}
 	if tx == nil {
 		return errors.New("store: the transaction cannot send NOTIFY")
 	}
-	payloads := events.Payloads(Events(written))
+	announced, err := Events(ctx, client, written)
+	if err != nil {
+		return err
+	}
+	payloads := events.Payloads(announced)
 	for len(payloads) > 0 {
 		n := min(len(payloads), notifyBatch)
 		err := tx.Exec(ctx, "SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS n(p, i) ORDER BY i",

@@ -264,7 +264,7 @@ func (db *DB) WithTx(ctx context.Context, write func(ctx context.Context, client
 		return err
 	}
 	if db.Dialect == dialect.Postgres {
-		if err := notifyCommitted(txCtx, raw, journal.Flushed()); err != nil {
+		if err := notifyCommitted(txCtx, raw, tx.Client(), journal.Flushed()); err != nil {
 			_ = tx.Rollback()
 			return fmt.Errorf("announce the write's audit events: %w", err)
 		}

@@ -9,10 +9,12 @@ import (
 // ReleaseEvent is a committed write of a release, for the releaseEvents
 // subscription; the release itself is loaded when the event is delivered.
 type ReleaseEvent struct {
-	Kind      auditevent.Action
-	At        time.Time
-	Actor     string
-	ReleaseID int
+	Kind       auditevent.Action
+	At         time.Time
+	Actor      string
+	ReleaseID  int
+	EntityType string
+	EntityID   int
 }
 
 // PortfolioEvent is a committed write of any audited record, for the

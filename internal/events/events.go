@@ -46,6 +46,10 @@ type Event struct {
 	EntityType string `json:"entityType"`
 	// EntityID is the id of the written record.
 	EntityID int `json:"entityID"`
+	// Releases are the releases whose contents the written record belongs
+	// to (a change's, a deployment's): the one it left and the one it
+	// joined, or the one it is in. Empty for a release itself.
+	Releases []int `json:"releases,omitempty"`
 }
 
 // Defaults for Options.
@@ -208,9 +212,6 @@ func (b *Broker) endLocked(s *Subscription, err error) {
 // only wakes the tail, which reads them back from the audit trail. It never
 // blocks on a subscriber.
 func (b *Broker) Publish(events []Event) {
-	if len(events) == 0 {
-		return
-	}
 	b.mu.Lock()
 	remote, wake := b.remote, b.wake
 	b.mu.Unlock()
@@ -218,10 +219,21 @@ func (b *Broker) Publish(events []Event) {
 		wake()
 		return
 	}
+	if len(events) == 0 {
+		return
+	}
 	b.Deliver(events)
 	if remote != nil {
 		remote(events)
 	}
+}
+
+// Tailed reports whether a Tail delivers this process's committed events
+// (Publish then only wakes it): a publisher need not build them.
+func (b *Broker) Tailed() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.wake != nil
 }
 
 // Deliver hands events to this process's subscribers only: for events

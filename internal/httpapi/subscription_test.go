@@ -273,3 +273,83 @@ func TestSlowSubscriberIsDisconnected(t *testing.T) {
 		t.Errorf("after the error: %v, want the stream complete", err)
 	}
 }
+
+// TestReleaseEventsFollowTheirRecords: a board watching a release hears of
+// its changes too: one created in it, one leaving it (and the release it
+// joins hears that), one edited or unscheduled while in it; a board
+// watching another release hears none of it.
+func TestReleaseEventsFollowTheirRecords(t *testing.T) {
+	s := newTestServer(t)
+	r1, r2, r3 := s.createRelease(t, "r1"), s.createRelease(t, "r2"), s.createRelease(t, "r3")
+	var app struct{ CreateApplication struct{ ID string } }
+	s.ok(t, `mutation { createApplication(input: {name: "a"}) { id } }`, nil, &app)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	const query = `subscription($ids: [ID!]) { releaseEvents(releaseIDs: $ids) { kind entityType entity { id } release { id } } }`
+	watch := func(ids ...string) *subclient.Stream {
+		sse, err := subclient.SSE(ctx, s.URL+"/graphql", nil, query, map[string]any{"ids": ids})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = sse.Close() })
+		return sse
+	}
+	board1, board2, board3 := watch(r1), watch(r2), watch(r3)
+	waitSubscribed(t, s, 3)
+
+	var change struct{ CreateChange struct{ ID string } }
+	s.ok(t, `mutation($r: ID!, $a: ID!) { createChange(input: {title: "c", kind: FEATURE, risk: LOW, releaseID: $r, applicationIDs: [$a]}) { id } }`,
+		map[string]any{"r": r1, "a": app.CreateApplication.ID}, &change)
+	c := change.CreateChange.ID
+	s.ok(t, `mutation($c: ID!, $r: ID!) { updateChange(id: $c, input: {releaseID: $r}) { id } }`, map[string]any{"c": c, "r": r2}, nil)
+	s.ok(t, `mutation($c: ID!) { updateChange(id: $c, input: {title: "c2"}) { id } }`, map[string]any{"c": c}, nil)
+	s.ok(t, `mutation($c: ID!) { updateChange(id: $c, input: {clearRelease: true}) { id } }`, map[string]any{"c": c}, nil)
+	// A write of each release last: what a board heard before it is all it
+	// will hear of the above.
+	for _, r := range []string{r1, r2, r3} {
+		s.ok(t, `mutation($r: ID!) { updateRelease(id: $r, input: {description: "end"}) { id } }`, map[string]any{"r": r}, nil)
+	}
+
+	type heard struct{ kind, entityType, entity, release string }
+	expect := func(name string, board *subclient.Stream, want ...heard) {
+		t.Helper()
+		for i, w := range want {
+			raw, err := board.Next()
+			if err != nil {
+				t.Fatalf("%s, event %d: %v", name, i, err)
+			}
+			var ev struct {
+				Data struct {
+					ReleaseEvents struct {
+						Kind, EntityType string
+						Entity, Release  *struct{ ID string }
+					}
+				}
+			}
+			if err := json.Unmarshal(raw, &ev); err != nil {
+				t.Fatal(err)
+			}
+			e := ev.Data.ReleaseEvents
+			got := heard{kind: e.Kind, entityType: e.EntityType}
+			if e.Entity != nil {
+				got.entity = e.Entity.ID
+			}
+			if e.Release != nil {
+				got.release = e.Release.ID
+			}
+			if got != w {
+				t.Fatalf("%s, event %d: %+v, want %+v", name, i, got, w)
+			}
+		}
+	}
+	expect("board of r1", board1,
+		heard{"CREATE", "Change", c, r1},
+		heard{"UPDATE", "Change", c, r1}, // left for r2
+		heard{"UPDATE", "Release", r1, r1})
+	expect("board of r2", board2,
+		heard{"UPDATE", "Change", c, r2}, // joined
+		heard{"UPDATE", "Change", c, r2}, // renamed while in r2
+		heard{"UPDATE", "Change", c, r2}, // unscheduled
+		heard{"UPDATE", "Release", r2, r2})
+	expect("board of r3", board3, heard{"UPDATE", "Release", r3, r3})
+}
