@@ -134,7 +134,7 @@ func run(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	// PostgreSQL received with LISTEN (see internal/events).
 	broker := events.NewBroker(events.Options{})
 	if db.Dialect == dialect.Postgres {
-		events.StartBridge(ctx, broker, db.ConnectPostgres, db.Notify, logger)
+		events.StartBridge(ctx, broker, db.ConnectPostgres, logger)
 	} else if _, err := events.StartTail(ctx, broker, db, logger); err != nil {
 		return err
 	}

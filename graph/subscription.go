@@ -161,10 +161,11 @@ func endStreams(present graphql.ErrorPresenterFunc) graphql.ResponseMiddleware {
 	}
 }
 
-// publishCommitted tells subscribers about the audit events a committed
-// transaction wrote: on SQLite it wakes the tail that reads them back from
-// the audit trail (events.Tail), on PostgreSQL it delivers them here and
-// NOTIFYs the other processes (events.Bridge).
+// publishCommitted tells this process's subscribers about the audit events
+// a committed transaction wrote, when no Bridge connects it to others (who
+// then heard of them inside the transaction: transactioner.notifyInTx): on
+// SQLite it wakes the tail that reads them back from the audit trail
+// (events.Tail), otherwise it delivers them.
 func publishCommitted(ctx context.Context, broker *events.Broker, client *ent.Client, written []*ent.AuditEvent) {
 	if broker == nil || len(written) == 0 {
 		return

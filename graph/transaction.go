@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 
+	"entgo.io/ent/dialect"
+
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -12,6 +14,7 @@ import (
 	"github.com/relgraph/relgraph/ent/schema"
 	"github.com/relgraph/relgraph/internal/events"
 	"github.com/relgraph/relgraph/internal/fault"
+	"github.com/relgraph/relgraph/store"
 )
 
 // transactioner runs every mutation operation in one database transaction,
@@ -83,7 +86,8 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 			return t.failed(ctx, fault.Busy("the database is busy with other writes and this request's time ran out waiting: retry"))
 		}
 	}
-	txCtx, tx, err := t.client.OpenTx(ctx)
+	var raw dialect.Tx
+	txCtx, tx, err := t.client.OpenTx(store.CaptureTx(ctx, &raw))
 	if err != nil {
 		return t.failed(ctx, err)
 	}
@@ -105,12 +109,42 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 		_ = tx.Rollback()
 		return t.failed(ctx, err)
 	}
+	// With other processes to tell (PostgreSQL), the NOTIFY goes inside the
+	// transaction: PostgreSQL sends it if and only if it commits, so no
+	// crash between commit and announcement can lose it.
+	announced, notified, err := t.notifyInTx(txCtx, raw, journal.Flushed())
+	if err != nil {
+		_ = tx.Rollback()
+		return t.failed(ctx, err)
+	}
 	if err := tx.Commit(); err != nil {
 		return t.failed(ctx, err)
 	}
 	// Only now, committed: a rolled-back write is never announced.
-	publishCommitted(ctx, t.events, t.client, journal.Flushed())
+	if notified {
+		t.events.Deliver(announced)
+	} else {
+		publishCommitted(ctx, t.events, t.client, journal.Flushed())
+	}
 	return rsp
+}
+
+// notifyInTx announces written to the other server processes inside the
+// transaction raw, when a Bridge connects them; it returns the events for
+// this process's subscribers, and false when there is no one to notify.
+func (t transactioner) notifyInTx(ctx context.Context, raw dialect.Tx, written []*ent.AuditEvent) ([]events.Event, bool, error) {
+	if t.events == nil || len(written) == 0 {
+		return nil, false, nil
+	}
+	if !t.events.Bridged() {
+		return nil, false, nil
+	}
+	announced, err := store.Events(ctx, ent.FromContext(ctx), written)
+	if err != nil {
+		return nil, false, err
+	}
+	notices, _ := t.events.Notices(announced)
+	return announced, true, store.NotifyInTx(ctx, raw, notices)
 }
 
 // failed answers a request whose transaction could not begin or commit.

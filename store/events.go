@@ -176,14 +176,20 @@ func notifyCommitted(ctx context.Context, tx dialect.Tx, client *ent.Client, wri
 	if len(written) == 0 {
 		return nil
 	}
-	if tx == nil {
-		return errors.New("store: the transaction cannot send NOTIFY")
-	}
 	announced, err := Events(ctx, client, written)
 	if err != nil {
 		return err
 	}
-	payloads := events.Payloads(announced)
+	return NotifyInTx(ctx, tx, events.Payloads(announced))
+}
+
+// NotifyInTx sends NOTIFY payloads on events.Channel inside the PostgreSQL
+// transaction tx (see CaptureTx): PostgreSQL delivers them only if it
+// commits.
+func NotifyInTx(ctx context.Context, tx dialect.Tx, payloads []string) error {
+	if tx == nil {
+		return errors.New("store: the transaction cannot send NOTIFY")
+	}
 	for len(payloads) > 0 {
 		n := min(len(payloads), notifyBatch)
 		err := tx.Exec(ctx, "SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS n(p, i) ORDER BY i",
@@ -201,15 +207,15 @@ const notifyBatch = 128
 
 // capturingDriver is the Ent client's driver: Ent's raw-SQL builders stay
 // off (ent/entc.go), so the one statement relgraph sends inside a
-// transaction besides Ent's, WithTx's NOTIFY, goes through the transaction
-// this driver hands over (captureTx).
+// transaction besides Ent's, the NOTIFY of WithTx and of a GraphQL write,
+// goes through the transaction this driver hands over (CaptureTx).
 type capturingDriver struct{ dialect.Driver }
 
 type captureKey struct{}
 
-// captureTx returns a context whose transaction, once the client opens it,
+// CaptureTx returns a context whose transaction, once the client opens it,
 // is stored in *tx.
-func captureTx(ctx context.Context, tx *dialect.Tx) context.Context {
+func CaptureTx(ctx context.Context, tx *dialect.Tx) context.Context {
 	return context.WithValue(ctx, captureKey{}, tx)
 }
 

@@ -139,7 +139,7 @@ func TestWithTxNotifiesOnlyWhatCommits(t *testing.T) {
 	defer cancel()
 	db := testdb.Open(t)
 	broker := events.NewBroker(events.Options{Buffer: 1024}) // room for all 300: a loaded machine must not make the subscriber "slow"
-	events.StartBridge(ctx, broker, db.ConnectPostgres, db.Notify, slog.New(slog.DiscardHandler))
+	events.StartBridge(ctx, broker, db.ConnectPostgres, slog.New(slog.DiscardHandler))
 	sub, err := broker.Subscribe(ctx, nil)
 	if err != nil {
 		t.Fatal(err)

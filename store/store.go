@@ -153,12 +153,6 @@ func (db *DB) ConnectPostgres(ctx context.Context) (*pgx.Conn, error) {
 	return pgx.Connect(ctx, db.dsn)
 }
 
-// Notify sends a PostgreSQL NOTIFY on channel through the pool.
-func (db *DB) Notify(ctx context.Context, channel, payload string) error {
-	_, err := db.sql.ExecContext(ctx, "SELECT pg_notify($1, $2)", channel, payload)
-	return err
-}
-
 // IsPostgres reports whether dsn selects PostgreSQL.
 func IsPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
@@ -248,7 +242,7 @@ func (d *DB) Backup(ctx context.Context, out string) error {
 // nothing.
 func (db *DB) WithTx(ctx context.Context, write func(ctx context.Context, client *ent.Client) error) error {
 	var raw dialect.Tx
-	tx, err := db.Client.Tx(captureTx(ctx, &raw))
+	tx, err := db.Client.Tx(CaptureTx(ctx, &raw))
 	if err != nil {
 		return err
 	}

@@ -26,16 +26,17 @@ type notice struct {
 }
 
 // Bridge carries a Broker's events between the server processes sharing
-// one PostgreSQL database: each process publishes its committed events with
-// NOTIFY (in JSON, split to stay under the payload limit) and delivers the
-// others', and those of writers that are no server process (Payloads),
-// received on one dedicated LISTEN connection that is reopened when it
-// fails. Events published while a process's listener is down are
-// not delivered to its subscribers (they can catch up from auditEvents).
+// one PostgreSQL database: each process's writes send their events with
+// NOTIFY inside their transactions (in JSON, split to stay under the
+// payload limit: Broker.Notices, tagged with the process's origin), and
+// each process delivers the others', and those of writers that are no
+// server process (Payloads), received on one dedicated LISTEN connection
+// that is reopened when it fails. Events sent while a process's listener
+// is down are not delivered to its subscribers (they can catch up from
+// auditEvents).
 type Bridge struct {
 	broker  *Broker
 	connect func(context.Context) (*pgx.Conn, error)
-	notify  func(ctx context.Context, channel, payload string) error
 	logger  *slog.Logger
 	origin  string
 	// Retry is the pause before reconnecting a failed listener.
@@ -43,16 +44,14 @@ type Bridge struct {
 }
 
 // StartBridge connects broker to the other processes: connect opens the
-// dedicated listening connection, notify sends a NOTIFY (through the
-// connection pool). It returns once the listener is up, or failed once
+// dedicated listening connection. It returns once the listener is up, or failed once
 // (it keeps retrying in the background then), and runs until ctx is done.
-func StartBridge(ctx context.Context, broker *Broker, connect func(context.Context) (*pgx.Conn, error),
-	notify func(ctx context.Context, channel, payload string) error, logger *slog.Logger) *Bridge {
+func StartBridge(ctx context.Context, broker *Broker, connect func(context.Context) (*pgx.Conn, error), logger *slog.Logger) *Bridge {
 	var id [8]byte
 	_, _ = rand.Read(id[:])
-	b := &Bridge{broker: broker, connect: connect, notify: notify, logger: logger, origin: hex.EncodeToString(id[:]), retry: time.Second}
+	b := &Bridge{broker: broker, connect: connect, logger: logger, origin: hex.EncodeToString(id[:]), retry: time.Second}
 	broker.mu.Lock()
-	broker.remote = b.publish
+	broker.tagged = func(events []Event) []string { return payloads(b.origin, events) }
 	broker.mu.Unlock()
 	ready := make(chan struct{})
 	go b.listen(ctx, ready)
@@ -61,18 +60,6 @@ func StartBridge(ctx context.Context, broker *Broker, connect func(context.Conte
 	case <-ctx.Done():
 	}
 	return b
-}
-
-// publish sends events to the other processes.
-func (b *Bridge) publish(events []Event) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	for _, payload := range payloads(b.origin, events) {
-		if err := b.notify(ctx, Channel, payload); err != nil {
-			b.logger.Warn("events: NOTIFY failed; other replicas' subscribers miss these events", "err", err, "events", len(events))
-			return
-		}
-	}
 }
 
 // Payloads splits the events of a transaction into the NOTIFY payloads on

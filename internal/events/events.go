@@ -15,10 +15,11 @@
 //     writes.
 //   - PostgreSQL hands ids out of a sequence before commit, so a later id
 //     may commit first: ids cannot be tailed. Each server process keeps a
-//     Bridge LISTENing instead. A mutation's events are published once it
-//     has committed: to this process's subscribers directly, to the others
-//     with a NOTIFY tagged with this process's origin, which its own Bridge
-//     ignores when it hears it back. store.DB.WithTx sends its events with
+//     Bridge LISTENing instead. A mutation sends its events to the others
+//     with pg_notify inside its own transaction (Notices), tagged with this
+//     process's origin, which its own Bridge ignores when it hears it back;
+//     once committed, it delivers them to this process's subscribers
+//     directly (Deliver). store.DB.WithTx sends its events with
 //     pg_notify inside its transaction, which PostgreSQL delivers only if
 //     the transaction commits; they carry no origin (Payloads), so every
 //     process's Bridge delivers them, one in the writer's own process
@@ -96,9 +97,9 @@ type Broker struct {
 	mu     sync.Mutex
 	subs   map[*Subscription]struct{}
 	closed bool
-	// remote, when set, carries published events to the other processes
-	// (Bridge).
-	remote func([]Event)
+	// tagged, when set, splits events into NOTIFY payloads tagged with
+	// this process's origin (Bridge).
+	tagged func([]Event) []string
 	// wake, when set, is the Tail that delivers committed events instead
 	// of Publish.
 	wake func()
@@ -206,26 +207,41 @@ func (b *Broker) endLocked(s *Subscription, err error) {
 	b.opts.Open(-1)
 }
 
-// Publish announces the events of a transaction this process committed: it
-// delivers them to this process's subscribers and, through the bridge if
-// there is one, to the other processes'. With a Tail feeding the broker, it
-// only wakes the tail, which reads them back from the audit trail. It never
-// blocks on a subscriber.
+// Publish announces the events of a transaction this process committed to
+// this process's subscribers (the other processes hear of them from the
+// writer's NOTIFY: Notices). With a Tail feeding the broker, it only wakes
+// the tail, which reads them back from the audit trail. It never blocks on
+// a subscriber.
 func (b *Broker) Publish(events []Event) {
 	b.mu.Lock()
-	remote, wake := b.remote, b.wake
+	wake := b.wake
 	b.mu.Unlock()
 	if wake != nil {
 		wake()
 		return
 	}
-	if len(events) == 0 {
-		return
-	}
 	b.Deliver(events)
-	if remote != nil {
-		remote(events)
+}
+
+// Bridged reports whether a Bridge connects this process to the others.
+func (b *Broker) Bridged() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.tagged != nil
+}
+
+// Notices returns the NOTIFY payloads that announce events to the other
+// processes and that this process's Bridge ignores, for a writer that sends
+// them inside its own transaction (then Deliver, after commit, hands the
+// events to this process's subscribers); false without a Bridge.
+func (b *Broker) Notices(events []Event) ([]string, bool) {
+	b.mu.Lock()
+	tagged := b.tagged
+	b.mu.Unlock()
+	if tagged == nil {
+		return nil, false
 	}
+	return tagged(events), true
 }
 
 // Tailed reports whether a Tail delivers this process's committed events
