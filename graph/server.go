@@ -166,6 +166,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Answers are JSON, never to be sniffed as HTML (postTransport writes
 	// data without escaping <, > and &).
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	// An answer holds what the caller's token may read, as of now: no cache
+	// may keep it (a GET is otherwise cacheable, and a PERSISTED_QUERY_NOT_FOUND
+	// kept by one would keep a client from registering its query).
+	w.Header().Set("Cache-Control", "no-store")
 	if IsStream(r) {
 		// Long-lived transports answer by their own protocol: the
 		// GraphQL-over-HTTP adjustments are for single answers.

@@ -174,11 +174,18 @@ func TestValidUTF8IsAccepted(t *testing.T) {
 
 // TestPersistedQueries: gqlgen's automatic persisted queries are served,
 // and a hash the server does not know, or one that does not match its
-// query, is coded rather than INTERNAL.
+// query, is coded rather than INTERNAL; no answer may be cached, by GET
+// least of all: a cached PERSISTED_QUERY_NOT_FOUND would stop the client's
+// query from ever being registered.
 func TestPersistedQueries(t *testing.T) {
 	s := newTestServer(t)
 	sum := sha256.Sum256([]byte(listApps))
 	hash := hex.EncodeToString(sum[:])
+	unknown := `{"persistedQuery":{"version":1,"sha256Hash":"` + strings.Repeat("1", 64) + `"}}`
+	res := s.send(t, http.MethodGet, "/graphql?extensions="+url.QueryEscape(unknown), "", acceptJSON, nil)
+	if res.Status != http.StatusOK || !strings.Contains(string(res.Body), "PERSISTED_QUERY_NOT_FOUND") || res.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("GET of an unknown hash: %d, Cache-Control %q: %s", res.Status, res.Header.Get("Cache-Control"), res.Body)
+	}
 	apq := func(query, hash string, version int) string {
 		req := map[string]any{"extensions": map[string]any{"persistedQuery": map[string]any{"version": version, "sha256Hash": hash}}}
 		if query != "" {
@@ -206,6 +213,9 @@ func TestPersistedQueries(t *testing.T) {
 			}
 			if res.Status != http.StatusOK {
 				t.Fatalf("status %d: %s", res.Status, res.Body)
+			}
+			if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
+				t.Errorf("Cache-Control %q, want no-store", cc)
 			}
 			if tc.code == "" {
 				if len(out.Errors) > 0 || !strings.Contains(string(out.Data), "totalCount") {
