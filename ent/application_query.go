@@ -10,6 +10,7 @@ import (
 	"math"
 
 	"entgo.io/ent"
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
@@ -35,8 +36,8 @@ type ApplicationQuery struct {
 	withDownstreamDependencies      *DependencyQuery
 	withDeploymentSteps             *DeploymentStepQuery
 	withChangeApplications          *ChangeApplicationQuery
-	modifiers                       []func(*sql.Selector)
 	loadTotal                       []func(context.Context, []*Application) error
+	modifiers                       []func(*sql.Selector)
 	withNamedChanges                map[string]*ChangeQuery
 	withNamedFreezeWindows          map[string]*FreezeWindowQuery
 	withNamedUpstreamDependencies   map[string]*DependencyQuery
@@ -1003,6 +1004,9 @@ func (_q *ApplicationQuery) sqlQuery(ctx context.Context) *sql.Selector {
 	if _q.ctx.Unique != nil && *_q.ctx.Unique {
 		selector.Distinct()
 	}
+	for _, m := range _q.modifiers {
+		m(selector)
+	}
 	for _, p := range _q.predicates {
 		p(selector)
 	}
@@ -1018,6 +1022,32 @@ func (_q *ApplicationQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
+}
+
+// ForUpdate locks the selected rows against concurrent updates, and prevent them from being
+// updated, deleted or "selected ... for update" by other sessions, until the transaction is
+// either committed or rolled-back.
+func (_q *ApplicationQuery) ForUpdate(opts ...sql.LockOption) *ApplicationQuery {
+	if _q.driver.Dialect() == dialect.Postgres {
+		_q.Unique(false)
+	}
+	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+		s.ForUpdate(opts...)
+	})
+	return _q
+}
+
+// ForShare behaves similarly to ForUpdate, except that it acquires a shared mode lock
+// on any rows that are read. Other sessions can read the rows, but cannot modify them
+// until your transaction commits.
+func (_q *ApplicationQuery) ForShare(opts ...sql.LockOption) *ApplicationQuery {
+	if _q.driver.Dialect() == dialect.Postgres {
+		_q.Unique(false)
+	}
+	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+		s.ForShare(opts...)
+	})
+	return _q
 }
 
 // WithNamedChanges tells the query-builder to eager-load the nodes that are connected to the "changes"

@@ -300,6 +300,12 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	}
 }
 
+// Dialect is the SQL dialect of the database c writes to: dialect.SQLite
+// or dialect.Postgres, a transaction's client included.
+func (c *Client) Dialect() string {
+	return c.driver.Dialect()
+}
+
 // Mutate implements the ent.Mutator interface.
 func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {

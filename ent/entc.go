@@ -44,9 +44,15 @@ func main() {
 			// Privacy policies decide what a request's viewer may do, below
 			// every resolver (ent/schema/policy.go).
 			gen.FeaturePrivacy,
+			// SELECT ... FOR UPDATE (ForUpdate, ForShare on queries): on
+			// PostgreSQL an update or delete locks its rows before any
+			// hook reads them, so two concurrent writers of a record are
+			// judged one after the other (ent/schema/rowlock.go).
+			gen.FeatureLock,
 			// No FeatureModifier or FeatureExecQuery: their raw-SQL builders
 			// would let a Go program write past every schema hook.
 		},
+		Templates: []*gen.Template{clientDialect},
 	}, entc.Extensions(ex),
 		// The release state machine (a Release hook) must know which freeze
 		// windows a release violates, which takes the dependency graph: the
@@ -63,6 +69,20 @@ func main() {
 		log.Fatalf("running ent codegen: %v", err)
 	}
 }
+
+// clientDialect gives the generated Client a Dialect method: row locks
+// (ent/schema/rowlock.go) are PostgreSQL's alone, and a schema hook knows
+// the database only through the client it writes with. Ent offers no
+// accessor, and FeatureExecQuery, which would, is refused above.
+var clientDialect = gen.MustParse(gen.NewTemplate("dialect").Parse(`
+{{ define "client/additional/dialect" }}
+// Dialect is the SQL dialect of the database c writes to: dialect.SQLite
+// or dialect.Postgres, a transaction's client included.
+func (c *Client) Dialect() string {
+	return c.driver.Dialect()
+}
+{{ end }}
+`))
 
 // templates are entgql.AllTemplates with the pagination and collection
 // templates replaced by relgraph's copies.

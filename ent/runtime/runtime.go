@@ -51,15 +51,17 @@ func init() {
 
 	application.Hooks[2] = applicationMixinHooks0[1]
 
-	application.Hooks[3] = applicationMixinHooks1[0]
+	application.Hooks[3] = applicationMixinHooks0[2]
 
-	application.Hooks[4] = applicationHooks[0]
+	application.Hooks[4] = applicationMixinHooks1[0]
 
-	application.Hooks[5] = applicationHooks[1]
+	application.Hooks[5] = applicationHooks[0]
 
-	application.Hooks[6] = applicationHooks[2]
+	application.Hooks[6] = applicationHooks[1]
 
-	application.Hooks[7] = applicationHooks[3]
+	application.Hooks[7] = applicationHooks[2]
+
+	application.Hooks[8] = applicationHooks[3]
 	applicationMixinFields0 := applicationMixin[0].Fields()
 	_ = applicationMixinFields0
 	applicationMixinFields1 := applicationMixin[1].Fields()
@@ -172,15 +174,17 @@ func init() {
 
 	change.Hooks[2] = changeMixinHooks0[1]
 
-	change.Hooks[3] = changeMixinHooks1[0]
+	change.Hooks[3] = changeMixinHooks0[2]
 
-	change.Hooks[4] = changeHooks[0]
+	change.Hooks[4] = changeMixinHooks1[0]
 
-	change.Hooks[5] = changeHooks[1]
+	change.Hooks[5] = changeHooks[0]
 
-	change.Hooks[6] = changeHooks[2]
+	change.Hooks[6] = changeHooks[1]
 
-	change.Hooks[7] = changeHooks[3]
+	change.Hooks[7] = changeHooks[2]
+
+	change.Hooks[8] = changeHooks[3]
 	changeMixinFields0 := changeMixin[0].Fields()
 	_ = changeMixinFields0
 	changeMixinFields1 := changeMixin[1].Fields()
@@ -276,11 +280,13 @@ func init() {
 
 	dependency.Hooks[2] = dependencyMixinHooks0[1]
 
-	dependency.Hooks[3] = dependencyHooks[0]
+	dependency.Hooks[3] = dependencyMixinHooks0[2]
 
-	dependency.Hooks[4] = dependencyHooks[1]
+	dependency.Hooks[4] = dependencyHooks[0]
 
-	dependency.Hooks[5] = dependencyHooks[2]
+	dependency.Hooks[5] = dependencyHooks[1]
+
+	dependency.Hooks[6] = dependencyHooks[2]
 	dependencyMixinFields0 := dependencyMixin[0].Fields()
 	_ = dependencyMixinFields0
 	dependencyFields := schema.Dependency{}.Fields()
@@ -333,11 +339,13 @@ func init() {
 
 	deployment.Hooks[2] = deploymentMixinHooks0[1]
 
-	deployment.Hooks[3] = deploymentMixinHooks1[0]
+	deployment.Hooks[3] = deploymentMixinHooks0[2]
 
-	deployment.Hooks[4] = deploymentHooks[0]
+	deployment.Hooks[4] = deploymentMixinHooks1[0]
 
-	deployment.Hooks[5] = deploymentHooks[1]
+	deployment.Hooks[5] = deploymentHooks[0]
+
+	deployment.Hooks[6] = deploymentHooks[1]
 	deploymentMixinFields0 := deploymentMixin[0].Fields()
 	_ = deploymentMixinFields0
 	deploymentFields := schema.Deployment{}.Fields()
@@ -369,7 +377,9 @@ func init() {
 
 	deploymentplan.Hooks[2] = deploymentplanMixinHooks0[1]
 
-	deploymentplan.Hooks[3] = deploymentplanHooks[0]
+	deploymentplan.Hooks[3] = deploymentplanMixinHooks0[2]
+
+	deploymentplan.Hooks[4] = deploymentplanHooks[0]
 	deploymentplanMixinFields0 := deploymentplanMixin[0].Fields()
 	_ = deploymentplanMixinFields0
 	deploymentplanFields := schema.DeploymentPlan{}.Fields()
@@ -405,11 +415,13 @@ func init() {
 
 	deploymentstep.Hooks[3] = deploymentstepMixinHooks1[1]
 
-	deploymentstep.Hooks[4] = deploymentstepMixinHooks2[0]
+	deploymentstep.Hooks[4] = deploymentstepMixinHooks1[2]
 
-	deploymentstep.Hooks[5] = deploymentstepHooks[0]
+	deploymentstep.Hooks[5] = deploymentstepMixinHooks2[0]
 
-	deploymentstep.Hooks[6] = deploymentstepHooks[1]
+	deploymentstep.Hooks[6] = deploymentstepHooks[0]
+
+	deploymentstep.Hooks[7] = deploymentstepHooks[1]
 	deploymentstepMixinFields1 := deploymentstepMixin[1].Fields()
 	_ = deploymentstepMixinFields1
 	deploymentstepMixinFields2 := deploymentstepMixin[2].Fields()
@@ -495,11 +507,13 @@ func init() {
 
 	environment.Hooks[2] = environmentMixinHooks0[1]
 
-	environment.Hooks[3] = environmentHooks[0]
+	environment.Hooks[3] = environmentMixinHooks0[2]
 
-	environment.Hooks[4] = environmentHooks[1]
+	environment.Hooks[4] = environmentHooks[0]
 
-	environment.Hooks[5] = environmentHooks[2]
+	environment.Hooks[5] = environmentHooks[1]
+
+	environment.Hooks[6] = environmentHooks[2]
 	environmentMixinFields0 := environmentMixin[0].Fields()
 	_ = environmentMixinFields0
 	environmentFields := schema.Environment{}.Fields()
@@ -570,13 +584,15 @@ func init() {
 
 	freezewindow.Hooks[2] = freezewindowMixinHooks0[1]
 
-	freezewindow.Hooks[3] = freezewindowMixinHooks1[0]
+	freezewindow.Hooks[3] = freezewindowMixinHooks0[2]
 
-	freezewindow.Hooks[4] = freezewindowHooks[0]
+	freezewindow.Hooks[4] = freezewindowMixinHooks1[0]
 
-	freezewindow.Hooks[5] = freezewindowHooks[1]
+	freezewindow.Hooks[5] = freezewindowHooks[0]
 
-	freezewindow.Hooks[6] = freezewindowHooks[2]
+	freezewindow.Hooks[6] = freezewindowHooks[1]
+
+	freezewindow.Hooks[7] = freezewindowHooks[2]
 	freezewindowMixinFields0 := freezewindowMixin[0].Fields()
 	_ = freezewindowMixinFields0
 	freezewindowFields := schema.FreezeWindow{}.Fields()
@@ -678,27 +694,29 @@ func init() {
 
 	release.Hooks[2] = releaseMixinHooks0[1]
 
-	release.Hooks[3] = releaseMixinHooks1[0]
+	release.Hooks[3] = releaseMixinHooks0[2]
 
-	release.Hooks[4] = releaseMixinHooks2[0]
+	release.Hooks[4] = releaseMixinHooks1[0]
 
-	release.Hooks[5] = releaseHooks[0]
+	release.Hooks[5] = releaseMixinHooks2[0]
 
-	release.Hooks[6] = releaseHooks[1]
+	release.Hooks[6] = releaseHooks[0]
 
-	release.Hooks[7] = releaseHooks[2]
+	release.Hooks[7] = releaseHooks[1]
 
-	release.Hooks[8] = releaseHooks[3]
+	release.Hooks[8] = releaseHooks[2]
 
-	release.Hooks[9] = releaseHooks[4]
+	release.Hooks[9] = releaseHooks[3]
 
-	release.Hooks[10] = releaseHooks[5]
+	release.Hooks[10] = releaseHooks[4]
 
-	release.Hooks[11] = releaseHooks[6]
+	release.Hooks[11] = releaseHooks[5]
 
-	release.Hooks[12] = releaseHooks[7]
+	release.Hooks[12] = releaseHooks[6]
 
-	release.Hooks[13] = releaseHooks[8]
+	release.Hooks[13] = releaseHooks[7]
+
+	release.Hooks[14] = releaseHooks[8]
 	releaseMixinFields0 := releaseMixin[0].Fields()
 	_ = releaseMixinFields0
 	releaseMixinFields1 := releaseMixin[1].Fields()
@@ -779,9 +797,11 @@ func init() {
 
 	releasepackage.Hooks[2] = releasepackageMixinHooks0[1]
 
-	releasepackage.Hooks[3] = releasepackageMixinHooks1[0]
+	releasepackage.Hooks[3] = releasepackageMixinHooks0[2]
 
-	releasepackage.Hooks[4] = releasepackageHooks[0]
+	releasepackage.Hooks[4] = releasepackageMixinHooks1[0]
+
+	releasepackage.Hooks[5] = releasepackageHooks[0]
 	releasepackageMixinFields0 := releasepackageMixin[0].Fields()
 	_ = releasepackageMixinFields0
 	releasepackageFields := schema.ReleasePackage{}.Fields()
@@ -849,6 +869,8 @@ func init() {
 	token.Hooks[1] = tokenMixinHooks0[0]
 
 	token.Hooks[2] = tokenMixinHooks0[1]
+
+	token.Hooks[3] = tokenMixinHooks0[2]
 	tokenMixinFields0 := tokenMixin[0].Fields()
 	_ = tokenMixinFields0
 	tokenFields := schema.Token{}.Fields()

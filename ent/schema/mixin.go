@@ -72,9 +72,11 @@ func (RecordMixin) Indexes() []ent.Index {
 }
 
 // Hooks of the RecordMixin. They run outside every entity's own hooks, so
-// the audit trail sees the write as it is finally stored.
+// the audit trail sees the write as it is finally stored; first of all, an
+// update or delete locks its rows (lockRows), so that every hook reads them
+// as this write will overwrite them.
 func (m RecordMixin) Hooks() []ent.Hook {
-	return []ent.Hook{cleanInput(), audited(m.Transitions)}
+	return []ent.Hook{lockRows(), cleanInput(), audited(m.Transitions)}
 }
 
 // Policy of the RecordMixin: a request's viewer writes only with the

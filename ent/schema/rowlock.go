@@ -1,0 +1,113 @@
+package schema
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"entgo.io/ent"
+	"entgo.io/ent/dialect"
+
+	gen "github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/ent/application"
+	"github.com/relgraph/relgraph/ent/change"
+	"github.com/relgraph/relgraph/ent/dependency"
+	"github.com/relgraph/relgraph/ent/deployment"
+	"github.com/relgraph/relgraph/ent/deploymentplan"
+	"github.com/relgraph/relgraph/ent/deploymentstep"
+	"github.com/relgraph/relgraph/ent/environment"
+	"github.com/relgraph/relgraph/ent/freezewindow"
+	"github.com/relgraph/relgraph/ent/hook"
+	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/ent/releasepackage"
+	"github.com/relgraph/relgraph/ent/token"
+)
+
+// lockRows locks the rows an update or delete will write (SELECT ... FOR
+// UPDATE, in the write's transaction) before any other hook of the record
+// reads them. The rows are locked first because PostgreSQL at READ
+// COMMITTED otherwise lets two writers of one record both read it before
+// either writes: each would judge its write (audit trail's old values,
+// state machine, invariants) against the state the other is overwriting;
+// once the lock is held, every later statement sees the other writer's
+// committed row. They are locked in ascending id order so that two
+// writers of the same records take them in the same order and cannot
+// deadlock over them.
+//
+// SQLite needs no lock (a write transaction holds the whole database from
+// its BEGIN IMMEDIATE), and outside a transaction a lock would end with
+// its own statement, so there it does nothing. RecordMixin runs it first,
+// after the privacy policy; a DeploymentStep's status write takes the
+// plans' turn before it (planTurnMixin), as every writer of plans does.
+func lockRows() ent.Hook {
+	return hook.On(func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			client, err := clientOf(m)
+			if err != nil {
+				return nil, err
+			}
+			if client.Dialect() != dialect.Postgres || !inTx(m) {
+				return next.Mutate(ctx, m)
+			}
+			ids, err := mutationIDs(ctx, m)
+			if err != nil {
+				return nil, err
+			}
+			// Batches in ascending order keep the whole in ascending order,
+			// each within PostgreSQL's 65,535 parameters per statement.
+			for batch := range slices.Chunk(slices.Compact(slices.Sorted(slices.Values(ids))), lockBatch) {
+				if err := lockIDs(ctx, client, m.Type(), batch); err != nil {
+					return nil, fmt.Errorf("lock %s rows: %w", m.Type(), err)
+				}
+			}
+			return next.Mutate(ctx, m)
+		})
+	}, ent.OpUpdate|ent.OpUpdateOne|ent.OpDelete|ent.OpDeleteOne)
+}
+
+// lockBatch is how many rows one lock statement locks at most.
+const lockBatch = 10000
+
+// inTx reports whether m writes inside a transaction.
+func inTx(m ent.Mutation) bool {
+	tm, ok := m.(interface{ Tx() (*gen.Tx, error) })
+	if !ok {
+		return false
+	}
+	_, err := tm.Tx()
+	return err == nil
+}
+
+// lockIDs locks the rows of records ids of the given type until the
+// transaction of client ends, in ascending id order: PostgreSQL locks the
+// rows as the ORDER BY returns them.
+func lockIDs(ctx context.Context, client *gen.Client, typ string, ids []int) error {
+	var err error
+	switch typ {
+	case gen.TypeApplication:
+		_, err = client.Application.Query().Where(application.IDIn(ids...)).Order(application.ByID()).ForUpdate().IDs(ctx)
+	case gen.TypeDependency:
+		_, err = client.Dependency.Query().Where(dependency.IDIn(ids...)).Order(dependency.ByID()).ForUpdate().IDs(ctx)
+	case gen.TypeChange:
+		_, err = client.Change.Query().Where(change.IDIn(ids...)).Order(change.ByID()).ForUpdate().IDs(ctx)
+	case gen.TypeRelease:
+		_, err = client.Release.Query().Where(release.IDIn(ids...)).Order(release.ByID()).ForUpdate().IDs(ctx)
+	case gen.TypeEnvironment:
+		_, err = client.Environment.Query().Where(environment.IDIn(ids...)).Order(environment.ByID()).ForUpdate().IDs(ctx)
+	case gen.TypeDeployment:
+		_, err = client.Deployment.Query().Where(deployment.IDIn(ids...)).Order(deployment.ByID()).ForUpdate().IDs(ctx)
+	case gen.TypeFreezeWindow:
+		_, err = client.FreezeWindow.Query().Where(freezewindow.IDIn(ids...)).Order(freezewindow.ByID()).ForUpdate().IDs(ctx)
+	case gen.TypeToken:
+		_, err = client.Token.Query().Where(token.IDIn(ids...)).Order(token.ByID()).ForUpdate().IDs(ctx)
+	case gen.TypeDeploymentPlan:
+		_, err = client.DeploymentPlan.Query().Where(deploymentplan.IDIn(ids...)).Order(deploymentplan.ByID()).ForUpdate().IDs(ctx)
+	case gen.TypeDeploymentStep:
+		_, err = client.DeploymentStep.Query().Where(deploymentstep.IDIn(ids...)).Order(deploymentstep.ByID()).ForUpdate().IDs(ctx)
+	case gen.TypeReleasePackage:
+		_, err = client.ReleasePackage.Query().Where(releasepackage.IDIn(ids...)).Order(releasepackage.ByID()).ForUpdate().IDs(ctx)
+	default:
+		err = fmt.Errorf("cannot lock %s records", typ)
+	}
+	return err
+}

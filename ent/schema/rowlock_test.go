@@ -1,0 +1,123 @@
+package schema_test
+
+// Two transactions writing one record take turns, and the second judges
+// its write against what the first committed (lockRows). SQLite serializes
+// writers anyway (BEGIN IMMEDIATE); these tests matter on PostgreSQL at
+// READ COMMITTED (RELGRAPH_TEST_POSTGRES), where without the row lock the
+// second writer's hooks read the record before waiting for the first.
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/relgraph/relgraph/ent"
+	"github.com/relgraph/relgraph/ent/auditevent"
+	"github.com/relgraph/relgraph/internal/fault"
+	"github.com/relgraph/relgraph/lifecycle"
+)
+
+// overlap runs first in a transaction it holds open, then starts second in
+// a transaction of its own (store.DB.WithTx, as a GraphQL mutation runs),
+// checks that second waits, commits first and returns second's result.
+func overlap(t *testing.T, p *portfolio, ctx context.Context, first, second func(ctx context.Context, c *ent.Client) error) error {
+	t.Helper()
+	tx, err := p.client.Tx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if err := first(ctx, tx.Client()); err != nil {
+		t.Fatalf("first writer: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- p.db.WithTx(ctx, second)
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("the second writer did not wait for the first: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(20 * time.Second):
+		t.Fatal("the second writer never finished")
+	}
+	return nil
+}
+
+// The audit trail of a record written by two overlapping transactions is a
+// chain: the second event's old value is the first event's new one, what
+// the second writer really overwrote.
+func TestOverlappingUpdatesChainInTheAuditTrail(t *testing.T) {
+	p, ctx := newPortfolio(t)
+	id := p.consumer.ID
+	describe := func(text string) func(ctx context.Context, c *ent.Client) error {
+		return func(ctx context.Context, c *ent.Client) error {
+			return c.Application.UpdateOneID(id).SetDescription(text).Exec(ctx)
+		}
+	}
+	if err := overlap(t, p, ctx, describe("first"), describe("second")); err != nil {
+		t.Fatalf("second writer: %v", err)
+	}
+	events := p.client.AuditEvent.Query().
+		Where(auditevent.EntityID(id), auditevent.ActionEQ(auditevent.ActionUPDATE)).
+		Order(ent.Asc(auditevent.FieldID)).AllX(ctx)
+	if len(events) != 2 {
+		t.Fatalf("%d update events, want 2", len(events))
+	}
+	var got [2]map[string]any
+	for i, e := range events {
+		got[i], _ = e.Changes["description"].(map[string]any)
+	}
+	if got[0]["old"] != "" || got[0]["new"] != "first" || got[1]["old"] != "first" || got[1]["new"] != "second" {
+		t.Fatalf("description audited as %v then %v, want \"\" → first then first → second", got[0], got[1])
+	}
+	if v := p.client.Application.GetX(ctx, id).Version; v != 3 {
+		t.Fatalf("version %d after two updates, want 3", v)
+	}
+}
+
+// Two overlapping transitions of one IN_PROGRESS release, to DEPLOYED and
+// to CANCELLED, are each legal from IN_PROGRESS, but not both: the second
+// is judged against the first's final status and refused.
+func TestOverlappingTransitionsCannotBothWin(t *testing.T) {
+	for _, tc := range []struct{ first, second lifecycle.Status }{
+		{lifecycle.Deployed, lifecycle.Cancelled},
+		{lifecycle.Cancelled, lifecycle.Deployed},
+	} {
+		t.Run(string(tc.first)+" first", func(t *testing.T) {
+			p, ctx := newPortfolio(t)
+			id := p.release.ID
+			for _, to := range []lifecycle.Status{lifecycle.Planned, lifecycle.InProgress} {
+				if err := p.move(ctx, id, to); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, s := range lifecycle.Stages() {
+				p.client.Deployment.Create().SetReleaseID(id).SetEnvironmentID(p.envs[s].ID).
+					SetStatus(lifecycle.DeploymentSucceeded).ExecX(ctx)
+			}
+			move := func(to lifecycle.Status) func(ctx context.Context, c *ent.Client) error {
+				return func(ctx context.Context, c *ent.Client) error {
+					return c.Release.UpdateOneID(id).SetStatus(to).Exec(ctx)
+				}
+			}
+			err := overlap(t, p, ctx, move(tc.first), move(tc.second))
+			requireFault(t, err, fault.FailedPrecondition, string(tc.first)+" is a final status")
+			if got := p.client.Release.GetX(ctx, id).Status; got != tc.first {
+				t.Fatalf("release %s, want %s (the first writer's)", got, tc.first)
+			}
+			n := p.client.AuditEvent.Query().
+				Where(auditevent.EntityID(id), auditevent.ActionEQ(auditevent.ActionTRANSITION)).CountX(ctx)
+			if n != 3 {
+				t.Fatalf("%d transitions audited, want 3 (PLANNED, IN_PROGRESS, %s)", n, tc.first)
+			}
+		})
+	}
+}
