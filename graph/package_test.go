@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -640,5 +641,58 @@ func TestReleasePackageWrites(t *testing.T) {
 	}
 	if c := ev[len(ev)-1].Node.Changes; c["name"]["old"] != "Peak" {
 		t.Errorf("delete event %+v", c)
+	}
+}
+
+// TestDeletingAReleaseIsWrittenOnItsChangesAndPackages: a deleted release's
+// changes are unscheduled and its packages lose it through their own
+// writes: the change's version moves and the audit trail records both.
+func TestDeletingAReleaseIsWrittenOnItsChangesAndPackages(t *testing.T) {
+	s := newTestServer(t)
+	app := s.createApp(t, "a")
+	doomed, kept := s.createRelease(t, "doomed"), s.createRelease(t, "kept")
+	change := s.createChange(t, "c", doomed, app)
+	var pkg struct{ CreateReleasePackage struct{ ID string } }
+	s.ok(t, `mutation($r:[ID!]) { createReleasePackage(input:{name:"P", releaseIDs:$r}) { id } }`, vars("r", []string{doomed, kept}), &pkg)
+	p := pkg.CreateReleasePackage.ID
+	s.ok(t, `mutation($id:ID!) { deleteRelease(id:$id) }`, vars("id", doomed), nil)
+
+	var after struct {
+		C struct {
+			Version int
+			Release *struct{ ID string }
+		}
+		P struct {
+			Releases struct{ Edges []struct{ Node struct{ ID string } } }
+		}
+	}
+	s.ok(t, `query($c:ID!, $p:ID!) { c: node(id:$c) { ... on Change { version release { id } } }
+		p: node(id:$p) { ... on ReleasePackage { releases { edges { node { id } } } } } }`, vars("c", change, "p", p), &after)
+	if after.C.Release != nil || after.C.Version != 2 {
+		t.Errorf("change after its release's deletion: %+v, want unscheduled at version 2", after.C)
+	}
+	if len(after.P.Releases.Edges) != 1 || after.P.Releases.Edges[0].Node.ID != kept {
+		t.Errorf("package after a release's deletion: %+v, want only %s", after.P, kept)
+	}
+	audited := func(id string) []map[string]any {
+		t.Helper()
+		var out struct {
+			AuditEvents struct {
+				Edges []struct{ Node struct{ Changes map[string]any } }
+			}
+		}
+		s.ok(t, `query($id:ID!) { auditEvents(where:{entityID:$id, action:UPDATE}) { edges { node { changes } } } }`, vars("id", id), &out)
+		var changes []map[string]any
+		for _, e := range out.AuditEvents.Edges {
+			changes = append(changes, e.Node.Changes)
+		}
+		return changes
+	}
+	doomedID, _ := strconv.Atoi(doomed)
+	if got := audited(change); len(got) != 1 || fmt.Sprint(got[0]["releaseID"]) != fmt.Sprint(map[string]any{"old": float64(doomedID), "new": nil}) {
+		t.Errorf("the change's audit trail: %v", got)
+	}
+	if got := audited(p); len(got) != 1 || fmt.Sprint(got[0]["releases"]) != fmt.Sprint(map[string]any{"removed": []any{float64(doomedID)}}) {
+		t.Errorf("the package's audit trail: %v", got)
 	}
 }

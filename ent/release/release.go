@@ -113,7 +113,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/relgraph/relgraph/ent/runtime"
 var (
-	Hooks  [15]ent.Hook
+	Hooks  [16]ent.Hook
 	Policy ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time

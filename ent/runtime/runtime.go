@@ -717,6 +717,8 @@ func init() {
 	release.Hooks[13] = releaseHooks[7]
 
 	release.Hooks[14] = releaseHooks[8]
+
+	release.Hooks[15] = releaseHooks[9]
 	releaseMixinFields0 := releaseMixin[0].Fields()
 	_ = releaseMixinFields0
 	releaseMixinFields1 := releaseMixin[1].Fields()

@@ -18,6 +18,7 @@ import (
 	"github.com/relgraph/relgraph/ent/environment"
 	"github.com/relgraph/relgraph/ent/hook"
 	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/ent/releasepackage"
 	"github.com/relgraph/relgraph/impact"
 	"github.com/relgraph/relgraph/internal/fault"
 	"github.com/relgraph/relgraph/lifecycle"
@@ -126,8 +127,41 @@ func (Release) Hooks() []ent.Hook {
 			}},
 		),
 		scheduleChangesFromTheChangeSide(),
+		leaveBeforeDelete(),
 		recordMembershipWrite(),
 	}
+}
+
+// leaveBeforeDelete makes a release that is deleted let go of its changes
+// and packages through their own writes, once every rule allowed the
+// deletion: each change is unscheduled and each package loses the release
+// as updateChange and updateReleasePackage would do it, so their versions
+// move and the audit trail (and releaseEvents, portfolioEvents) records it;
+// the database's foreign keys would otherwise do it silently.
+func leaveBeforeDelete() ent.Hook {
+	return hook.On(func(next ent.Mutator) ent.Mutator {
+		return hook.ReleaseFunc(func(ctx context.Context, m *gen.ReleaseMutation) (ent.Value, error) {
+			ids, err := mutationIDs(ctx, m)
+			if err != nil || len(ids) == 0 {
+				return nil, err
+			}
+			client := m.Client()
+			if err := client.Change.Update().Where(change.ReleaseIDIn(ids...)).ClearReleaseID().Exec(ctx); err != nil {
+				return nil, err
+			}
+			packages, err := client.ReleasePackage.Query().Where(releasepackage.HasReleasesWith(release.IDIn(ids...))).
+				Order(releasepackage.ByID()).IDs(ctx)
+			if err != nil {
+				return nil, err
+			}
+			for _, p := range packages {
+				if err := client.ReleasePackage.UpdateOneID(p).RemoveReleaseIDs(ids...).Exec(ctx); err != nil {
+					return nil, err
+				}
+			}
+			return next.Mutate(ctx, m)
+		})
+	}, ent.OpDelete|ent.OpDeleteOne)
 }
 
 // normalizeStages keeps a release's stages in flow order, without repeats.
