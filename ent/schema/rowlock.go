@@ -34,6 +34,15 @@ import (
 // writers of the same records take them in the same order and cannot
 // deadlock over them.
 //
+// A write of a record that belongs to a release (a change, a deployment, a
+// deployment plan; created, updated or deleted) first locks that release,
+// and the one it moves to: the release's rules read its records (a
+// transition, its deployments and changes) and its records' rules read the
+// release (a DEPLOYED release's changes are read-only), so the two take
+// turns. Releases are always locked before their records, which keeps the
+// order the same for a transition that moves changes and for a change
+// write.
+//
 // SQLite needs no lock (a write transaction holds the whole database from
 // its BEGIN IMMEDIATE), and outside a transaction a lock would end with
 // its own statement, so there it does nothing. RecordMixin runs it first,
@@ -49,20 +58,76 @@ func lockRows() ent.Hook {
 			if client.Dialect() != dialect.Postgres || !inTx(m) {
 				return next.Mutate(ctx, m)
 			}
-			ids, err := mutationIDs(ctx, m)
+			var ids []int
+			if !m.Op().Is(ent.OpCreate) {
+				if ids, err = mutationIDs(ctx, m); err != nil {
+					return nil, err
+				}
+			}
+			releases, err := releasesJudging(ctx, client, m, ids)
 			if err != nil {
 				return nil, err
 			}
-			// Batches in ascending order keep the whole in ascending order,
-			// each within PostgreSQL's 65,535 parameters per statement.
-			for batch := range slices.Chunk(slices.Compact(slices.Sorted(slices.Values(ids))), lockBatch) {
-				if err := lockIDs(ctx, client, m.Type(), batch); err != nil {
-					return nil, fmt.Errorf("lock %s rows: %w", m.Type(), err)
-				}
+			if err := lockAll(ctx, client, gen.TypeRelease, releases); err != nil {
+				return nil, err
+			}
+			if err := lockAll(ctx, client, m.Type(), ids); err != nil {
+				return nil, err
 			}
 			return next.Mutate(ctx, m)
 		})
-	}, ent.OpUpdate|ent.OpUpdateOne|ent.OpDelete|ent.OpDeleteOne)
+	}, ent.OpCreate|ent.OpUpdate|ent.OpUpdateOne|ent.OpDelete|ent.OpDeleteOne)
+}
+
+// lockAll locks the rows of records ids of the given type, in ascending
+// order: batches in ascending order keep the whole in ascending order,
+// each within PostgreSQL's 65,535 parameters per statement.
+func lockAll(ctx context.Context, client *gen.Client, typ string, ids []int) error {
+	for batch := range slices.Chunk(slices.Compact(slices.Sorted(slices.Values(ids))), lockBatch) {
+		if err := lockIDs(ctx, client, typ, batch); err != nil {
+			return fmt.Errorf("lock %s rows: %w", typ, err)
+		}
+	}
+	return nil
+}
+
+// releasesJudging returns the releases whose rules and whose records'
+// rules judge m, a write of records ids (none for a create): for a change,
+// a deployment or a deployment plan, the releases they belong to and the
+// one m moves them to. Other writes have none.
+func releasesJudging(ctx context.Context, client *gen.Client, m ent.Mutation, ids []int) ([]int, error) {
+	var releases []int
+	if moved, ok := m.(interface{ ReleaseID() (int, bool) }); ok {
+		if id, set := moved.ReleaseID(); set {
+			releases = append(releases, id)
+		}
+	}
+	if len(ids) == 0 {
+		return releases, nil
+	}
+	var rows []struct {
+		ReleaseID *int `json:"release_id"`
+	}
+	var err error
+	switch m.Type() {
+	case gen.TypeChange:
+		err = client.Change.Query().Where(change.IDIn(ids...)).Select(change.FieldReleaseID).Scan(ctx, &rows)
+	case gen.TypeDeployment:
+		err = client.Deployment.Query().Where(deployment.IDIn(ids...)).Select(deployment.FieldReleaseID).Scan(ctx, &rows)
+	case gen.TypeDeploymentPlan:
+		err = client.DeploymentPlan.Query().Where(deploymentplan.IDIn(ids...)).Select(deploymentplan.FieldReleaseID).Scan(ctx, &rows)
+	default:
+		return releases, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the releases of %s rows: %w", m.Type(), err)
+	}
+	for _, r := range rows {
+		if r.ReleaseID != nil {
+			releases = append(releases, *r.ReleaseID)
+		}
+	}
+	return releases, nil
 }
 
 // lockBatch is how many rows one lock statement locks at most.

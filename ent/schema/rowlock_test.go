@@ -13,6 +13,7 @@ import (
 
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/ent/auditevent"
+	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/internal/fault"
 	"github.com/relgraph/relgraph/lifecycle"
 )
@@ -120,4 +121,53 @@ func TestOverlappingTransitionsCannotBothWin(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A release and its records take turns: a change cannot join a release
+// whose transition to DEPLOYED is being written, and a transition to
+// IN_PROGRESS is judged on the changes left once an overlapping write took
+// the release's only change away.
+func TestReleaseAndItsRecordsTakeTurns(t *testing.T) {
+	t.Run("a change joins a release becoming DEPLOYED", func(t *testing.T) {
+		p, ctx := newPortfolio(t)
+		id := p.release.ID
+		for _, to := range []lifecycle.Status{lifecycle.Planned, lifecycle.InProgress} {
+			if err := p.move(ctx, id, to); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, s := range lifecycle.Stages() {
+			p.client.Deployment.Create().SetReleaseID(id).SetEnvironmentID(p.envs[s].ID).
+				SetStatus(lifecycle.DeploymentSucceeded).ExecX(ctx)
+		}
+		err := overlap(t, p, ctx,
+			func(ctx context.Context, c *ent.Client) error {
+				return c.Release.UpdateOneID(id).SetStatus(lifecycle.Deployed).Exec(ctx)
+			},
+			func(ctx context.Context, c *ent.Client) error {
+				return c.Change.Create().SetTitle("Late").AddApplicationIDs(p.consumer.ID).SetReleaseID(id).Exec(ctx)
+			})
+		requireFault(t, err, fault.FailedPrecondition, "read-only history")
+		if n := p.client.Change.Query().Where(change.ReleaseID(id)).CountX(ctx); n != 1 {
+			t.Fatalf("the DEPLOYED release has %d changes, want its 1", n)
+		}
+	})
+	t.Run("a release starts as its only change leaves", func(t *testing.T) {
+		p, ctx := newPortfolio(t)
+		id := p.release.ID
+		if err := p.move(ctx, id, lifecycle.Planned); err != nil {
+			t.Fatal(err)
+		}
+		err := overlap(t, p, ctx,
+			func(ctx context.Context, c *ent.Client) error {
+				return c.Change.UpdateOneID(p.change.ID).ClearReleaseID().Exec(ctx)
+			},
+			func(ctx context.Context, c *ent.Client) error {
+				return c.Release.UpdateOneID(id).SetStatus(lifecycle.InProgress).Exec(ctx)
+			})
+		requireFault(t, err, fault.FailedPrecondition, "at least one change")
+		if got := p.client.Release.GetX(ctx, id).Status; got != lifecycle.Planned {
+			t.Fatalf("release %s, want PLANNED", got)
+		}
+	})
 }
