@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"entgo.io/ent/dialect"
 
@@ -65,38 +66,44 @@ func Events(ctx context.Context, client *ent.Client, written []*ent.AuditEvent) 
 // unique across types); a record gone, or in no release, is left out.
 func releasesOfRecords(ctx context.Context, client *ent.Client, byType map[string][]int) (map[int]int, error) {
 	out := map[int]int{}
-	var rows []struct {
+	type row struct {
 		ID        int  `json:"id"`
 		ReleaseID *int `json:"release_id"`
 	}
-	add := func() {
-		for _, r := range rows {
-			if r.ReleaseID != nil {
-				out[r.ID] = *r.ReleaseID
+	read := func(ids []int, scan func(ids []int, rows *[]row) error) error {
+		for chunk := range slices.Chunk(ids, lookupBatch) {
+			var rows []row
+			if err := scan(chunk, &rows); err != nil {
+				return err
+			}
+			for _, r := range rows {
+				if r.ReleaseID != nil {
+					out[r.ID] = *r.ReleaseID
+				}
 			}
 		}
-		rows = rows[:0]
+		return nil
 	}
-	if ids := byType[ent.TypeChange]; len(ids) > 0 {
-		if err := client.Change.Query().Where(change.IDIn(ids...)).Select(change.FieldID, change.FieldReleaseID).Scan(ctx, &rows); err != nil {
-			return nil, err
-		}
-		add()
+	err := read(byType[ent.TypeChange], func(ids []int, rows *[]row) error {
+		return client.Change.Query().Where(change.IDIn(ids...)).Select(change.FieldID, change.FieldReleaseID).Scan(ctx, rows)
+	})
+	if err != nil {
+		return nil, err
 	}
-	if ids := byType[ent.TypeDeployment]; len(ids) > 0 {
-		if err := client.Deployment.Query().Where(deployment.IDIn(ids...)).Select(deployment.FieldID, deployment.FieldReleaseID).Scan(ctx, &rows); err != nil {
-			return nil, err
-		}
-		add()
+	err = read(byType[ent.TypeDeployment], func(ids []int, rows *[]row) error {
+		return client.Deployment.Query().Where(deployment.IDIn(ids...)).Select(deployment.FieldID, deployment.FieldReleaseID).Scan(ctx, rows)
+	})
+	if err != nil {
+		return nil, err
 	}
 	plans := byType[ent.TypeDeploymentPlan]
 	planOfStep := map[int]int{}
-	if ids := byType[ent.TypeDeploymentStep]; len(ids) > 0 {
+	for chunk := range slices.Chunk(byType[ent.TypeDeploymentStep], lookupBatch) {
 		var steps []struct {
 			ID     int `json:"id"`
 			PlanID int `json:"plan_id"`
 		}
-		if err := client.DeploymentStep.Query().Where(deploymentstep.IDIn(ids...)).
+		if err := client.DeploymentStep.Query().Where(deploymentstep.IDIn(chunk...)).
 			Select(deploymentstep.FieldID, deploymentstep.FieldPlanID).Scan(ctx, &steps); err != nil {
 			return nil, err
 		}
@@ -105,20 +112,23 @@ func releasesOfRecords(ctx context.Context, client *ent.Client, byType map[strin
 			plans = append(plans, s.PlanID)
 		}
 	}
-	if len(plans) > 0 {
-		if err := client.DeploymentPlan.Query().Where(deploymentplan.IDIn(uniqueSorted(plans)...)).
-			Select(deploymentplan.FieldID, deploymentplan.FieldReleaseID).Scan(ctx, &rows); err != nil {
-			return nil, err
-		}
-		add()
-		for step, plan := range planOfStep {
-			if r, ok := out[plan]; ok {
-				out[step] = r
-			}
+	err = read(uniqueSorted(plans), func(ids []int, rows *[]row) error {
+		return client.DeploymentPlan.Query().Where(deploymentplan.IDIn(ids...)).Select(deploymentplan.FieldID, deploymentplan.FieldReleaseID).Scan(ctx, rows)
+	})
+	if err != nil {
+		return nil, err
+	}
+	for step, plan := range planOfStep {
+		if r, ok := out[plan]; ok {
+			out[step] = r
 		}
 	}
 	return out, nil
 }
+
+// lookupBatch bounds the ids of one statement: PostgreSQL takes at most
+// 65,535 parameters, SQLite 32,766.
+const lookupBatch = 10000
 
 // idsOf returns the distinct ids among JSON values (numbers), ascending.
 func idsOf(values ...any) []int {

@@ -175,3 +175,45 @@ func TestWithTxNotifiesOnlyWhatCommits(t *testing.T) {
 	}
 	none(t, sub, 500*time.Millisecond)
 }
+
+// Events names the release each written record belongs to: from the
+// record's own releaseID change when it moved, otherwise the release it is
+// in now (a deployment plan's step: its plan's); a release itself and
+// records of no release name none.
+func TestEventsNameTheReleasesOfTheirRecords(t *testing.T) {
+	ctx := context.Background()
+	db := testdb.Open(t)
+	c := db.Client
+	app := c.Application.Create().SetName("a").SaveX(ctx)
+	r1 := c.Release.Create().SetName("R1").SaveX(ctx)
+	r2 := c.Release.Create().SetName("R2").SaveX(ctx)
+	env := c.Environment.Create().SetName("dev").SetStage("DEVELOPMENT").SaveX(ctx)
+	ch := c.Change.Create().SetTitle("c").AddApplicationIDs(app.ID).SetReleaseID(r1.ID).SaveX(ctx)
+	c.Change.UpdateOneID(ch.ID).SetReleaseID(r2.ID).ExecX(ctx)
+	c.Change.UpdateOneID(ch.ID).SetTitle("c2").ExecX(ctx)
+	plan := c.DeploymentPlan.Create().SetReleaseID(r2.ID).SetEnvironmentID(env.ID).SaveX(ctx)
+	step := c.DeploymentStep.Create().SetPlanID(plan.ID).SetApplicationID(app.ID).SetKind("DEPLOY").SetWave(1).SetPosition(1).SaveX(ctx)
+	c.DeploymentStep.UpdateOneID(step.ID).SetNotes("n").ExecX(ctx)
+
+	written := c.AuditEvent.Query().Order(ent.Asc("id")).AllX(ctx)
+	got, err := store.Events(ctx, c, written)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, e := range got {
+		lines = append(lines, fmt.Sprintf("%s %s %v", e.Kind, e.EntityType, e.Releases))
+	}
+	want := []string{
+		"CREATE Application []", "CREATE Release []", "CREATE Release []", "CREATE Environment []",
+		fmt.Sprintf("CREATE Change [%d]", r1.ID),
+		fmt.Sprintf("UPDATE Change [%d %d]", r1.ID, r2.ID), // moved: both
+		fmt.Sprintf("UPDATE Change [%d]", r2.ID),           // edited where it is
+		fmt.Sprintf("CREATE DeploymentPlan [%d]", r2.ID),
+		fmt.Sprintf("CREATE DeploymentStep [%d]", r2.ID),
+		fmt.Sprintf("UPDATE DeploymentStep [%d]", r2.ID),
+	}
+	if fmt.Sprint(lines) != fmt.Sprint(want) {
+		t.Fatalf("events:\n%v\nwant:\n%v", lines, want)
+	}
+}
