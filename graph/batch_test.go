@@ -69,3 +69,67 @@ func TestAnalysisFieldsStatementCountIsConstant(t *testing.T) {
 		}
 	}
 }
+
+const packageFields = `name status
+	impact { impacted { application { name } distance } }
+	conflicts { inside { releases { name } sharedApplications { name } } outside { releases { name } overlapStart } }
+	risk { score }`
+
+// TestPackageFieldsStatementCountIsConstant: a page of release packages
+// asking each for its status, impact, conflicts and risk sends as many
+// statements for 6 packages as for 2, and each package answers in a page
+// as it does alone.
+func TestPackageFieldsStatementCountIsConstant(t *testing.T) {
+	s := newTestServer(t)
+	apps := make([]string, 8)
+	for i := range apps {
+		apps[i] = s.createApp(t, fmt.Sprintf("app%02d", i))
+		if i > 0 {
+			s.createDep(t, apps[i], apps[i/2])
+		}
+	}
+	var packages []string
+	for i := range 6 {
+		var rels []string
+		for j := range 2 {
+			start := fmt.Sprintf("2027-04-%02dT00:00:00Z", 1+3*i+j)
+			end := fmt.Sprintf("2027-04-%02dT00:00:00Z", 4+3*i+j)
+			rel := s.createRelease(t, fmt.Sprintf("P%dR%d", i, j), start, end)
+			s.createChange(t, "c", rel, apps[(i+j)%len(apps)])
+			rels = append(rels, rel)
+		}
+		var pkg struct{ CreateReleasePackage struct{ ID string } }
+		s.ok(t, `mutation($n:String!, $r:[ID!]) { createReleasePackage(input:{name:$n, releaseIDs:$r}) { id } }`,
+			vars("n", fmt.Sprintf("P%d", i), "r", rels), &pkg)
+		packages = append(packages, pkg.CreateReleasePackage.ID)
+	}
+	page := func(n int) []json.RawMessage {
+		var out struct {
+			ReleasePackages struct {
+				Edges []struct{ Node json.RawMessage }
+			}
+		}
+		s.ok(t, `query($n:Int) { releasePackages(first:$n) { edges { node { `+packageFields+` } } } }`, vars("n", n), &out)
+		nodes := make([]json.RawMessage, len(out.ReleasePackages.Edges))
+		for i, e := range out.ReleasePackages.Edges {
+			nodes[i] = e.Node
+		}
+		return nodes
+	}
+	count := func(n int) int64 {
+		page(n)
+		before := s.statements.Load()
+		page(n)
+		return s.statements.Load() - before
+	}
+	if small, large := count(2), count(6); small != large {
+		t.Fatalf("statements grow with the page: %d for 2 packages, %d for 6", small, large)
+	}
+	for i, node := range page(6) {
+		var alone struct{ Node json.RawMessage }
+		s.ok(t, `query($id:ID!) { node(id:$id) { ... on ReleasePackage { `+packageFields+` } } }`, vars("id", packages[i]), &alone)
+		if string(alone.Node) != string(node) {
+			t.Errorf("package %d in a page:\n%s\nalone:\n%s", i, node, alone.Node)
+		}
+	}
+}

@@ -3,13 +3,17 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/changeapplication"
+	"github.com/relgraph/relgraph/ent/release"
+	"github.com/relgraph/relgraph/ent/releasepackage"
 	"github.com/relgraph/relgraph/impact"
+	"github.com/relgraph/relgraph/risk"
 )
 
 // A page of releases that asks each release for its impact, conflicts,
@@ -32,8 +36,14 @@ type batch struct {
 	mu       sync.Mutex
 	releases map[int]bool // loaded by the request
 
+	packages map[int]bool // loaded by the request; guarded by mu
+
 	load    sync.Mutex
 	changed map[int][]int // release -> changed applications, as loaded
+	// packageReleases are the releases of each package, as loaded.
+	packageReleases map[int][]*ent.Release
+	// changeRisks are the changes of each release as risk reads them.
+	changeRisks map[int][]risk.Change
 	// conflicts, once computed, are every conflicting pair by release.
 	conflicts map[int][]*ReleaseConflict
 	// freezes, once read, are every freeze window with its applications.
@@ -60,6 +70,110 @@ func (b *batch) register(id int) {
 		b.releases = map[int]bool{}
 	}
 	b.releases[id] = true
+}
+
+// registerPackage counts package id as loaded by the request.
+func (b *batch) registerPackage(id int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.packages == nil {
+		b.packages = map[int]bool{}
+	}
+	b.packages[id] = true
+}
+
+// registerPackages is registerReleases for release packages: a page of
+// packages asking each for its releases reads them for all at once.
+func registerPackages() ent.Interceptor {
+	return ent.InterceptFunc(func(next ent.Querier) ent.Querier {
+		return ent.QuerierFunc(func(ctx context.Context, q ent.Query) (ent.Value, error) {
+			v, err := next.Query(ctx, q)
+			if b := batchOf(ctx); b != nil && err == nil {
+				switch ps := v.(type) {
+				case []*ent.ReleasePackage:
+					for _, p := range ps {
+						b.registerPackage(p.ID)
+					}
+				case *ent.ReleasePackage:
+					b.registerPackage(ps.ID)
+				}
+			}
+			return v, err
+		})
+	})
+}
+
+// releasesOfPackage returns package id's releases by id, loading those of
+// every package the request loaded and has not asked about yet: two
+// statements (the packages, their releases) for a whole page.
+func (b *batch) releasesOfPackage(ctx context.Context, db *ent.Client, id int) ([]*ent.Release, error) {
+	b.load.Lock()
+	defer b.load.Unlock()
+	if rels, ok := b.packageReleases[id]; ok {
+		return rels, nil
+	}
+	pending := []int{id}
+	b.mu.Lock()
+	for p := range b.packages {
+		if _, done := b.packageReleases[p]; !done && p != id && len(pending) < maxBatch {
+			pending = append(pending, p)
+		}
+	}
+	b.mu.Unlock()
+	loaded, err := db.ReleasePackage.Query().Where(releasepackage.IDIn(pending...)).
+		WithReleases(func(q *ent.ReleaseQuery) { q.Order(ent.Asc(release.FieldID)) }).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load the releases of packages: %w", err)
+	}
+	if b.packageReleases == nil {
+		b.packageReleases = make(map[int][]*ent.Release, len(pending))
+	}
+	for _, p := range pending {
+		b.packageReleases[p] = []*ent.Release{} // a package deleted since: none
+	}
+	for _, p := range loaded {
+		b.packageReleases[p.ID] = p.Edges.Releases
+	}
+	return b.packageReleases[id], nil
+}
+
+// changeRisksOf returns the changes of releases ids as risk reads them,
+// loading those of every release the request loaded and has not asked
+// about yet: one statement for a page of packages.
+func (b *batch) changeRisksOf(ctx context.Context, db *ent.Client, ids []int) (map[int][]risk.Change, error) {
+	b.load.Lock()
+	defer b.load.Unlock()
+	pending := map[int]bool{}
+	for _, id := range ids {
+		if _, done := b.changeRisks[id]; !done {
+			pending[id] = true
+		}
+	}
+	if len(pending) > 0 {
+		b.mu.Lock()
+		for id := range b.releases {
+			if _, done := b.changeRisks[id]; !done && len(pending) < maxBatch {
+				pending[id] = true
+			}
+		}
+		b.mu.Unlock()
+		loading := slices.Sorted(maps.Keys(pending))
+		loaded, err := changeRisks(ctx, db, loading)
+		if err != nil {
+			return nil, err
+		}
+		if b.changeRisks == nil {
+			b.changeRisks = make(map[int][]risk.Change, len(loading))
+		}
+		for _, id := range loading {
+			b.changeRisks[id] = loaded[id]
+		}
+	}
+	out := make(map[int][]risk.Change, len(ids))
+	for _, id := range ids {
+		out[id] = b.changeRisks[id]
+	}
+	return out, nil
 }
 
 // many reports whether the request loaded more than one release: only then

@@ -13,22 +13,28 @@ import (
 
 // A release package's analyses are those of its releases taken together, so
 // the reads below gather per package what the release analyses gather per
-// release, through the same request batch (batch.go). Each package field
-// reads the package's releases in one statement; that registers them with
-// the batch (the Release interceptor), so their changed applications come
-// in one statement for every release the request has loaded, and once the
-// request holds more than one release the portfolio's conflicts are
-// computed once for all of them. No read here is per release: a page of
-// packages costs statements per package, never per release.
+// release, through the same request batch (batch.go). The first package
+// field to need releases reads those of every package the request loaded
+// (the ReleasePackage interceptor registers them) in one go; that registers
+// the releases with the batch (the Release interceptor), so their changed
+// applications and their changes' risks come in one statement each for
+// every release the request has loaded, and once the request holds more
+// than one release the portfolio's conflicts are computed once for all of
+// them. A page of packages costs as many statements as one package
+// (TestPackageFieldsStatementCountIsConstant).
 
-// PackageReleases returns the releases of package pkg: those Ent eager
-// loaded with it (WithReleases), or else read through the request's
-// transaction, if any. The list may be shared: do not modify it.
+// PackageReleases returns the releases of package pkg, by id: those Ent
+// eager loaded with it (WithReleases); or, in a request, those the request
+// read for every package it loaded, in one go; or else read through the
+// request's transaction, if any. The list may be shared: do not modify it.
 func (g *GraphCache) PackageReleases(ctx context.Context, pkg *ent.ReleasePackage) ([]*ent.Release, error) {
 	if rels, err := pkg.Edges.ReleasesOrErr(); err == nil {
 		return rels, nil
 	}
-	return g.clientFor(ctx).ReleasePackage.QueryReleases(pkg).All(ctx)
+	if b := batchOf(ctx); b != nil {
+		return b.releasesOfPackage(ctx, g.clientFor(ctx), pkg.ID)
+	}
+	return g.clientFor(ctx).ReleasePackage.QueryReleases(pkg).Order(ent.Asc(release.FieldID)).All(ctx)
 }
 
 // PackageChangedApplications returns the union of the changed applications

@@ -169,7 +169,12 @@ func (g *GraphCache) PackageRisk(ctx context.Context, pkg *ent.ReleasePackage) (
 	for i, r := range rels {
 		ids[i], inPackage[r.ID] = r.ID, true
 	}
-	changes, err := changeRisks(ctx, g.clientFor(ctx), ids)
+	var changes map[int][]risk.Change
+	if b := batchOf(ctx); b != nil {
+		changes, err = b.changeRisksOf(ctx, g.clientFor(ctx), ids)
+	} else {
+		changes, err = changeRisks(ctx, g.clientFor(ctx), ids)
+	}
 	if err != nil {
 		return risk.Assessment{}, err
 	}

@@ -120,6 +120,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	client := ent.NewClient(ent.Driver(capturingDriver{drv}), ent.Freezes(graph))
 	graph.client = client
 	client.Release.Intercept(registerReleases())
+	client.ReleasePackage.Intercept(registerPackages())
 	audits := &auditCounter{}
 	client.AuditEvent.Use(audits.hook())
 	return &DB{Client: client, Dialect: dia, Graph: graph, sql: db, drv: drv, dsn: dsn, audits: audits}, nil
