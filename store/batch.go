@@ -82,27 +82,6 @@ func (b *batch) registerPackage(id int) {
 	b.packages[id] = true
 }
 
-// registerPackages is registerReleases for release packages: a page of
-// packages asking each for its releases reads them for all at once.
-func registerPackages() ent.Interceptor {
-	return ent.InterceptFunc(func(next ent.Querier) ent.Querier {
-		return ent.QuerierFunc(func(ctx context.Context, q ent.Query) (ent.Value, error) {
-			v, err := next.Query(ctx, q)
-			if b := batchOf(ctx); b != nil && err == nil {
-				switch ps := v.(type) {
-				case []*ent.ReleasePackage:
-					for _, p := range ps {
-						b.registerPackage(p.ID)
-					}
-				case *ent.ReleasePackage:
-					b.registerPackage(ps.ID)
-				}
-			}
-			return v, err
-		})
-	})
-}
-
 // releasesOfPackage returns package id's releases by id, loading those of
 // every package the request loaded and has not asked about yet: two
 // statements (the packages, their releases) for a whole page.
@@ -184,25 +163,37 @@ func (b *batch) many() bool {
 	return len(b.releases) > 1
 }
 
-// registerReleases is the Release query interceptor that tells the
-// request's batch which releases it loaded.
-func registerReleases() ent.Interceptor {
+// registerLoaded is a query interceptor of records of type T that tells
+// the request's batch which of them it loaded (register): the first field
+// to need something of one of them reads it for all.
+func registerLoaded[T any](id func(T) int, register func(b *batch, id int)) ent.Interceptor {
 	return ent.InterceptFunc(func(next ent.Querier) ent.Querier {
 		return ent.QuerierFunc(func(ctx context.Context, q ent.Query) (ent.Value, error) {
 			v, err := next.Query(ctx, q)
 			if b := batchOf(ctx); b != nil && err == nil {
-				switch rs := v.(type) {
-				case []*ent.Release:
-					for _, r := range rs {
-						b.register(r.ID)
+				switch loaded := v.(type) {
+				case []T:
+					for _, r := range loaded {
+						register(b, id(r))
 					}
-				case *ent.Release:
-					b.register(rs.ID)
+				case T:
+					register(b, id(loaded))
 				}
 			}
 			return v, err
 		})
 	})
+}
+
+// registerReleases tells the request's batch which releases it loaded.
+func registerReleases() ent.Interceptor {
+	return registerLoaded(func(r *ent.Release) int { return r.ID }, (*batch).register)
+}
+
+// registerPackages tells the request's batch which release packages it
+// loaded.
+func registerPackages() ent.Interceptor {
+	return registerLoaded(func(p *ent.ReleasePackage) int { return p.ID }, (*batch).registerPackage)
 }
 
 // changedCache holds releases' changed applications as read at one pair of
