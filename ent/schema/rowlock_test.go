@@ -52,6 +52,22 @@ func overlap(t *testing.T, p *portfolio, ctx context.Context, first, second func
 	return nil
 }
 
+// readyToDeploy starts p's release and deploys it to every stage: it may
+// become DEPLOYED or CANCELLED.
+func readyToDeploy(t *testing.T, p *portfolio, ctx context.Context) {
+	t.Helper()
+	id := p.release.ID
+	for _, to := range []lifecycle.Status{lifecycle.Planned, lifecycle.InProgress} {
+		if err := p.move(ctx, id, to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, s := range lifecycle.Stages() {
+		p.client.Deployment.Create().SetReleaseID(id).SetEnvironmentID(p.envs[s].ID).
+			SetStatus(lifecycle.DeploymentSucceeded).ExecX(ctx)
+	}
+}
+
 // The audit trail of a record written by two overlapping transactions is a
 // chain: the second event's old value is the first event's new one, what
 // the second writer really overwrote.
@@ -95,15 +111,7 @@ func TestOverlappingTransitionsCannotBothWin(t *testing.T) {
 		t.Run(string(tc.first)+" first", func(t *testing.T) {
 			p, ctx := newPortfolio(t)
 			id := p.release.ID
-			for _, to := range []lifecycle.Status{lifecycle.Planned, lifecycle.InProgress} {
-				if err := p.move(ctx, id, to); err != nil {
-					t.Fatal(err)
-				}
-			}
-			for _, s := range lifecycle.Stages() {
-				p.client.Deployment.Create().SetReleaseID(id).SetEnvironmentID(p.envs[s].ID).
-					SetStatus(lifecycle.DeploymentSucceeded).ExecX(ctx)
-			}
+			readyToDeploy(t, p, ctx)
 			move := func(to lifecycle.Status) func(ctx context.Context, c *ent.Client) error {
 				return func(ctx context.Context, c *ent.Client) error {
 					return c.Release.UpdateOneID(id).SetStatus(to).Exec(ctx)
@@ -131,15 +139,7 @@ func TestReleaseAndItsRecordsTakeTurns(t *testing.T) {
 	t.Run("a change joins a release becoming DEPLOYED", func(t *testing.T) {
 		p, ctx := newPortfolio(t)
 		id := p.release.ID
-		for _, to := range []lifecycle.Status{lifecycle.Planned, lifecycle.InProgress} {
-			if err := p.move(ctx, id, to); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for _, s := range lifecycle.Stages() {
-			p.client.Deployment.Create().SetReleaseID(id).SetEnvironmentID(p.envs[s].ID).
-				SetStatus(lifecycle.DeploymentSucceeded).ExecX(ctx)
-		}
+		readyToDeploy(t, p, ctx)
 		err := overlap(t, p, ctx,
 			func(ctx context.Context, c *ent.Client) error {
 				return c.Release.UpdateOneID(id).SetStatus(lifecycle.Deployed).Exec(ctx)
