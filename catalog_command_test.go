@@ -91,3 +91,15 @@ func TestCatalogCommands(t *testing.T) {
 		t.Fatalf("the refused import wrote something:\n%s", out)
 	}
 }
+
+// import backstage follows a root Location to the files it names.
+func TestCatalogCommandFollowsLocations(t *testing.T) {
+	db := testdb.New(t)
+	out, _, err := runCommand(t, "--db", db, "import", "backstage", "internal/catalog/testdata/locations/catalog-info.yaml")
+	if err != nil || !strings.HasPrefix(out, "applications: 6 created, 0 updated, 0 unchanged\n") ||
+		!strings.Contains(out, "dependencies: 3 created, 0 updated, 0 removed, 0 unchanged\n") ||
+		!strings.Contains(out, "skipped: 2\n  location:default/shop (internal/catalog/testdata/locations/catalog-info.yaml:3): a Location, followed: 4 files read; ") ||
+		!strings.Contains(out, "  location:default/infra (internal/catalog/testdata/locations/infra/catalog-info.yaml:1): a Location, followed: 3 files read\n") {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+}

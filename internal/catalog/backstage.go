@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -72,6 +71,17 @@ type Document struct {
 	Criticality *application.Criticality
 	// Relations are the entity's references that become dependencies.
 	Relations []Relation
+	// Targets are a Location's spec.target and spec.targets, in order.
+	Targets []Target
+}
+
+// Target is a file, glob pattern or URL that a Location names.
+type Target struct {
+	Position
+	// Field is spec.target or spec.targets.
+	Field string
+	// Target is the target as written, trimmed.
+	Target string
 }
 
 // ParseBackstage reads the Backstage entities of one YAML stream (one or
@@ -87,24 +97,21 @@ func ParseBackstage(name string, data []byte) ([]Document, error) {
 	return docs, nil
 }
 
-// ReadBackstage reads and parses the Backstage catalog files at paths, and
-// lists the problems of all of them together.
+// ReadBackstage reads and parses the Backstage catalog files at paths and
+// the files their Locations name, recursively (the package documentation
+// tells how), each file once; it lists the problems of all of them
+// together. A file of paths that cannot be read is an error of its own.
 func ReadBackstage(paths ...string) ([]Document, error) {
-	var (
-		probs problems
-		docs  []Document
-	)
+	f := follower{read: map[string]bool{}}
 	for _, path := range paths {
-		data, err := os.ReadFile(path)
-		if err != nil {
+		if err := f.file(path, nil); err != nil {
 			return nil, err
 		}
-		docs = append(docs, parseBackstage(path, data, &probs)...)
 	}
-	if err := probs.err(); err != nil {
+	if err := f.probs.err(); err != nil {
 		return nil, err
 	}
-	return docs, nil
+	return f.docs, nil
 }
 
 // Import upserts the applications and dependencies of docs (as
@@ -215,9 +222,13 @@ func (r reader) entity(root *yaml.Node) (d Document, ok bool) {
 	switch {
 	case d.Ref.Kind == "system":
 		d.Skipped = "a System groups applications; relgraph imports its Components, APIs and Resources, not the System itself"
+	case d.Ref.Kind == "location" && knownAPIVersion(d.APIVersion):
+		// ReadBackstage follows the targets and says so instead.
+		d.Skipped = "a Location: relgraph cannot read the files it names from YAML text; import them with `relgraph import backstage FILE`, which follows Locations"
+		d.Targets = r.targets(top["spec"])
 	case !importedKinds[d.Ref.Kind]:
 		d.Skipped = fmt.Sprintf("relgraph imports Components, APIs and Resources, not %ss", d.Kind)
-	case d.APIVersion != "backstage.io/v1alpha1" && d.APIVersion != "backstage.io/v1beta1":
+	case !knownAPIVersion(d.APIVersion):
 		d.Skipped = fmt.Sprintf("apiVersion %q: relgraph reads backstage.io/v1alpha1 entities", d.APIVersion)
 	}
 	if d.Skipped != "" {

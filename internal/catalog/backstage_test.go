@@ -231,6 +231,8 @@ func TestParseBackstageProblems(t *testing.T) {
 		{"bad criticality", head + "  name: a\n  annotations:\n    relgraph.io/criticality: urgent\n", []string{`bad.yaml:6: the annotation relgraph.io/criticality is "urgent"`}},
 		{"wrong types", head + "  name: a\n  description: [x]\nspec:\n  owner: 7\n", []string{
 			"bad.yaml:5: metadata.description must be a string, not a list", "bad.yaml:7: spec.owner must be a string, not the number 7"}},
+		{"Location targets not strings", "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: l\nspec:\n  target: {path: a.yaml}\n  targets: [./b.yaml, 42]\n", []string{
+			"bad.yaml:6: spec.target must be a string, not a mapping", "bad.yaml:7: spec.targets must list files or URLs (strings), not the number 42"}},
 		{"several documents", head + "  name: a\n---\n" + head + "  name: 1.5\n---\n" + head + "  name: ok\n", []string{
 			"bad.yaml:9: metadata.name must be a string, not the number 1.5"}},
 	}

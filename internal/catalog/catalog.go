@@ -37,7 +37,13 @@
 //     v1beta1) become applications. Systems, Domains, Groups, Users,
 //     Locations, Templates and other kinds are skipped, each listed in the
 //     summary: a System groups applications but is not one that is deployed
-//     or changed. (Locations are not followed: pass the files they name.)
+//     or changed. A Location is followed as Backstage follows a file
+//     location: ReadBackstage reads the files its spec.target and
+//     spec.targets name (relative to the Location's file; glob patterns,
+//     ** included, expanded in sorted order), recursively and each file
+//     once, and lists the Location among the skipped as followed; it
+//     fetches no URL target, and ParseBackstage, given YAML text without a
+//     directory, follows nothing.
 //   - The application is named metadata.name, or "namespace/name" when
 //     metadata.namespace is set to anything but "default". The annotation
 //     relgraph.io/name overrides it (for an API named like the Component
