@@ -1134,6 +1134,20 @@ func (_q *ApplicationQuery) WithNamedChangeApplications(name string, opts ...fun
 	return _q
 }
 
+// ForNoKeyUpdate locks the selected rows as ForUpdate does, in PostgreSQL's
+// weaker FOR NO KEY UPDATE mode: other sessions cannot update or delete
+// them, but may still reference them (foreign keys) until the transaction
+// ends.
+func (_q *ApplicationQuery) ForNoKeyUpdate(opts ...sql.LockOption) *ApplicationQuery {
+	if _q.driver.Dialect() == dialect.Postgres {
+		_q.Unique(false)
+	}
+	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+		s.For(sql.LockNoKeyUpdate, opts...)
+	})
+	return _q
+}
+
 // ApplicationGroupBy is the group-by builder for Application entities.
 type ApplicationGroupBy struct {
 	selector

@@ -479,6 +479,20 @@ func (_q *AuditEventQuery) ForShare(opts ...sql.LockOption) *AuditEventQuery {
 	return _q
 }
 
+// ForNoKeyUpdate locks the selected rows as ForUpdate does, in PostgreSQL's
+// weaker FOR NO KEY UPDATE mode: other sessions cannot update or delete
+// them, but may still reference them (foreign keys) until the transaction
+// ends.
+func (_q *AuditEventQuery) ForNoKeyUpdate(opts ...sql.LockOption) *AuditEventQuery {
+	if _q.driver.Dialect() == dialect.Postgres {
+		_q.Unique(false)
+	}
+	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+		s.For(sql.LockNoKeyUpdate, opts...)
+	})
+	return _q
+}
+
 // AuditEventGroupBy is the group-by builder for AuditEvent entities.
 type AuditEventGroupBy struct {
 	selector

@@ -794,6 +794,20 @@ func (_q *ChangeQuery) WithNamedChangeApplications(name string, opts ...func(*Ch
 	return _q
 }
 
+// ForNoKeyUpdate locks the selected rows as ForUpdate does, in PostgreSQL's
+// weaker FOR NO KEY UPDATE mode: other sessions cannot update or delete
+// them, but may still reference them (foreign keys) until the transaction
+// ends.
+func (_q *ChangeQuery) ForNoKeyUpdate(opts ...sql.LockOption) *ChangeQuery {
+	if _q.driver.Dialect() == dialect.Postgres {
+		_q.Unique(false)
+	}
+	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+		s.For(sql.LockNoKeyUpdate, opts...)
+	})
+	return _q
+}
+
 // ChangeGroupBy is the group-by builder for Change entities.
 type ChangeGroupBy struct {
 	selector

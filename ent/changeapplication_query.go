@@ -555,6 +555,20 @@ func (_q *ChangeApplicationQuery) ForShare(opts ...sql.LockOption) *ChangeApplic
 	return _q
 }
 
+// ForNoKeyUpdate locks the selected rows as ForUpdate does, in PostgreSQL's
+// weaker FOR NO KEY UPDATE mode: other sessions cannot update or delete
+// them, but may still reference them (foreign keys) until the transaction
+// ends.
+func (_q *ChangeApplicationQuery) ForNoKeyUpdate(opts ...sql.LockOption) *ChangeApplicationQuery {
+	if _q.driver.Dialect() == dialect.Postgres {
+		_q.Unique(false)
+	}
+	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+		s.For(sql.LockNoKeyUpdate, opts...)
+	})
+	return _q
+}
+
 // ChangeApplicationGroupBy is the group-by builder for ChangeApplication entities.
 type ChangeApplicationGroupBy struct {
 	selector

@@ -639,6 +639,20 @@ func (_q *DependencyQuery) ForShare(opts ...sql.LockOption) *DependencyQuery {
 	return _q
 }
 
+// ForNoKeyUpdate locks the selected rows as ForUpdate does, in PostgreSQL's
+// weaker FOR NO KEY UPDATE mode: other sessions cannot update or delete
+// them, but may still reference them (foreign keys) until the transaction
+// ends.
+func (_q *DependencyQuery) ForNoKeyUpdate(opts ...sql.LockOption) *DependencyQuery {
+	if _q.driver.Dialect() == dialect.Postgres {
+		_q.Unique(false)
+	}
+	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+		s.For(sql.LockNoKeyUpdate, opts...)
+	})
+	return _q
+}
+
 // DependencyGroupBy is the group-by builder for Dependency entities.
 type DependencyGroupBy struct {
 	selector

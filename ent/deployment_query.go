@@ -640,6 +640,20 @@ func (_q *DeploymentQuery) ForShare(opts ...sql.LockOption) *DeploymentQuery {
 	return _q
 }
 
+// ForNoKeyUpdate locks the selected rows as ForUpdate does, in PostgreSQL's
+// weaker FOR NO KEY UPDATE mode: other sessions cannot update or delete
+// them, but may still reference them (foreign keys) until the transaction
+// ends.
+func (_q *DeploymentQuery) ForNoKeyUpdate(opts ...sql.LockOption) *DeploymentQuery {
+	if _q.driver.Dialect() == dialect.Postgres {
+		_q.Unique(false)
+	}
+	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+		s.For(sql.LockNoKeyUpdate, opts...)
+	})
+	return _q
+}
+
 // DeploymentGroupBy is the group-by builder for Deployment entities.
 type DeploymentGroupBy struct {
 	selector

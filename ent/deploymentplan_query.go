@@ -737,6 +737,20 @@ func (_q *DeploymentPlanQuery) WithNamedSteps(name string, opts ...func(*Deploym
 	return _q
 }
 
+// ForNoKeyUpdate locks the selected rows as ForUpdate does, in PostgreSQL's
+// weaker FOR NO KEY UPDATE mode: other sessions cannot update or delete
+// them, but may still reference them (foreign keys) until the transaction
+// ends.
+func (_q *DeploymentPlanQuery) ForNoKeyUpdate(opts ...sql.LockOption) *DeploymentPlanQuery {
+	if _q.driver.Dialect() == dialect.Postgres {
+		_q.Unique(false)
+	}
+	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+		s.For(sql.LockNoKeyUpdate, opts...)
+	})
+	return _q
+}
+
 // DeploymentPlanGroupBy is the group-by builder for DeploymentPlan entities.
 type DeploymentPlanGroupBy struct {
 	selector

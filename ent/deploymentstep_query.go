@@ -640,6 +640,20 @@ func (_q *DeploymentStepQuery) ForShare(opts ...sql.LockOption) *DeploymentStepQ
 	return _q
 }
 
+// ForNoKeyUpdate locks the selected rows as ForUpdate does, in PostgreSQL's
+// weaker FOR NO KEY UPDATE mode: other sessions cannot update or delete
+// them, but may still reference them (foreign keys) until the transaction
+// ends.
+func (_q *DeploymentStepQuery) ForNoKeyUpdate(opts ...sql.LockOption) *DeploymentStepQuery {
+	if _q.driver.Dialect() == dialect.Postgres {
+		_q.Unique(false)
+	}
+	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+		s.For(sql.LockNoKeyUpdate, opts...)
+	})
+	return _q
+}
+
 // DeploymentStepGroupBy is the group-by builder for DeploymentStep entities.
 type DeploymentStepGroupBy struct {
 	selector

@@ -52,7 +52,7 @@ func main() {
 			// No FeatureModifier or FeatureExecQuery: their raw-SQL builders
 			// would let a Go program write past every schema hook.
 		},
-		Templates: []*gen.Template{clientDialect},
+		Templates: []*gen.Template{clientDialect, noKeyLock},
 	}, entc.Extensions(ex),
 		// The release state machine (a Release hook) must know which freeze
 		// windows a release violates, which takes the dependency graph: the
@@ -80,6 +80,30 @@ var clientDialect = gen.MustParse(gen.NewTemplate("dialect").Parse(`
 // or dialect.Postgres, a transaction's client included.
 func (c *Client) Dialect() string {
 	return c.driver.Dialect()
+}
+{{ end }}
+`))
+
+// noKeyLock gives every query builder ForNoKeyUpdate, PostgreSQL's lock
+// for a row about to be updated (not deleted, its key unchanged): what its
+// own UPDATE takes, so that rows referencing it (a foreign-key check takes
+// FOR KEY SHARE) are not held up as FOR UPDATE would hold them.
+var noKeyLock = gen.MustParse(gen.NewTemplate("nokeylock").Parse(`
+{{ define "dialect/sql/query/additional/nokeylock" }}
+{{ $builder := pascal $.Scope.Builder }}
+{{ $receiver := $.Scope.Receiver }}
+// ForNoKeyUpdate locks the selected rows as ForUpdate does, in PostgreSQL's
+// weaker FOR NO KEY UPDATE mode: other sessions cannot update or delete
+// them, but may still reference them (foreign keys) until the transaction
+// ends.
+func ({{ $receiver }} *{{ $builder }}) ForNoKeyUpdate(opts ...sql.LockOption) *{{ $builder }} {
+	if {{ $receiver }}.driver.Dialect() == dialect.Postgres {
+		{{ $receiver }}.Unique(false)
+	}
+	{{ $receiver }}.modifiers = append({{ $receiver }}.modifiers, func(s *sql.Selector) {
+		s.For(sql.LockNoKeyUpdate, opts...)
+	})
+	return {{ $receiver }}
 }
 {{ end }}
 `))

@@ -683,6 +683,20 @@ func (_q *EnvironmentQuery) WithNamedDeploymentPlans(name string, opts ...func(*
 	return _q
 }
 
+// ForNoKeyUpdate locks the selected rows as ForUpdate does, in PostgreSQL's
+// weaker FOR NO KEY UPDATE mode: other sessions cannot update or delete
+// them, but may still reference them (foreign keys) until the transaction
+// ends.
+func (_q *EnvironmentQuery) ForNoKeyUpdate(opts ...sql.LockOption) *EnvironmentQuery {
+	if _q.driver.Dialect() == dialect.Postgres {
+		_q.Unique(false)
+	}
+	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+		s.For(sql.LockNoKeyUpdate, opts...)
+	})
+	return _q
+}
+
 // EnvironmentGroupBy is the group-by builder for Environment entities.
 type EnvironmentGroupBy struct {
 	selector

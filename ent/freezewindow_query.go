@@ -618,6 +618,20 @@ func (_q *FreezeWindowQuery) WithNamedApplications(name string, opts ...func(*Ap
 	return _q
 }
 
+// ForNoKeyUpdate locks the selected rows as ForUpdate does, in PostgreSQL's
+// weaker FOR NO KEY UPDATE mode: other sessions cannot update or delete
+// them, but may still reference them (foreign keys) until the transaction
+// ends.
+func (_q *FreezeWindowQuery) ForNoKeyUpdate(opts ...sql.LockOption) *FreezeWindowQuery {
+	if _q.driver.Dialect() == dialect.Postgres {
+		_q.Unique(false)
+	}
+	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+		s.For(sql.LockNoKeyUpdate, opts...)
+	})
+	return _q
+}
+
 // FreezeWindowGroupBy is the group-by builder for FreezeWindow entities.
 type FreezeWindowGroupBy struct {
 	selector

@@ -479,6 +479,20 @@ func (_q *GenerationQuery) ForShare(opts ...sql.LockOption) *GenerationQuery {
 	return _q
 }
 
+// ForNoKeyUpdate locks the selected rows as ForUpdate does, in PostgreSQL's
+// weaker FOR NO KEY UPDATE mode: other sessions cannot update or delete
+// them, but may still reference them (foreign keys) until the transaction
+// ends.
+func (_q *GenerationQuery) ForNoKeyUpdate(opts ...sql.LockOption) *GenerationQuery {
+	if _q.driver.Dialect() == dialect.Postgres {
+		_q.Unique(false)
+	}
+	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+		s.For(sql.LockNoKeyUpdate, opts...)
+	})
+	return _q
+}
+
 // GenerationGroupBy is the group-by builder for Generation entities.
 type GenerationGroupBy struct {
 	selector

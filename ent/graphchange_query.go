@@ -479,6 +479,20 @@ func (_q *GraphChangeQuery) ForShare(opts ...sql.LockOption) *GraphChangeQuery {
 	return _q
 }
 
+// ForNoKeyUpdate locks the selected rows as ForUpdate does, in PostgreSQL's
+// weaker FOR NO KEY UPDATE mode: other sessions cannot update or delete
+// them, but may still reference them (foreign keys) until the transaction
+// ends.
+func (_q *GraphChangeQuery) ForNoKeyUpdate(opts ...sql.LockOption) *GraphChangeQuery {
+	if _q.driver.Dialect() == dialect.Postgres {
+		_q.Unique(false)
+	}
+	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+		s.For(sql.LockNoKeyUpdate, opts...)
+	})
+	return _q
+}
+
 // GraphChangeGroupBy is the group-by builder for GraphChange entities.
 type GraphChangeGroupBy struct {
 	selector

@@ -909,6 +909,20 @@ func (_q *ReleaseQuery) WithNamedPackages(name string, opts ...func(*ReleasePack
 	return _q
 }
 
+// ForNoKeyUpdate locks the selected rows as ForUpdate does, in PostgreSQL's
+// weaker FOR NO KEY UPDATE mode: other sessions cannot update or delete
+// them, but may still reference them (foreign keys) until the transaction
+// ends.
+func (_q *ReleaseQuery) ForNoKeyUpdate(opts ...sql.LockOption) *ReleaseQuery {
+	if _q.driver.Dialect() == dialect.Postgres {
+		_q.Unique(false)
+	}
+	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+		s.For(sql.LockNoKeyUpdate, opts...)
+	})
+	return _q
+}
+
 // ReleaseGroupBy is the group-by builder for Release entities.
 type ReleaseGroupBy struct {
 	selector

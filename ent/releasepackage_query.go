@@ -618,6 +618,20 @@ func (_q *ReleasePackageQuery) WithNamedReleases(name string, opts ...func(*Rele
 	return _q
 }
 
+// ForNoKeyUpdate locks the selected rows as ForUpdate does, in PostgreSQL's
+// weaker FOR NO KEY UPDATE mode: other sessions cannot update or delete
+// them, but may still reference them (foreign keys) until the transaction
+// ends.
+func (_q *ReleasePackageQuery) ForNoKeyUpdate(opts ...sql.LockOption) *ReleasePackageQuery {
+	if _q.driver.Dialect() == dialect.Postgres {
+		_q.Unique(false)
+	}
+	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+		s.For(sql.LockNoKeyUpdate, opts...)
+	})
+	return _q
+}
+
 // ReleasePackageGroupBy is the group-by builder for ReleasePackage entities.
 type ReleasePackageGroupBy struct {
 	selector

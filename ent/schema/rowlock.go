@@ -7,6 +7,7 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
 
 	gen "github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/ent/application"
@@ -24,8 +25,8 @@ import (
 )
 
 // lockRows locks the rows an update or delete will write (SELECT ... FOR
-// UPDATE, in the write's transaction) before any other hook of the record
-// reads them. The rows are locked first because PostgreSQL at READ
+// NO KEY UPDATE or FOR UPDATE, in the write's transaction) before any other
+// hook of the record reads them. The rows are locked first because PostgreSQL at READ
 // COMMITTED otherwise lets two writers of one record both read it before
 // either writes: each would judge its write (audit trail's old values,
 // state machine, invariants) against the state the other is overwriting;
@@ -34,9 +35,11 @@ import (
 // writers of the same records take them in the same order and cannot
 // deadlock over them.
 //
-// A write of a record that belongs to a release (a change, a deployment, a
-// deployment plan; created, updated or deleted) first locks that release,
-// and the one it moves to: the release's rules read its records (a
+// A row about to be updated is locked FOR NO KEY UPDATE (what PostgreSQL's
+// UPDATE takes), one about to be deleted FOR UPDATE. A write of a record
+// that belongs to a release (a change, a deployment, a deployment plan;
+// created, updated or deleted) first locks that release FOR SHARE, and the
+// one it moves to: the release's rules read its records (a
 // transition, its deployments and changes) and its records' rules read the
 // release (a DEPLOYED release's changes are read-only), so the two take
 // turns. Releases are always locked before their records, which keeps the
@@ -68,10 +71,14 @@ func lockRows() ent.Hook {
 			if err != nil {
 				return nil, err
 			}
-			if err := lockAll(ctx, client, gen.TypeRelease, releases); err != nil {
+			if err := lockAll(ctx, client, gen.TypeRelease, releases, lockShared); err != nil {
 				return nil, err
 			}
-			if err := lockAll(ctx, client, m.Type(), ids); err != nil {
+			mode := lockForUpdate
+			if m.Op().Is(ent.OpDelete | ent.OpDeleteOne) {
+				mode = lockForDelete
+			}
+			if err := lockAll(ctx, client, m.Type(), ids, mode); err != nil {
 				return nil, err
 			}
 			return next.Mutate(ctx, m)
@@ -82,9 +89,9 @@ func lockRows() ent.Hook {
 // lockAll locks the rows of records ids of the given type, in ascending
 // order: batches in ascending order keep the whole in ascending order,
 // each within PostgreSQL's 65,535 parameters per statement.
-func lockAll(ctx context.Context, client *gen.Client, typ string, ids []int) error {
+func lockAll(ctx context.Context, client *gen.Client, typ string, ids []int, mode lockMode) error {
 	for batch := range slices.Chunk(slices.Compact(slices.Sorted(slices.Values(ids))), lockBatch) {
-		if err := lockIDs(ctx, client, typ, batch); err != nil {
+		if err := lockIDs(ctx, client, typ, batch, mode); err != nil {
 			return fmt.Errorf("lock %s rows: %w", typ, err)
 		}
 	}
@@ -143,36 +150,72 @@ func inTx(m ent.Mutation) bool {
 	return err == nil
 }
 
-// lockIDs locks the rows of records ids of the given type until the
-// transaction of client ends, in ascending id order: PostgreSQL locks the
-// rows as the ORDER BY returns them.
-func lockIDs(ctx context.Context, client *gen.Client, typ string, ids []int) error {
-	var err error
+// lockMode is how strongly lockRows locks a row, in PostgreSQL's terms.
+type lockMode int
+
+const (
+	// lockForUpdate is for a row about to be updated: FOR NO KEY UPDATE,
+	// what the UPDATE itself takes, so rows that reference it (a foreign
+	// key's check takes FOR KEY SHARE) are not held up.
+	lockForUpdate lockMode = iota
+	// lockForDelete is for a row about to be deleted: FOR UPDATE.
+	lockForDelete
+	// lockShared is for a release whose record is written: FOR SHARE, which
+	// waits for the release's own writes and holds them off, but not the
+	// writes of its other records.
+	lockShared
+)
+
+// lockable is an Ent query builder with the sql/lock feature's methods and
+// relgraph's ForNoKeyUpdate (ent/entc.go).
+type lockable[Q any] interface {
+	ForUpdate(...sql.LockOption) Q
+	ForNoKeyUpdate(...sql.LockOption) Q
+	ForShare(...sql.LockOption) Q
+	IDs(context.Context) ([]int, error)
+}
+
+// lockWith runs q, locking the rows it selects in mode.
+func lockWith[Q lockable[Q]](ctx context.Context, q Q, mode lockMode) error {
+	switch mode {
+	case lockForDelete:
+		q = q.ForUpdate()
+	case lockShared:
+		q = q.ForShare()
+	default:
+		q = q.ForNoKeyUpdate()
+	}
+	_, err := q.IDs(ctx)
+	return err
+}
+
+// lockIDs locks the rows of records ids of the given type in mode until
+// the transaction of client ends, in ascending id order: PostgreSQL locks
+// the rows as the ORDER BY returns them.
+func lockIDs(ctx context.Context, client *gen.Client, typ string, ids []int, mode lockMode) error {
 	switch typ {
 	case gen.TypeApplication:
-		_, err = client.Application.Query().Where(application.IDIn(ids...)).Order(application.ByID()).ForUpdate().IDs(ctx)
+		return lockWith(ctx, client.Application.Query().Where(application.IDIn(ids...)).Order(application.ByID()), mode)
 	case gen.TypeDependency:
-		_, err = client.Dependency.Query().Where(dependency.IDIn(ids...)).Order(dependency.ByID()).ForUpdate().IDs(ctx)
+		return lockWith(ctx, client.Dependency.Query().Where(dependency.IDIn(ids...)).Order(dependency.ByID()), mode)
 	case gen.TypeChange:
-		_, err = client.Change.Query().Where(change.IDIn(ids...)).Order(change.ByID()).ForUpdate().IDs(ctx)
+		return lockWith(ctx, client.Change.Query().Where(change.IDIn(ids...)).Order(change.ByID()), mode)
 	case gen.TypeRelease:
-		_, err = client.Release.Query().Where(release.IDIn(ids...)).Order(release.ByID()).ForUpdate().IDs(ctx)
+		return lockWith(ctx, client.Release.Query().Where(release.IDIn(ids...)).Order(release.ByID()), mode)
 	case gen.TypeEnvironment:
-		_, err = client.Environment.Query().Where(environment.IDIn(ids...)).Order(environment.ByID()).ForUpdate().IDs(ctx)
+		return lockWith(ctx, client.Environment.Query().Where(environment.IDIn(ids...)).Order(environment.ByID()), mode)
 	case gen.TypeDeployment:
-		_, err = client.Deployment.Query().Where(deployment.IDIn(ids...)).Order(deployment.ByID()).ForUpdate().IDs(ctx)
+		return lockWith(ctx, client.Deployment.Query().Where(deployment.IDIn(ids...)).Order(deployment.ByID()), mode)
 	case gen.TypeFreezeWindow:
-		_, err = client.FreezeWindow.Query().Where(freezewindow.IDIn(ids...)).Order(freezewindow.ByID()).ForUpdate().IDs(ctx)
+		return lockWith(ctx, client.FreezeWindow.Query().Where(freezewindow.IDIn(ids...)).Order(freezewindow.ByID()), mode)
 	case gen.TypeToken:
-		_, err = client.Token.Query().Where(token.IDIn(ids...)).Order(token.ByID()).ForUpdate().IDs(ctx)
+		return lockWith(ctx, client.Token.Query().Where(token.IDIn(ids...)).Order(token.ByID()), mode)
 	case gen.TypeDeploymentPlan:
-		_, err = client.DeploymentPlan.Query().Where(deploymentplan.IDIn(ids...)).Order(deploymentplan.ByID()).ForUpdate().IDs(ctx)
+		return lockWith(ctx, client.DeploymentPlan.Query().Where(deploymentplan.IDIn(ids...)).Order(deploymentplan.ByID()), mode)
 	case gen.TypeDeploymentStep:
-		_, err = client.DeploymentStep.Query().Where(deploymentstep.IDIn(ids...)).Order(deploymentstep.ByID()).ForUpdate().IDs(ctx)
+		return lockWith(ctx, client.DeploymentStep.Query().Where(deploymentstep.IDIn(ids...)).Order(deploymentstep.ByID()), mode)
 	case gen.TypeReleasePackage:
-		_, err = client.ReleasePackage.Query().Where(releasepackage.IDIn(ids...)).Order(releasepackage.ByID()).ForUpdate().IDs(ctx)
-	default:
-		err = fmt.Errorf("cannot lock %s records", typ)
+		return lockWith(ctx, client.ReleasePackage.Query().Where(releasepackage.IDIn(ids...)).Order(releasepackage.ByID()), mode)
 	}
-	return err
+	return fmt.Errorf("cannot lock %s records", typ)
 }

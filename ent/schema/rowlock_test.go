@@ -14,6 +14,7 @@ import (
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/ent/auditevent"
 	"github.com/relgraph/relgraph/ent/change"
+	"github.com/relgraph/relgraph/ent/schema"
 	"github.com/relgraph/relgraph/internal/fault"
 	"github.com/relgraph/relgraph/lifecycle"
 )
@@ -170,4 +171,65 @@ func TestReleaseAndItsRecordsTakeTurns(t *testing.T) {
 			t.Fatalf("release %s, want PLANNED", got)
 		}
 	})
+}
+
+// A release being edited is locked as its UPDATE would lock it (FOR NO KEY
+// UPDATE), not more: a write that only references it, such as adding it to
+// a package (a foreign key's FOR KEY SHARE), goes ahead meanwhile.
+func TestEditingAReleaseDoesNotHoldUpReferences(t *testing.T) {
+	p, ctx := newPortfolio(t)
+	id := p.release.ID
+	pkg := p.client.ReleasePackage.Create().SetName("P").SaveX(ctx)
+	tx, err := p.client.Tx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	// As a GraphQL mutation runs: with a journal, so that its generation
+	// bumps wait for the commit.
+	jctx, _ := schema.WithJournal(ctx)
+	if err := tx.Release.UpdateOneID(id).SetDescription("held").Exec(ent.NewTxContext(jctx, tx)); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- p.db.WithTx(ctx, func(ctx context.Context, c *ent.Client) error {
+			return c.ReleasePackage.UpdateOneID(pkg.ID).AddReleaseIDs(id).Exec(ctx)
+		})
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("adding the release to a package: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("adding a release to a package waited for an edit of the release")
+	}
+}
+
+// The everyday pair, a release adding a change and the change joining the
+// release, written at once many times: one waits for the other, neither
+// deadlocks.
+func TestAddingAndJoiningAChangeDoNotDeadlock(t *testing.T) {
+	p, ctx := newPortfolio(t)
+	id := p.release.ID
+	for range 20 {
+		c := p.client.Change.Create().SetTitle("free").AddApplicationIDs(p.consumer.ID).SaveX(ctx)
+		errs := make(chan error, 2)
+		go func() {
+			errs <- p.db.WithTx(ctx, func(ctx context.Context, cl *ent.Client) error {
+				return cl.Release.UpdateOneID(id).AddChangeIDs(c.ID).Exec(ctx)
+			})
+		}()
+		go func() {
+			errs <- p.db.WithTx(ctx, func(ctx context.Context, cl *ent.Client) error {
+				return cl.Change.UpdateOneID(c.ID).SetReleaseID(id).Exec(ctx)
+			})
+		}()
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Fatalf("change %d: %v", c.ID, err)
+			}
+		}
+	}
 }
