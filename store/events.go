@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"entgo.io/ent/dialect"
@@ -25,102 +26,148 @@ import (
 
 // Events returns audit events as subscribers see them, each with the
 // releases whose contents the written record belongs to (a change, a
-// deployment, a deployment plan or step: the release it left and the one it
-// joined, from the event's own old and new releaseID, otherwise the one it
-// belongs to now, read through client). Should that read fail, the events
-// come with the error, complete but for those releases.
+// deployment, a deployment plan or step) as of that write: the release it
+// left and the one it joined, from the event's own old and new releaseID
+// (a step's: its plan's); otherwise the one it was in, which a later event
+// of written that moved it tells, or else the one it is in now, read
+// through client. Should that read fail, the events come with the error,
+// complete but for those releases.
 func Events(ctx context.Context, client *ent.Client, written []*ent.AuditEvent) ([]events.Event, error) {
 	out := make([]events.Event, len(written))
-	lookup := map[string][]int{} // type -> records whose release is read
-	for i, a := range written {
+	// parents are, per event, the releases it belongs to (plans, for a
+	// step), walking back from the last event: after holds each record's
+	// parent after the event walked (nil for none), unknown the events
+	// whose record's parent is its current one.
+	parents := make([][]int, len(written))
+	after := map[int]*int{}
+	var unknown []int
+	for i := len(written) - 1; i >= 0; i-- {
+		a := written[i]
 		out[i] = events.Event{ID: a.ID, Kind: string(a.Action), At: a.At, Actor: a.Actor, EntityType: a.EntityType, EntityID: a.EntityID}
-		switch a.EntityType {
-		case ent.TypeChange, ent.TypeDeployment, ent.TypeDeploymentPlan:
-			if moved, ok := a.Changes["releaseID"].(map[string]any); ok {
-				out[i].Releases = idsOf(moved["old"], moved["new"])
-				continue
+		field, belongs := parentField[a.EntityType]
+		if !belongs {
+			continue
+		}
+		if moved, ok := a.Changes[field].(map[string]any); ok {
+			parents[i] = idsOf(moved["old"], moved["new"])
+			after[a.EntityID] = nil
+			if old := idsOf(moved["old"]); len(old) == 1 {
+				after[a.EntityID] = &old[0]
 			}
-			lookup[a.EntityType] = append(lookup[a.EntityType], a.EntityID)
-		case ent.TypeDeploymentStep:
-			lookup[a.EntityType] = append(lookup[a.EntityType], a.EntityID)
+			continue
+		}
+		if p, known := after[a.EntityID]; known {
+			if p != nil {
+				parents[i] = []int{*p}
+			}
+			continue
+		}
+		unknown = append(unknown, i)
+	}
+	var err error
+	if len(unknown) > 0 {
+		byType := map[string][]int{}
+		for _, i := range unknown {
+			byType[written[i].EntityType] = append(byType[written[i].EntityType], written[i].EntityID)
+		}
+		var current map[int]int
+		if current, err = currentParents(ctx, client, byType); err == nil {
+			for _, i := range unknown {
+				if p, ok := current[written[i].EntityID]; ok {
+					parents[i] = []int{p}
+				}
+			}
 		}
 	}
-	if len(lookup) == 0 {
-		return out, nil
+	// A step's plan names its release: the plan's own event says which (a
+	// plan never moves, and one deleted with its steps is gone), else the
+	// plan is read.
+	planRelease := map[int]int{}
+	var plans []int
+	for i, a := range written {
+		switch a.EntityType {
+		case ent.TypeDeploymentPlan:
+			if moved, ok := a.Changes["releaseID"].(map[string]any); ok {
+				if r := idsOf(moved["old"], moved["new"]); len(r) > 0 {
+					planRelease[a.EntityID] = r[0]
+				}
+			}
+		case ent.TypeDeploymentStep:
+			plans = append(plans, parents[i]...)
+		}
 	}
-	releaseOf, err := releasesOfRecords(ctx, client, lookup)
+	plans = slices.DeleteFunc(uniqueSorted(plans), func(p int) bool { _, known := planRelease[p]; return known })
+	if len(plans) > 0 && err == nil {
+		var read map[int]int
+		if read, err = currentParents(ctx, client, map[string][]int{ent.TypeDeploymentPlan: plans}); err == nil {
+			maps.Copy(planRelease, read)
+		}
+	}
+	for i, a := range written {
+		if a.EntityType != ent.TypeDeploymentStep {
+			out[i].Releases = parents[i]
+			continue
+		}
+		var releases []int
+		for _, plan := range parents[i] {
+			if r, ok := planRelease[plan]; ok {
+				releases = append(releases, r)
+			}
+		}
+		if len(releases) > 0 {
+			out[i].Releases = uniqueSorted(releases)
+		}
+	}
 	if err != nil {
 		return out, fmt.Errorf("events: read the releases of written records: %w", err)
-	}
-	for i := range out {
-		if out[i].Releases == nil {
-			if r, ok := releaseOf[out[i].EntityID]; ok {
-				out[i].Releases = []int{r}
-			}
-		}
 	}
 	return out, nil
 }
 
-// releasesOfRecords reads the release each record belongs to now (ids are
-// unique across types); a record gone, or in no release, is left out.
-func releasesOfRecords(ctx context.Context, client *ent.Client, byType map[string][]int) (map[int]int, error) {
+// parentField names, per type of record that belongs to a release, the
+// field of its audit changes that says to which: the release's id, or, for
+// a deployment step, its plan's.
+var parentField = map[string]string{
+	ent.TypeChange:         "releaseID",
+	ent.TypeDeployment:     "releaseID",
+	ent.TypeDeploymentPlan: "releaseID",
+	ent.TypeDeploymentStep: "planID",
+}
+
+// currentParents reads what each record belongs to now (ids are unique
+// across types): a change's, deployment's or plan's release, a step's plan.
+// A record gone, or in no release, is left out.
+func currentParents(ctx context.Context, client *ent.Client, byType map[string][]int) (map[int]int, error) {
 	out := map[int]int{}
-	type row struct {
-		ID        int  `json:"id"`
-		ReleaseID *int `json:"release_id"`
-	}
-	read := func(ids []int, scan func(ids []int, rows *[]row) error) error {
-		for chunk := range slices.Chunk(ids, lookupBatch) {
-			var rows []row
-			if err := scan(chunk, &rows); err != nil {
-				return err
+	for typ, ids := range byType {
+		for chunk := range slices.Chunk(uniqueSorted(ids), lookupBatch) {
+			var rows []struct {
+				ID        int  `json:"id"`
+				ReleaseID *int `json:"release_id"`
+				PlanID    *int `json:"plan_id"`
+			}
+			var err error
+			switch typ {
+			case ent.TypeChange:
+				err = client.Change.Query().Where(change.IDIn(chunk...)).Select(change.FieldID, change.FieldReleaseID).Scan(ctx, &rows)
+			case ent.TypeDeployment:
+				err = client.Deployment.Query().Where(deployment.IDIn(chunk...)).Select(deployment.FieldID, deployment.FieldReleaseID).Scan(ctx, &rows)
+			case ent.TypeDeploymentPlan:
+				err = client.DeploymentPlan.Query().Where(deploymentplan.IDIn(chunk...)).Select(deploymentplan.FieldID, deploymentplan.FieldReleaseID).Scan(ctx, &rows)
+			case ent.TypeDeploymentStep:
+				err = client.DeploymentStep.Query().Where(deploymentstep.IDIn(chunk...)).Select(deploymentstep.FieldID, deploymentstep.FieldPlanID).Scan(ctx, &rows)
+			}
+			if err != nil {
+				return nil, err
 			}
 			for _, r := range rows {
-				if r.ReleaseID != nil {
+				switch {
+				case r.ReleaseID != nil:
 					out[r.ID] = *r.ReleaseID
+				case r.PlanID != nil:
+					out[r.ID] = *r.PlanID
 				}
 			}
-		}
-		return nil
-	}
-	err := read(byType[ent.TypeChange], func(ids []int, rows *[]row) error {
-		return client.Change.Query().Where(change.IDIn(ids...)).Select(change.FieldID, change.FieldReleaseID).Scan(ctx, rows)
-	})
-	if err != nil {
-		return nil, err
-	}
-	err = read(byType[ent.TypeDeployment], func(ids []int, rows *[]row) error {
-		return client.Deployment.Query().Where(deployment.IDIn(ids...)).Select(deployment.FieldID, deployment.FieldReleaseID).Scan(ctx, rows)
-	})
-	if err != nil {
-		return nil, err
-	}
-	plans := byType[ent.TypeDeploymentPlan]
-	planOfStep := map[int]int{}
-	for chunk := range slices.Chunk(byType[ent.TypeDeploymentStep], lookupBatch) {
-		var steps []struct {
-			ID     int `json:"id"`
-			PlanID int `json:"plan_id"`
-		}
-		if err := client.DeploymentStep.Query().Where(deploymentstep.IDIn(chunk...)).
-			Select(deploymentstep.FieldID, deploymentstep.FieldPlanID).Scan(ctx, &steps); err != nil {
-			return nil, err
-		}
-		for _, s := range steps {
-			planOfStep[s.ID] = s.PlanID
-			plans = append(plans, s.PlanID)
-		}
-	}
-	err = read(uniqueSorted(plans), func(ids []int, rows *[]row) error {
-		return client.DeploymentPlan.Query().Where(deploymentplan.IDIn(ids...)).Select(deploymentplan.FieldID, deploymentplan.FieldReleaseID).Scan(ctx, rows)
-	})
-	if err != nil {
-		return nil, err
-	}
-	for step, plan := range planOfStep {
-		if r, ok := out[plan]; ok {
-			out[step] = r
 		}
 	}
 	return out, nil

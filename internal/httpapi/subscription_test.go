@@ -353,3 +353,117 @@ func TestReleaseEventsFollowTheirRecords(t *testing.T) {
 		heard{"UPDATE", "Release", r2, r2})
 	expect("board of r3", board3, heard{"UPDATE", "Release", r3, r3})
 }
+
+// Deleting a release's deployment plan deletes its steps (audited DELETEs
+// of DeploymentStep): a board watching the release hears them, as it hears
+// the steps' creation, though the plan is gone when they are announced.
+func TestStepDeletionsReachReleaseEvents(t *testing.T) {
+	s := newTestServer(t)
+	r1 := s.createRelease(t, "r1")
+	var app struct{ CreateApplication struct{ ID string } }
+	s.ok(t, `mutation { createApplication(input: {name: "a"}) { id } }`, nil, &app)
+	s.ok(t, `mutation($r: ID!, $a: ID!) { createChange(input: {title: "c", kind: FEATURE, risk: LOW, releaseID: $r, applicationIDs: [$a]}) { id } }`,
+		map[string]any{"r": r1, "a": app.CreateApplication.ID}, nil)
+	var env struct{ CreateEnvironment struct{ ID string } }
+	s.ok(t, `mutation { createEnvironment(input:{name:"prod", stage:PRODUCTION}) { id } }`, nil, &env)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sse, err := subclient.SSE(ctx, s.URL+"/graphql", nil,
+		`subscription($ids: [ID!]) { releaseEvents(releaseIDs: $ids) { kind entityType } }`, map[string]any{"ids": []string{r1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sse.Close()
+	waitSubscribed(t, s, 1)
+
+	var gen struct {
+		GenerateDeploymentPlan struct{ Plan struct{ ID string } }
+	}
+	s.ok(t, `mutation($r: ID!, $e: ID!) { generateDeploymentPlan(releaseID: $r, environmentID: $e) { plan { id } } }`,
+		map[string]any{"r": r1, "e": env.CreateEnvironment.ID}, &gen)
+	s.ok(t, `mutation($p: ID!) { deleteDeploymentPlan(id: $p) }`, map[string]any{"p": gen.GenerateDeploymentPlan.Plan.ID}, nil)
+	s.ok(t, `mutation($r: ID!) { updateRelease(id: $r, input: {description: "end"}) { id } }`, map[string]any{"r": r1}, nil)
+
+	var heard []string
+	for {
+		raw, err := sse.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev struct {
+			Data struct {
+				ReleaseEvents struct{ Kind, EntityType string }
+			}
+		}
+		_ = json.Unmarshal(raw, &ev)
+		e := ev.Data.ReleaseEvents
+		heard = append(heard, e.Kind+" "+e.EntityType)
+		if e.EntityType == "Release" {
+			break
+		}
+	}
+	stepDeletes := 0
+	for _, h := range heard {
+		if h == "DELETE DeploymentStep" {
+			stepDeletes++
+		}
+	}
+	if stepDeletes == 0 {
+		t.Fatalf("no DeploymentStep DELETE reached the release's board: %v", heard)
+	}
+}
+
+// One mutation edits a change while it is in r1, then moves it to r2: the
+// edit is announced to r1's board, where it happened, and the move to both.
+func TestEditThenMoveInOneMutation(t *testing.T) {
+	s := newTestServer(t)
+	r1, r2 := s.createRelease(t, "r1"), s.createRelease(t, "r2")
+	var app struct{ CreateApplication struct{ ID string } }
+	s.ok(t, `mutation { createApplication(input: {name: "a"}) { id } }`, nil, &app)
+	var ch struct{ CreateChange struct{ ID string } }
+	s.ok(t, `mutation($r: ID!, $a: ID!) { createChange(input: {title: "c", kind: FEATURE, risk: LOW, releaseID: $r, applicationIDs: [$a]}) { id } }`,
+		map[string]any{"r": r1, "a": app.CreateApplication.ID}, &ch)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	watch := func(id string) *subclient.Stream {
+		sse, err := subclient.SSE(ctx, s.URL+"/graphql", nil,
+			`subscription($ids: [ID!]) { releaseEvents(releaseIDs: $ids) { kind entityType } }`, map[string]any{"ids": []string{id}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = sse.Close() })
+		return sse
+	}
+	b1, b2 := watch(r1), watch(r2)
+	waitSubscribed(t, s, 2)
+	s.ok(t, `mutation($c: ID!, $r: ID!) { a: updateChange(id: $c, input: {title: "edited in r1"}) { id } b: updateChange(id: $c, input: {releaseID: $r}) { id } }`,
+		map[string]any{"c": ch.CreateChange.ID, "r": r2}, nil)
+	for _, r := range []string{r1, r2} {
+		s.ok(t, `mutation($r: ID!) { updateRelease(id: $r, input: {description: "end"}) { id } }`, map[string]any{"r": r}, nil)
+	}
+	drain := func(sse *subclient.Stream) []string {
+		var heard []string
+		for {
+			raw, err := sse.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ev struct {
+				Data struct {
+					ReleaseEvents struct{ Kind, EntityType string }
+				}
+			}
+			_ = json.Unmarshal(raw, &ev)
+			e := ev.Data.ReleaseEvents
+			heard = append(heard, e.Kind+" "+e.EntityType)
+			if e.EntityType == "Release" {
+				return heard
+			}
+		}
+	}
+	h1, h2 := drain(b1), drain(b2)
+	if len(h1) != 3 || len(h2) != 2 {
+		t.Fatalf("r1 heard %v (want the edit, the move, the release); r2 heard %v (want the move, the release)", h1, h2)
+	}
+}
