@@ -14,6 +14,12 @@ import (
 // same generation may take a release from here instead of a statement (a
 // release board asks for the same few releases again and again). The
 // records are shared: Release hands out copies.
+//
+// A write in a transaction (every GraphQL mutation, WithTx) moves the
+// generation with the row, atomically. A Go program writing a release
+// through the client outside a transaction commits the row, then moves the
+// generation in a second statement: between the two, a request may still
+// be answered the release as it was.
 type releaseCache struct {
 	label int64
 	mu    sync.RWMutex

@@ -256,7 +256,10 @@ func recordMembershipWrite() ent.Hook {
 			if err != nil {
 				return nil, err
 			}
-			return v, BumpGeneration(ctx, client, ChangesGeneration)
+			// Outside a transaction the write is committed already: its
+			// bump must not be lost to a caller giving up now, or caches
+			// labelled by the generation would keep the old record.
+			return v, BumpGeneration(context.WithoutCancel(ctx), client, ChangesGeneration)
 		})
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/relgraph/relgraph/ent/change"
 	"github.com/relgraph/relgraph/ent/schema"
 	"github.com/relgraph/relgraph/internal/fault"
+	"github.com/relgraph/relgraph/internal/testdb"
 	"github.com/relgraph/relgraph/lifecycle"
 )
 
@@ -177,6 +178,9 @@ func TestReleaseAndItsRecordsTakeTurns(t *testing.T) {
 // UPDATE), not more: a write that only references it, such as adding it to
 // a package (a foreign key's FOR KEY SHARE), goes ahead meanwhile.
 func TestEditingAReleaseDoesNotHoldUpReferences(t *testing.T) {
+	if !testdb.Postgres() {
+		t.Skip("SQLite has one writer at a time: needs PostgreSQL, set " + testdb.PostgresEnv)
+	}
 	p, ctx := newPortfolio(t)
 	id := p.release.ID
 	pkg := p.client.ReleasePackage.Create().SetName("P").SaveX(ctx)
