@@ -663,7 +663,9 @@ func TestDeletingAReleaseIsWrittenOnItsChangesAndPackages(t *testing.T) {
 			Release *struct{ ID string }
 		}
 		P struct {
-			Releases struct{ Edges []struct{ Node struct{ ID string } } }
+			Releases struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
 		}
 	}
 	s.ok(t, `query($c:ID!, $p:ID!) { c: node(id:$c) { ... on Change { version release { id } } }
@@ -678,7 +680,9 @@ func TestDeletingAReleaseIsWrittenOnItsChangesAndPackages(t *testing.T) {
 		t.Helper()
 		var out struct {
 			AuditEvents struct {
-				Edges []struct{ Node struct{ Changes map[string]any } }
+				Edges []struct {
+					Node struct{ Changes map[string]any }
+				}
 			}
 		}
 		s.ok(t, `query($id:ID!) { auditEvents(where:{entityID:$id, action:UPDATE}) { edges { node { changes } } } }`, vars("id", id), &out)
