@@ -38,8 +38,11 @@ import (
 // A row about to be updated is locked FOR NO KEY UPDATE (what PostgreSQL's
 // UPDATE takes), one about to be deleted FOR UPDATE. A write of a record
 // that belongs to a release (a change, a deployment, a deployment plan;
-// created, updated or deleted) first locks that release FOR SHARE, and the
-// one it moves to: the release's rules read its records (a
+// created, updated or deleted) first locks that release FOR NO KEY UPDATE
+// too, and the one it moves to (not FOR SHARE: two writers of one
+// release's records judge its other records, as two changes leaving an
+// IN_PROGRESS release must not both go, and a shared lock later raised to
+// update the release deadlocks): the release's rules read its records (a
 // transition, its deployments and changes) and its records' rules read the
 // release (a DEPLOYED release's changes are read-only), so the two take
 // turns. Releases are always locked before their records, which keeps the
@@ -71,7 +74,7 @@ func lockRows() ent.Hook {
 			if err != nil {
 				return nil, err
 			}
-			if err := lockAll(ctx, client, gen.TypeRelease, releases, lockShared); err != nil {
+			if err := lockAll(ctx, client, gen.TypeRelease, releases, lockForUpdate); err != nil {
 				return nil, err
 			}
 			mode := lockForUpdate
@@ -160,10 +163,6 @@ const (
 	lockForUpdate lockMode = iota
 	// lockForDelete is for a row about to be deleted: FOR UPDATE.
 	lockForDelete
-	// lockShared is for a release whose record is written: FOR SHARE, which
-	// waits for the release's own writes and holds them off, but not the
-	// writes of its other records.
-	lockShared
 )
 
 // lockable is an Ent query builder with the sql/lock feature's methods and
@@ -171,18 +170,14 @@ const (
 type lockable[Q any] interface {
 	ForUpdate(...sql.LockOption) Q
 	ForNoKeyUpdate(...sql.LockOption) Q
-	ForShare(...sql.LockOption) Q
 	IDs(context.Context) ([]int, error)
 }
 
 // lockWith runs q, locking the rows it selects in mode.
 func lockWith[Q lockable[Q]](ctx context.Context, q Q, mode lockMode) error {
-	switch mode {
-	case lockForDelete:
+	if mode == lockForDelete {
 		q = q.ForUpdate()
-	case lockShared:
-		q = q.ForShare()
-	default:
+	} else {
 		q = q.ForNoKeyUpdate()
 	}
 	_, err := q.IDs(ctx)

@@ -237,3 +237,99 @@ func TestAddingAndJoiningAChangeDoNotDeadlock(t *testing.T) {
 		}
 	}
 }
+
+// Two transactions each take a different change out of an IN_PROGRESS
+// release with two changes: each alone is allowed, together they leave the
+// release with none, which checkLeaving forbids.
+func TestConcurrentLeavesKeepOneChange(t *testing.T) {
+	if !testdb.Postgres() {
+		t.Skip("SQLite has one writer at a time: needs PostgreSQL, set " + testdb.PostgresEnv)
+	}
+	p, ctx := newPortfolio(t)
+	id := p.release.ID
+	second := p.client.Change.Create().SetTitle("second").AddApplicationIDs(p.consumer.ID).SetReleaseID(id).SaveX(ctx)
+	for _, to := range []lifecycle.Status{lifecycle.Planned, lifecycle.InProgress} {
+		if err := p.move(ctx, id, to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tx, err := p.client.Tx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if err := tx.Change.UpdateOneID(p.change.ID).ClearReleaseID().Exec(ctx); err != nil {
+		t.Fatalf("first leave: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		tx2, err := p.client.Tx(ctx)
+		if err != nil {
+			done <- err
+			return
+		}
+		if err := tx2.Change.UpdateOneID(second.ID).ClearReleaseID().Exec(ctx); err != nil {
+			tx2.Rollback()
+			done <- err
+			return
+		}
+		done <- tx2.Commit()
+	}()
+	time.Sleep(500 * time.Millisecond)
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	err2 := <-done
+	n := p.client.Change.Query().Where(change.ReleaseID(id)).CountX(ctx)
+	st := p.client.Release.GetX(ctx, id).Status
+	if n == 0 {
+		t.Fatalf("release %s left with no change (second leave: %v)", st, err2)
+	}
+	requireFault(t, err2, fault.FailedPrecondition, "keeps at least one change")
+}
+
+// Two transactions each write a change of a release, then the release
+// (as one GraphQL mutation document updateChange + updateRelease does).
+func TestChangeThenReleaseDoNotDeadlock(t *testing.T) {
+	if !testdb.Postgres() {
+		t.Skip("SQLite has one writer at a time: needs PostgreSQL, set " + testdb.PostgresEnv)
+	}
+	p, ctx := newPortfolio(t)
+	id := p.release.ID
+	second := p.client.Change.Create().SetTitle("second").AddApplicationIDs(p.consumer.ID).SetReleaseID(id).SaveX(ctx)
+	t1, err := p.client.Tx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer t1.Rollback()
+	t2, err := p.client.Tx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer t2.Rollback()
+	j1, _ := schema.WithJournal(ctx)
+	j2, _ := schema.WithJournal(ctx)
+	c1, c2 := ent.NewTxContext(j1, t1), ent.NewTxContext(j2, t2)
+	if err := t1.Change.UpdateOneID(p.change.ID).SetTitle("one").Exec(c1); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		if err := t2.Change.UpdateOneID(second.ID).SetTitle("two").Exec(c2); err != nil {
+			done <- err
+			return
+		}
+		done <- t2.Release.UpdateOneID(id).SetDescription("two").Exec(c2)
+	}()
+	time.Sleep(500 * time.Millisecond)
+	err1 := t1.Release.UpdateOneID(id).SetDescription("one").Exec(c1)
+	if err1 == nil {
+		err1 = t1.Commit()
+	} else {
+		t1.Rollback()
+	}
+	err2 := <-done
+	if err1 != nil || err2 != nil {
+		t.Fatalf("a writer failed: first %v, second %v", err1, err2)
+	}
+}
