@@ -235,12 +235,33 @@ func NewServer(client *ent.Client, graph *store.GraphCache, opts Options) *Serve
 		t.turns = make(chan struct{}, opts.ConcurrentWrites)
 	}
 	srv.Use(t)
+	// A request reads one graph and batches its reads (store.WithRequestGraph).
+	// A subscription is one operation that answers once per event: each
+	// answer is a request of its own, as new as the event.
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		if isSubscription(ctx) {
+			return next(ctx)
+		}
 		return next(store.WithRequestGraph(ctx))
+	})
+	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		if isSubscription(ctx) {
+			return next(store.WithRequestGraph(ctx))
+		}
+		return next(ctx)
 	})
 	srv.AroundOperations(aroundStreams(opts.OperationTimeout))
 	srv.AroundResponses(endStreams(present))
 	return &Server{Server: srv, present: present, sdl: PublicSDL(exec.Schema())}
+}
+
+// isSubscription reports whether ctx's operation is a subscription.
+func isSubscription(ctx context.Context) bool {
+	if !graphql.HasOperationContext(ctx) {
+		return false
+	}
+	op := graphql.GetOperationContext(ctx).Operation
+	return op != nil && op.Operation == ast.Subscription
 }
 
 // page applies the default page size to a top-level connection called with

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/relgraph/relgraph/ent"
@@ -129,8 +128,7 @@ func streamEndOf(ctx context.Context) *streamEnd {
 // HTTP deadline does not apply to them) by timeout.
 func aroundStreams(timeout time.Duration) graphql.OperationMiddleware {
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		op := graphql.GetOperationContext(ctx).Operation
-		if op != nil && op.Operation == ast.Subscription {
+		if isSubscription(ctx) {
 			return next(context.WithValue(ctx, streamEndKey{}, &streamEnd{}))
 		}
 		if _, has := ctx.Deadline(); has || timeout <= 0 {

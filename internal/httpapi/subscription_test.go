@@ -467,3 +467,75 @@ func TestEditThenMoveInOneMutation(t *testing.T) {
 		t.Fatalf("r1 heard %v (want the edit, the move, the release); r2 heard %v (want the move, the release)", h1, h2)
 	}
 }
+
+// Each event a subscription delivers is read as new as the event, as a
+// request of its own: a package's status after a release joined it, and a
+// release's impact after a dependency was added, not as they were at the
+// subscription's first event.
+func TestSubscriptionEventsReadTheirOwnMoment(t *testing.T) {
+	s := newTestServer(t)
+	var rel struct{ CreateRelease struct{ ID string } }
+	s.ok(t, `mutation { createRelease(input: {name: "r1", startsAt: "2027-04-01T00:00:00Z", endsAt: "2027-04-02T00:00:00Z"}) { id } }`, nil, &rel)
+	r1 := rel.CreateRelease.ID
+	app := func(name string) string {
+		var out struct{ CreateApplication struct{ ID string } }
+		s.ok(t, `mutation($n: String!) { createApplication(input: {name: $n}) { id } }`, map[string]any{"n": name}, &out)
+		return out.CreateApplication.ID
+	}
+	core, web := app("core"), app("web")
+	s.ok(t, `mutation($r: ID!, $a: ID!) { createChange(input: {title: "c", kind: FEATURE, risk: LOW, releaseID: $r, applicationIDs: [$a]}) { id } }`,
+		map[string]any{"r": r1, "a": core}, nil)
+	s.ok(t, `mutation($r: ID!) { transitionRelease(id: $r, to: PLANNED) { status } }`, map[string]any{"r": r1}, nil)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	packages, err := subclient.SSE(ctx, s.URL+"/graphql", nil,
+		`subscription { portfolioEvents { entity { ... on ReleasePackage { status releases { totalCount } } } } }`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer packages.Close()
+	board, err := subclient.SSE(ctx, s.URL+"/graphql", nil,
+		`subscription($ids: [ID!]) { releaseEvents(releaseIDs: $ids) { release { impact { impacted { application { name } } } } } }`,
+		map[string]any{"ids": []string{r1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer board.Close()
+	waitSubscribed(t, s, 2)
+
+	var pkg struct{ CreateReleasePackage struct{ ID string } }
+	s.ok(t, `mutation { createReleasePackage(input: {name: "P"}) { id } }`, nil, &pkg)
+	s.ok(t, `mutation($p: ID!, $r: ID!) { updateReleasePackage(id: $p, input: {addReleaseIDs: [$r]}) { status } }`,
+		map[string]any{"p": pkg.CreateReleasePackage.ID, "r": r1}, nil)
+	s.ok(t, `mutation($r: ID!) { updateRelease(id: $r, input: {description: "before"}) { id } }`, map[string]any{"r": r1}, nil)
+	s.ok(t, `mutation($c: ID!, $p: ID!) { createDependency(input: {consumerID: $c, providerID: $p}) { id } }`,
+		map[string]any{"c": web, "p": core}, nil)
+	s.ok(t, `mutation($r: ID!) { updateRelease(id: $r, input: {description: "after"}) { id } }`, map[string]any{"r": r1}, nil)
+
+	next := func(sse *subclient.Stream) string {
+		t.Helper()
+		raw, err := sse.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(raw)
+	}
+	// The package's creation (empty, DRAFT), then the release joining it.
+	for _, want := range []string{`"status":"DRAFT","releases":{"totalCount":0}`, `"status":"PLANNED","releases":{"totalCount":1}`} {
+		for {
+			got := next(packages)
+			if strings.Contains(got, `"status"`) {
+				if !strings.Contains(got, want) {
+					t.Fatalf("package event %s, want %s", got, want)
+				}
+				break
+			}
+		}
+	}
+	for _, want := range []string{`[{"application":{"name":"core"}}]`, `[{"application":{"name":"core"}},{"application":{"name":"web"}}]`} {
+		if got := next(board); !strings.Contains(got, want) {
+			t.Fatalf("release event %s, want impacted %s", got, want)
+		}
+	}
+}
