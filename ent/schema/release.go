@@ -142,8 +142,11 @@ func leaveBeforeDelete() ent.Hook {
 	return hook.On(func(next ent.Mutator) ent.Mutator {
 		return hook.ReleaseFunc(func(ctx context.Context, m *gen.ReleaseMutation) (ent.Value, error) {
 			ids, err := mutationIDs(ctx, m)
-			if err != nil || len(ids) == 0 {
+			if err != nil {
 				return nil, err
+			}
+			if len(ids) == 0 {
+				return next.Mutate(ctx, m)
 			}
 			client := m.Client()
 			if err := client.Change.Update().Where(change.ReleaseIDIn(ids...)).ClearReleaseID().Exec(ctx); err != nil {

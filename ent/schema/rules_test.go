@@ -412,3 +412,19 @@ func TestAuditRecordsRequestedEdges(t *testing.T) {
 		t.Fatalf("change not scheduled: %v", got)
 	}
 }
+
+// A bulk delete of releases lets go of their changes like a single one, and
+// one that matches no release deletes nothing, without an error.
+func TestBulkReleaseDeletes(t *testing.T) {
+	p, ctx := newPortfolio(t)
+	n, err := p.client.Release.Delete().Where(release.Name("nope")).Exec(ctx)
+	if err != nil || n != 0 {
+		t.Fatalf("deleting no release: %d, %v", n, err)
+	}
+	if n, err = p.client.Release.Delete().Where(release.ID(p.release.ID)).Exec(ctx); err != nil || n != 1 {
+		t.Fatalf("deleting the release: %d, %v", n, err)
+	}
+	if c := p.client.Change.GetX(ctx, p.change.ID); c.ReleaseID != nil || c.Version != 2 {
+		t.Fatalf("its change: release %v, version %d; want unscheduled at version 2", c.ReleaseID, c.Version)
+	}
+}
