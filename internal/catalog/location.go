@@ -69,7 +69,7 @@ type follower struct {
 // the target that named the file, nil for a file the caller named: a file
 // that cannot be read is then the error returned, else a problem at from.
 func (f *follower) file(name string, from *Target) error {
-	key, err := filepath.Abs(name)
+	key, err := fileKey(name)
 	if err == nil {
 		if f.read[key] {
 			return nil
@@ -102,6 +102,20 @@ func (f *follower) file(name string, from *Target) error {
 	return nil
 }
 
+// fileKey tells files apart: the absolute path with symbolic links
+// resolved, so that a file reached through a link (or a loop of them) is
+// read once.
+func fileKey(name string) (string, error) {
+	abs, err := filepath.Abs(name)
+	if err != nil {
+		return "", err
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		return real, nil
+	}
+	return abs, nil
+}
+
 // follow reads the files the Location f.docs[i] names and says so in its
 // Skipped reason, with the URLs it names, which relgraph does not fetch.
 func (f *follower) follow(i int) {
@@ -116,7 +130,7 @@ func (f *follower) follow(i int) {
 			continue
 		}
 		for _, name := range f.expand(filepath.Dir(loc.File), t) {
-			if key, err := filepath.Abs(name); err == nil {
+			if key, err := fileKey(name); err == nil {
 				files[key] = true
 			}
 			_ = f.file(name, &t) // never an error with a target: a problem
@@ -178,18 +192,25 @@ func glob(root string, pattern []string) ([]string, error) {
 			return nil, err
 		}
 	}
+	// WalkDir does not follow a root that is a symbolic link (a linked
+	// directory, or one below it): walk where it leads, and name the
+	// matches under root as the target wrote it.
+	walked, err := filepath.EvalSymlinks(root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
 	var out []string
-	err := filepath.WalkDir(root, func(name string, d fs.DirEntry, err error) error {
-		if name == root {
-			if errors.Is(err, fs.ErrNotExist) {
-				return fs.SkipAll
-			}
+	err = filepath.WalkDir(walked, func(name string, d fs.DirEntry, err error) error {
+		if name == walked {
 			return err
 		}
 		if err != nil {
 			return err
 		}
-		rel, err := filepath.Rel(root, name)
+		rel, err := filepath.Rel(walked, name)
 		if err != nil {
 			return err
 		}
@@ -201,7 +222,7 @@ func glob(root string, pattern []string) ([]string, error) {
 			return nil
 		}
 		if matchPath(pattern, names, false) {
-			out = append(out, name)
+			out = append(out, filepath.Join(root, rel))
 		}
 		return nil
 	})

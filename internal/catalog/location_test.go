@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -195,5 +196,39 @@ func TestParseBackstageSkipsLocations(t *testing.T) {
 	})
 	if ps := catalog.Problems(err); len(ps) != 1 || !strings.HasPrefix(ps[0].String(), `yaml:21: consumesApis api:default/ledger-api: no such entity`) {
 		t.Errorf("got %v, want the reference to an API in a file the Location names unresolved", err)
+	}
+}
+
+// Symbolic links: a glob in a linked directory matches its files, and a
+// file reached again through a link (here a loop of one) is read once.
+func TestReadBackstageLocationsThroughSymlinks(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(filepath.Join(dir, "real", "svc.yaml"), "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: svc\nspec:\n  type: service\n  owner: team\n")
+	for link, to := range map[string]string{"linked": filepath.Join(dir, "real"), "loop": "."} {
+		if err := os.Symlink(to, filepath.Join(dir, link)); err != nil {
+			t.Skipf("no symbolic links here: %v", err)
+		}
+	}
+	root := filepath.Join(dir, "catalog-info.yaml")
+	write(root, "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: root\nspec:\n  targets:\n    - ./linked/*.yaml\n    - ./loop/catalog-info.yaml\n    - ./loop/linked/svc.yaml\n")
+	docs, err := catalog.ReadBackstage(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range docs {
+		got = append(got, d.Ref.String())
+	}
+	if want := []string{"location:default/root", "component:default/svc"}; !slices.Equal(got, want) {
+		t.Fatalf("read %v, want %v (each file once)", got, want)
 	}
 }
