@@ -84,6 +84,19 @@ func lockRows() ent.Hook {
 			if err := lockAll(ctx, client, m.Type(), ids, mode); err != nil {
 				return nil, err
 			}
+			if len(ids) > 0 {
+				// A record may have moved to another release while this
+				// write waited for it: lock that one too (out of order, as
+				// rarely as that happens).
+				now, err := releasesJudging(ctx, client, m, ids)
+				if err != nil {
+					return nil, err
+				}
+				moved := slices.DeleteFunc(now, func(r int) bool { return slices.Contains(releases, r) })
+				if err := lockAll(ctx, client, gen.TypeRelease, moved, lockForUpdate); err != nil {
+					return nil, err
+				}
+			}
 			return next.Mutate(ctx, m)
 		})
 	}, ent.OpCreate|ent.OpUpdate|ent.OpUpdateOne|ent.OpDelete|ent.OpDeleteOne)

@@ -333,3 +333,62 @@ func TestChangeThenReleaseDoNotDeadlock(t *testing.T) {
 		t.Fatalf("a writer failed: first %v, second %v", err1, err2)
 	}
 }
+
+// A change that moves to another release while a write of it waits for its
+// row is judged with that release locked too: here the write would take
+// the change out of the release it just joined while another transaction
+// takes out that release's other change, and one of the two must be
+// refused.
+func TestAWriteLocksTheReleaseItsRecordMovedTo(t *testing.T) {
+	if !testdb.Postgres() {
+		t.Skip("SQLite has one writer at a time: needs PostgreSQL, set " + testdb.PostgresEnv)
+	}
+	p, ctx := newPortfolio(t)
+	id := p.release.ID
+	for _, to := range []lifecycle.Status{lifecycle.Planned, lifecycle.InProgress} {
+		if err := p.move(ctx, id, to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other := p.client.Release.Create().SetName("R2").SaveX(ctx)
+	moving := p.client.Change.Create().SetTitle("moving").AddApplicationIDs(p.consumer.ID).SetReleaseID(other.ID).SaveX(ctx)
+
+	tx1, err := p.client.Tx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx1.Rollback()
+	if err := tx1.Change.UpdateOneID(moving.ID).SetReleaseID(id).Exec(ctx); err != nil {
+		t.Fatalf("joining: %v", err)
+	}
+	leaving := make(chan error, 1)
+	go func() {
+		leaving <- p.db.WithTx(ctx, func(ctx context.Context, c *ent.Client) error {
+			return c.Change.UpdateOneID(moving.ID).ClearReleaseID().Exec(ctx)
+		})
+	}()
+	time.Sleep(300 * time.Millisecond) // waits for the moving change's row
+	tx2, err := p.client.Tx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx2.Rollback()
+	firstLeaves := make(chan error, 1)
+	go func() { firstLeaves <- tx2.Change.UpdateOneID(p.change.ID).ClearReleaseID().Exec(ctx) }()
+	time.Sleep(300 * time.Millisecond) // waits for the release
+	if err := tx1.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-firstLeaves; err != nil {
+		t.Fatalf("the release's first change leaving: %v", err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := tx2.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	err = <-leaving
+	if n := p.client.Change.Query().Where(change.ReleaseID(id)).CountX(ctx); n == 0 {
+		t.Fatalf("the IN_PROGRESS release was left with no change (the moved change's leave: %v)", err)
+	}
+	requireFault(t, err, fault.FailedPrecondition, "keeps at least one change")
+}
