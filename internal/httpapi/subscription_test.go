@@ -504,15 +504,6 @@ func TestSubscriptionEventsReadTheirOwnMoment(t *testing.T) {
 	defer board.Close()
 	waitSubscribed(t, s, 2)
 
-	var pkg struct{ CreateReleasePackage struct{ ID string } }
-	s.ok(t, `mutation { createReleasePackage(input: {name: "P"}) { id } }`, nil, &pkg)
-	s.ok(t, `mutation($p: ID!, $r: ID!) { updateReleasePackage(id: $p, input: {addReleaseIDs: [$r]}) { status } }`,
-		map[string]any{"p": pkg.CreateReleasePackage.ID, "r": r1}, nil)
-	s.ok(t, `mutation($r: ID!) { updateRelease(id: $r, input: {description: "before"}) { id } }`, map[string]any{"r": r1}, nil)
-	s.ok(t, `mutation($c: ID!, $p: ID!) { createDependency(input: {consumerID: $c, providerID: $p}) { id } }`,
-		map[string]any{"c": web, "p": core}, nil)
-	s.ok(t, `mutation($r: ID!) { updateRelease(id: $r, input: {description: "after"}) { id } }`, map[string]any{"r": r1}, nil)
-
 	next := func(sse *subclient.Stream) string {
 		t.Helper()
 		raw, err := sse.Next()
@@ -521,21 +512,32 @@ func TestSubscriptionEventsReadTheirOwnMoment(t *testing.T) {
 		}
 		return string(raw)
 	}
-	// The package's creation (empty, DRAFT), then the release joining it.
-	for _, want := range []string{`"status":"DRAFT","releases":{"totalCount":0}`, `"status":"PLANNED","releases":{"totalCount":1}`} {
+	// An event is read as the record stands when it is delivered: each
+	// write waits for the event before it.
+	expect := func(sse *subclient.Stream, want string) {
+		t.Helper()
 		for {
-			got := next(packages)
-			if strings.Contains(got, `"status"`) {
-				if !strings.Contains(got, want) {
-					t.Fatalf("package event %s, want %s", got, want)
-				}
-				break
+			got := next(sse)
+			if !strings.Contains(got, `"status"`) && !strings.Contains(got, `"impacted"`) {
+				continue // another record's event
 			}
+			if !strings.Contains(got, want) {
+				t.Fatalf("event %s, want %s", got, want)
+			}
+			return
 		}
 	}
-	for _, want := range []string{`[{"application":{"name":"core"}}]`, `[{"application":{"name":"core"}},{"application":{"name":"web"}}]`} {
-		if got := next(board); !strings.Contains(got, want) {
-			t.Fatalf("release event %s, want impacted %s", got, want)
-		}
-	}
+	var pkg struct{ CreateReleasePackage struct{ ID string } }
+	s.ok(t, `mutation { createReleasePackage(input: {name: "P"}) { id } }`, nil, &pkg)
+	expect(packages, `"status":"DRAFT","releases":{"totalCount":0}`)
+	s.ok(t, `mutation($p: ID!, $r: ID!) { updateReleasePackage(id: $p, input: {addReleaseIDs: [$r]}) { status } }`,
+		map[string]any{"p": pkg.CreateReleasePackage.ID, "r": r1}, nil)
+	expect(packages, `"status":"PLANNED","releases":{"totalCount":1}`)
+
+	s.ok(t, `mutation($r: ID!) { updateRelease(id: $r, input: {description: "before"}) { id } }`, map[string]any{"r": r1}, nil)
+	expect(board, `[{"application":{"name":"core"}}]`)
+	s.ok(t, `mutation($c: ID!, $p: ID!) { createDependency(input: {consumerID: $c, providerID: $p}) { id } }`,
+		map[string]any{"c": web, "p": core}, nil)
+	s.ok(t, `mutation($r: ID!) { updateRelease(id: $r, input: {description: "after"}) { id } }`, map[string]any{"r": r1}, nil)
+	expect(board, `[{"application":{"name":"core"}},{"application":{"name":"web"}}]`)
 }
