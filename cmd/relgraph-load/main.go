@@ -2,7 +2,7 @@
 // machine only:
 //
 //	relgraph-load seed -db PATH|postgres://... -apps N -deps-per-app K -seed S
-//	relgraph-load run -url http://127.0.0.1:PORT/graphql -clients 50 -duration 30s [-mix impact=4,list=4,write=2] [-token T] [-pid PID]
+//	relgraph-load run -url http://127.0.0.1:PORT/graphql -clients 50 -duration 30s [-mix impact=4,list=4,write=2[,edit=N]] [-token T] [-pid PID]
 //	relgraph-load rss -pid PID
 //	relgraph-load import -url http://127.0.0.1:PORT/graphql -apps N -deps-per-app K [-batch 5000]
 //
@@ -33,7 +33,7 @@ const usage = `relgraph-load: measure a relgraph server under load (loopback onl
 
 Usage:
   relgraph-load seed -db PATH|postgres://... -apps N -deps-per-app K [-seed S]
-  relgraph-load run -url http://127.0.0.1:PORT/graphql [-clients 50] [-duration 30s] [-mix impact=4,list=4,write=2] [-token T] [-pid PID]
+  relgraph-load run -url http://127.0.0.1:PORT/graphql [-clients 50] [-duration 30s] [-mix impact=4,list=4,write=2[,edit=N]] [-token T] [-pid PID]
   relgraph-load rss -pid PID
   relgraph-load import -url http://127.0.0.1:PORT/graphql -apps N -deps-per-app K [-batch 5000] [-token T]
 

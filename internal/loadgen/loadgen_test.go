@@ -41,7 +41,7 @@ func TestRun(t *testing.T) {
 		URL:      srv.URL + "/graphql",
 		Clients:  5,
 		Duration: time.Second,
-		Mix:      loadgen.Mix{Impact: 2, List: 2, Write: 2},
+		Mix:      loadgen.Mix{Impact: 2, List: 2, Write: 2, Edit: 2},
 		Seed:     1,
 		PID:      os.Getpid(),
 	})
@@ -60,7 +60,8 @@ func TestRun(t *testing.T) {
 	for _, op := range rep.Ops {
 		ran[op.Name] = op
 	}
-	for _, name := range []string{loadgen.OpImpact, loadgen.OpListApplications, loadgen.OpListReleases, loadgen.OpCreateDependency, loadgen.OpCreateApplication} {
+	for _, name := range []string{loadgen.OpImpact, loadgen.OpListApplications, loadgen.OpListReleases, loadgen.OpCreateDependency, loadgen.OpCreateApplication,
+		loadgen.OpEditRelease, loadgen.OpMoveChange} {
 		op := ran[name]
 		if op.Count == 0 {
 			t.Errorf("%s never ran", name)
@@ -167,6 +168,7 @@ func TestParseMix(t *testing.T) {
 	}{
 		{in: "impact=4,list=4,write=2", want: loadgen.Mix{Impact: 4, List: 4, Write: 2}},
 		{in: "impact=1", want: loadgen.Mix{Impact: 1}},
+		{in: "impact=4,list=4,write=1,edit=1", want: loadgen.Mix{Impact: 4, List: 4, Write: 1, Edit: 1}},
 		{in: " list = 3 , write=0 ", want: loadgen.Mix{List: 3}},
 		{in: "read=1", err: "operations are"},
 		{in: "impact=-1", err: "non-negative"},

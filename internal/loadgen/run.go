@@ -49,6 +49,11 @@ type Mix struct {
 	// Write: a dependency between two random applications, or, one time in
 	// two, a new application with a unique name.
 	Write int
+	// Edit: a random release's description, or, one time in two, a random
+	// change moved to a random release: writes that the lifecycle rules
+	// judge, and that take turns on a release (a DEPLOYED release's refusal
+	// counts as a refusal, not an error).
+	Edit int
 }
 
 // DefaultMix is four impact reads and four list reads to two writes.
@@ -75,11 +80,13 @@ func ParseMix(s string) (Mix, error) {
 			m.List = w
 		case "write":
 			m.Write = w
+		case "edit":
+			m.Edit = w
 		default:
-			return Mix{}, fmt.Errorf("loadgen: mix %q: operations are impact, list and write", part)
+			return Mix{}, fmt.Errorf("loadgen: mix %q: operations are impact, list, write and edit", part)
 		}
 	}
-	if m.Impact+m.List+m.Write == 0 {
+	if m.Impact+m.List+m.Write+m.Edit == 0 {
 		return Mix{}, fmt.Errorf("loadgen: mix %q weighs nothing", s)
 	}
 	return m, nil
@@ -87,7 +94,11 @@ func ParseMix(s string) (Mix, error) {
 
 // String writes m as ParseMix reads it.
 func (m Mix) String() string {
-	return fmt.Sprintf("impact=%d,list=%d,write=%d", m.Impact, m.List, m.Write)
+	s := fmt.Sprintf("impact=%d,list=%d,write=%d", m.Impact, m.List, m.Write)
+	if m.Edit > 0 {
+		s += fmt.Sprintf(",edit=%d", m.Edit)
+	}
+	return s
 }
 
 // Config describes a run.
@@ -126,9 +137,11 @@ const (
 	OpListReleases      = "list releases"
 	OpCreateDependency  = "create dependency"
 	OpCreateApplication = "create application"
+	OpEditRelease       = "edit release"
+	OpMoveChange        = "move change"
 )
 
-var opNames = []string{OpImpact, OpListApplications, OpListReleases, OpCreateDependency, OpCreateApplication}
+var opNames = []string{OpImpact, OpListApplications, OpListReleases, OpCreateDependency, OpCreateApplication, OpEditRelease, OpMoveChange}
 
 const (
 	opImpact = iota
@@ -136,6 +149,8 @@ const (
 	opListReleases
 	opCreateDependency
 	opCreateApplication
+	opEditRelease
+	opMoveChange
 )
 
 // OpStats summarizes the requests of one operation. Latencies run from
@@ -201,6 +216,7 @@ type runner struct {
 	nonce  string
 
 	releases []string // ids
+	changes  []string // ids, when edits are weighed
 	mu       sync.RWMutex
 	apps     []string // ids, grown by created applications
 	cursors  []string // one per discovered application
@@ -438,6 +454,9 @@ const (
 	listReleasesQuery     = `query { releases(first: 20) { edges { node { id name status startsAt endsAt } } pageInfo { hasNextPage endCursor } } }`
 	createDependencyQuery = `mutation($in: CreateDependencyInput!) { createDependency(input: $in) { id } }`
 	createAppQuery        = `mutation($in: CreateApplicationInput!) { createApplication(input: $in) { id name } }`
+	discoverChangesQuery  = `query { changes(first: 1000) { edges { node { id } } } }`
+	editReleaseQuery      = `mutation($id: ID!, $d: String!) { updateRelease(id: $id, input: {description: $d}) { id version } }`
+	moveChangeQuery       = `mutation($id: ID!, $r: ID!) { updateChange(id: $id, input: {releaseID: $r}) { id version } }`
 )
 
 // discover learns the releases and up to cfg.Discover applications, with
@@ -454,8 +473,21 @@ func (r *runner) discover(ctx context.Context) error {
 	for _, e := range rels.Releases.Edges {
 		r.releases = append(r.releases, e.Node.ID)
 	}
-	if r.cfg.Mix.Impact > 0 && len(r.releases) == 0 {
-		return errors.New("loadgen: the server has no releases to ask the impact of (seed it, or weigh impact 0)")
+	if (r.cfg.Mix.Impact > 0 || r.cfg.Mix.Edit > 0) && len(r.releases) == 0 {
+		return errors.New("loadgen: the server has no releases to ask the impact of or edit (seed it, or weigh impact and edit 0)")
+	}
+	if r.cfg.Mix.Edit > 0 {
+		var changes struct {
+			Changes struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
+		}
+		if err := r.query(ctx, discoverChangesQuery, nil, &changes); err != nil {
+			return fmt.Errorf("loadgen: list changes: %w", err)
+		}
+		for _, e := range changes.Changes.Edges {
+			r.changes = append(r.changes, e.Node.ID)
+		}
 	}
 	var after any
 	for len(r.apps) < r.cfg.Discover {
@@ -501,7 +533,7 @@ func (r *runner) query(ctx context.Context, query string, vars map[string]any, d
 // loop is one client: it picks operations by weight until the deadline.
 func (r *runner) loop(ctx context.Context, client int, rng *rand.Rand, deadline time.Time) []sample {
 	mix := r.cfg.Mix
-	total := mix.Impact + mix.List + mix.Write
+	total := mix.Impact + mix.List + mix.Write + mix.Edit
 	var out []sample
 	for n := 0; ctx.Err() == nil && time.Now().Before(deadline); n++ {
 		var op int
@@ -513,10 +545,15 @@ func (r *runner) loop(ctx context.Context, client int, rng *rand.Rand, deadline 
 			if rng.IntN(4) == 0 {
 				op = opListReleases
 			}
-		default:
+		case w < mix.Impact+mix.List+mix.Write:
 			op = opCreateApplication
 			if rng.IntN(2) == 0 && r.appCount() >= 2 {
 				op = opCreateDependency
+			}
+		default:
+			op = opEditRelease
+			if rng.IntN(2) == 0 && len(r.changes) > 0 {
+				op = opMoveChange
 			}
 		}
 		s, ok := r.do(ctx, op, client, n, rng)
@@ -565,6 +602,14 @@ func (r *runner) do(ctx context.Context, op, client, n int, rng *rand.Rand) (sam
 		query = createDependencyQuery
 		vars = map[string]any{"in": map[string]any{"consumerID": consumer, "providerID": provider}}
 		refusal = func(code string) bool { return code == "CONFLICT" } // the pair exists already
+	case opEditRelease:
+		query = editReleaseQuery
+		vars = map[string]any{"id": r.releases[rng.IntN(len(r.releases))], "d": fmt.Sprintf("load %s %d %d", r.nonce, client, n)}
+		refusal = func(code string) bool { return code == "FAILED_PRECONDITION" } // a DEPLOYED or CANCELLED release
+	case opMoveChange:
+		query = moveChangeQuery
+		vars = map[string]any{"id": r.changes[rng.IntN(len(r.changes))], "r": r.releases[rng.IntN(len(r.releases))]}
+		refusal = func(code string) bool { return code == "FAILED_PRECONDITION" } // a lifecycle rule
 	case opCreateApplication:
 		query = createAppQuery
 		vars = map[string]any{"in": map[string]any{
