@@ -385,24 +385,7 @@ func TestStepDeletionsReachReleaseEvents(t *testing.T) {
 	s.ok(t, `mutation($p: ID!) { deleteDeploymentPlan(id: $p) }`, map[string]any{"p": gen.GenerateDeploymentPlan.Plan.ID}, nil)
 	s.ok(t, `mutation($r: ID!) { updateRelease(id: $r, input: {description: "end"}) { id } }`, map[string]any{"r": r1}, nil)
 
-	var heard []string
-	for {
-		raw, err := sse.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ev struct {
-			Data struct {
-				ReleaseEvents struct{ Kind, EntityType string }
-			}
-		}
-		_ = json.Unmarshal(raw, &ev)
-		e := ev.Data.ReleaseEvents
-		heard = append(heard, e.Kind+" "+e.EntityType)
-		if e.EntityType == "Release" {
-			break
-		}
-	}
+	heard := heardUntilRelease(t, sse)
 	stepDeletes := 0
 	for _, h := range heard {
 		if h == "DELETE DeploymentStep" {
@@ -442,27 +425,7 @@ func TestEditThenMoveInOneMutation(t *testing.T) {
 	for _, r := range []string{r1, r2} {
 		s.ok(t, `mutation($r: ID!) { updateRelease(id: $r, input: {description: "end"}) { id } }`, map[string]any{"r": r}, nil)
 	}
-	drain := func(sse *subclient.Stream) []string {
-		var heard []string
-		for {
-			raw, err := sse.Next()
-			if err != nil {
-				t.Fatal(err)
-			}
-			var ev struct {
-				Data struct {
-					ReleaseEvents struct{ Kind, EntityType string }
-				}
-			}
-			_ = json.Unmarshal(raw, &ev)
-			e := ev.Data.ReleaseEvents
-			heard = append(heard, e.Kind+" "+e.EntityType)
-			if e.EntityType == "Release" {
-				return heard
-			}
-		}
-	}
-	h1, h2 := drain(b1), drain(b2)
+	h1, h2 := heardUntilRelease(t, b1), heardUntilRelease(t, b2)
 	if len(h1) != 3 || len(h2) != 2 {
 		t.Fatalf("r1 heard %v (want the edit, the move, the release); r2 heard %v (want the move, the release)", h1, h2)
 	}
@@ -540,4 +503,30 @@ func TestSubscriptionEventsReadTheirOwnMoment(t *testing.T) {
 		map[string]any{"c": web, "p": core}, nil)
 	s.ok(t, `mutation($r: ID!) { updateRelease(id: $r, input: {description: "after"}) { id } }`, map[string]any{"r": r1}, nil)
 	expect(board, `[{"application":{"name":"core"}},{"application":{"name":"web"}}]`)
+}
+
+// heardUntilRelease reads a releaseEvents stream's events, as "KIND
+// EntityType", up to the first write of a release itself.
+func heardUntilRelease(t *testing.T, sse *subclient.Stream) []string {
+	t.Helper()
+	var heard []string
+	for {
+		raw, err := sse.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev struct {
+			Data struct {
+				ReleaseEvents struct{ Kind, EntityType string }
+			}
+		}
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			t.Fatalf("event %s: %v", raw, err)
+		}
+		e := ev.Data.ReleaseEvents
+		heard = append(heard, e.Kind+" "+e.EntityType)
+		if e.EntityType == "Release" {
+			return heard
+		}
+	}
 }
