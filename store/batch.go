@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"maps"
 	"slices"
 	"sync"
 
@@ -91,14 +90,7 @@ func (b *batch) releasesOfPackage(ctx context.Context, db *ent.Client, id int) (
 	if rels, ok := b.packageReleases[id]; ok {
 		return rels, nil
 	}
-	pending := []int{id}
-	b.mu.Lock()
-	for p := range b.packages {
-		if _, done := b.packageReleases[p]; !done && p != id && len(pending) < maxBatch {
-			pending = append(pending, p)
-		}
-	}
-	b.mu.Unlock()
+	pending := withRegistered(b, []int{id}, &b.packages, b.packageReleases)
 	loaded, err := db.ReleasePackage.Query().Where(releasepackage.IDIn(pending...)).
 		WithReleases(func(q *ent.ReleaseQuery) { q.Order(ent.Asc(release.FieldID)) }).All(ctx)
 	if err != nil {
@@ -122,21 +114,14 @@ func (b *batch) releasesOfPackage(ctx context.Context, db *ent.Client, id int) (
 func (b *batch) changeRisksOf(ctx context.Context, db *ent.Client, ids []int) (map[int][]risk.Change, error) {
 	b.load.Lock()
 	defer b.load.Unlock()
-	pending := map[int]bool{}
+	var missing []int
 	for _, id := range ids {
 		if _, done := b.changeRisks[id]; !done {
-			pending[id] = true
+			missing = append(missing, id)
 		}
 	}
-	if len(pending) > 0 {
-		b.mu.Lock()
-		for id := range b.releases {
-			if _, done := b.changeRisks[id]; !done && len(pending) < maxBatch {
-				pending[id] = true
-			}
-		}
-		b.mu.Unlock()
-		loading := slices.Sorted(maps.Keys(pending))
+	if len(missing) > 0 {
+		loading := withRegistered(b, missing, &b.releases, b.changeRisks)
 		loaded, err := changeRisks(ctx, db, loading)
 		if err != nil {
 			return nil, err
@@ -153,6 +138,30 @@ func (b *batch) changeRisksOf(ctx context.Context, db *ent.Client, ids []int) (m
 		out[id] = b.changeRisks[id]
 	}
 	return out, nil
+}
+
+// withRegistered returns want, then the records of registered (the batch's
+// set of those the request loaded, read under b.mu) that loaded holds
+// nothing for yet, each once and up to maxBatch in all: what the first
+// field to ask reads for the rest of the request.
+func withRegistered[V any](b *batch, want []int, registered *map[int]bool, loaded map[int]V) []int {
+	seen := make(map[int]bool, len(want))
+	var out []int
+	for _, id := range want {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for id := range *registered {
+		if _, done := loaded[id]; !done && !seen[id] && len(out) < maxBatch {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // many reports whether the request loaded more than one release: only then
@@ -244,14 +253,7 @@ func (b *batch) changedApplications(ctx context.Context, db *ent.Client, shared 
 			return ids, nil
 		}
 	}
-	pending := []int{id}
-	b.mu.Lock()
-	for r := range b.releases {
-		if _, done := b.changed[r]; !done && r != id && len(pending) < maxBatch {
-			pending = append(pending, r)
-		}
-	}
-	b.mu.Unlock()
+	pending := withRegistered(b, []int{id}, &b.releases, b.changed)
 	loaded, err := changedByRelease(ctx, db, pending)
 	if err != nil {
 		return nil, err
