@@ -133,8 +133,8 @@ func (r *Rewind) addDependency(e Event) {
 		// The ends are immutable: other writes leave the graph alone.
 		return
 	}
-	c, cok := idOf(value(e.Changes, "consumerID", side))
-	p, pok := idOf(value(e.Changes, "providerID", side))
+	c, cok := IDOf(value(e.Changes, "consumerID", side))
+	p, pok := IDOf(value(e.Changes, "providerID", side))
 	if !cok || !pok {
 		return
 	}
@@ -161,7 +161,7 @@ func (r *Rewind) addChange(e Event) {
 			}
 			return
 		}
-		rel, _ := idOf(field["old"])
+		rel, _ := IDOf(field["old"])
 		r.releases[e.EntityID] = placement{existed: true, release: rel}
 	}
 }
@@ -345,8 +345,10 @@ func value(changes map[string]any, field, side string) any {
 	return f[side]
 }
 
-// idOf reads a record id from a JSON value: a number with no fraction.
-func idOf(v any) (int, bool) {
+// IDOf reads a record id from a JSON value of the audit trail: a number
+// with no fraction (float64 as encoding/json decodes it, int, int64 or
+// json.Number).
+func IDOf(v any) (int, bool) {
 	var f float64
 	switch n := v.(type) {
 	case float64:
@@ -372,7 +374,7 @@ func idsOf(v any) []int {
 	list, _ := v.([]any)
 	out := make([]int, 0, len(list))
 	for _, x := range list {
-		if id, ok := idOf(x); ok {
+		if id, ok := IDOf(x); ok {
 			out = append(out, id)
 		}
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -17,6 +16,7 @@ import (
 	"github.com/relgraph/relgraph/ent/deployment"
 	"github.com/relgraph/relgraph/ent/deploymentplan"
 	"github.com/relgraph/relgraph/ent/deploymentstep"
+	"github.com/relgraph/relgraph/history"
 	"github.com/relgraph/relgraph/internal/events"
 )
 
@@ -181,15 +181,8 @@ const lookupBatch = 10000
 func idsOf(values ...any) []int {
 	var out []int
 	for _, v := range values {
-		switch n := v.(type) {
-		case float64:
-			out = append(out, int(n))
-		case int:
-			out = append(out, n)
-		case json.Number:
-			if i, err := n.Int64(); err == nil {
-				out = append(out, int(i))
-			}
+		if id, ok := history.IDOf(v); ok {
+			out = append(out, id)
 		}
 	}
 	return uniqueSorted(out)
