@@ -12,10 +12,7 @@ import (
 
 	"github.com/relgraph/relgraph/ent"
 	"github.com/relgraph/relgraph/ent/auditevent"
-	"github.com/relgraph/relgraph/ent/change"
-	"github.com/relgraph/relgraph/ent/deployment"
-	"github.com/relgraph/relgraph/ent/deploymentplan"
-	"github.com/relgraph/relgraph/ent/deploymentstep"
+	"github.com/relgraph/relgraph/ent/schema"
 	"github.com/relgraph/relgraph/history"
 	"github.com/relgraph/relgraph/internal/events"
 )
@@ -134,48 +131,19 @@ var parentField = map[string]string{
 	ent.TypeDeploymentStep: "planID",
 }
 
-// currentParents reads what each record belongs to now (ids are unique
-// across types): a change's, deployment's or plan's release, a step's plan.
-// A record gone, or in no release, is left out.
+// currentParents reads what each record belongs to now (schema.ParentsOf;
+// ids are unique across types).
 func currentParents(ctx context.Context, client *ent.Client, byType map[string][]int) (map[int]int, error) {
 	out := map[int]int{}
 	for typ, ids := range byType {
-		for chunk := range slices.Chunk(uniqueSorted(ids), lookupBatch) {
-			var rows []struct {
-				ID        int  `json:"id"`
-				ReleaseID *int `json:"release_id"`
-				PlanID    *int `json:"plan_id"`
-			}
-			var err error
-			switch typ {
-			case ent.TypeChange:
-				err = client.Change.Query().Where(change.IDIn(chunk...)).Select(change.FieldID, change.FieldReleaseID).Scan(ctx, &rows)
-			case ent.TypeDeployment:
-				err = client.Deployment.Query().Where(deployment.IDIn(chunk...)).Select(deployment.FieldID, deployment.FieldReleaseID).Scan(ctx, &rows)
-			case ent.TypeDeploymentPlan:
-				err = client.DeploymentPlan.Query().Where(deploymentplan.IDIn(chunk...)).Select(deploymentplan.FieldID, deploymentplan.FieldReleaseID).Scan(ctx, &rows)
-			case ent.TypeDeploymentStep:
-				err = client.DeploymentStep.Query().Where(deploymentstep.IDIn(chunk...)).Select(deploymentstep.FieldID, deploymentstep.FieldPlanID).Scan(ctx, &rows)
-			}
-			if err != nil {
-				return nil, err
-			}
-			for _, r := range rows {
-				switch {
-				case r.ReleaseID != nil:
-					out[r.ID] = *r.ReleaseID
-				case r.PlanID != nil:
-					out[r.ID] = *r.PlanID
-				}
-			}
+		parents, err := schema.ParentsOf(ctx, client, typ, ids)
+		if err != nil {
+			return nil, err
 		}
+		maps.Copy(out, parents)
 	}
 	return out, nil
 }
-
-// lookupBatch bounds the ids of one statement: PostgreSQL takes at most
-// 65,535 parameters, SQLite 32,766.
-const lookupBatch = 10000
 
 // idsOf returns the distinct ids among JSON values (numbers), ascending.
 func idsOf(values ...any) []int {

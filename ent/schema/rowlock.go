@@ -125,35 +125,61 @@ func releasesJudging(ctx context.Context, client *gen.Client, m ent.Mutation, id
 			releases = append(releases, id)
 		}
 	}
-	if len(ids) == 0 {
+	if len(ids) == 0 || m.Type() == gen.TypeDeploymentStep { // a step's parent is its plan
 		return releases, nil
 	}
-	var rows []struct {
-		ReleaseID *int `json:"release_id"`
-	}
-	var err error
-	switch m.Type() {
-	case gen.TypeChange:
-		err = client.Change.Query().Where(change.IDIn(ids...)).Select(change.FieldReleaseID).Scan(ctx, &rows)
-	case gen.TypeDeployment:
-		err = client.Deployment.Query().Where(deployment.IDIn(ids...)).Select(deployment.FieldReleaseID).Scan(ctx, &rows)
-	case gen.TypeDeploymentPlan:
-		err = client.DeploymentPlan.Query().Where(deploymentplan.IDIn(ids...)).Select(deploymentplan.FieldReleaseID).Scan(ctx, &rows)
-	default:
-		return releases, nil
-	}
+	parents, err := ParentsOf(ctx, client, m.Type(), ids)
 	if err != nil {
-		return nil, fmt.Errorf("read the releases of %s rows: %w", m.Type(), err)
+		return nil, err
 	}
-	for _, r := range rows {
-		if r.ReleaseID != nil {
-			releases = append(releases, *r.ReleaseID)
-		}
+	for _, r := range parents {
+		releases = append(releases, r)
 	}
 	return releases, nil
 }
 
-// lockBatch is how many rows one lock statement locks at most.
+// ParentsOf reads what records ids of the given type belong to now: a
+// change's, deployment's or deployment plan's release, a deployment step's
+// plan. A record gone, or in no release, is left out, and so are the
+// records of any other type.
+func ParentsOf(ctx context.Context, client *gen.Client, typ string, ids []int) (map[int]int, error) {
+	out := map[int]int{}
+	for chunk := range slices.Chunk(slices.Compact(slices.Sorted(slices.Values(ids))), lockBatch) {
+		var rows []struct {
+			ID        int  `json:"id"`
+			ReleaseID *int `json:"release_id"`
+			PlanID    *int `json:"plan_id"`
+		}
+		var err error
+		switch typ {
+		case gen.TypeChange:
+			err = client.Change.Query().Where(change.IDIn(chunk...)).Select(change.FieldID, change.FieldReleaseID).Scan(ctx, &rows)
+		case gen.TypeDeployment:
+			err = client.Deployment.Query().Where(deployment.IDIn(chunk...)).Select(deployment.FieldID, deployment.FieldReleaseID).Scan(ctx, &rows)
+		case gen.TypeDeploymentPlan:
+			err = client.DeploymentPlan.Query().Where(deploymentplan.IDIn(chunk...)).Select(deploymentplan.FieldID, deploymentplan.FieldReleaseID).Scan(ctx, &rows)
+		case gen.TypeDeploymentStep:
+			err = client.DeploymentStep.Query().Where(deploymentstep.IDIn(chunk...)).Select(deploymentstep.FieldID, deploymentstep.FieldPlanID).Scan(ctx, &rows)
+		default:
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read what %s rows belong to: %w", typ, err)
+		}
+		for _, r := range rows {
+			switch {
+			case r.ReleaseID != nil:
+				out[r.ID] = *r.ReleaseID
+			case r.PlanID != nil:
+				out[r.ID] = *r.PlanID
+			}
+		}
+	}
+	return out, nil
+}
+
+// lockBatch bounds the ids of one statement (a lock, a read of what rows
+// belong to): PostgreSQL takes at most 65,535 parameters, SQLite 32,766.
 const lockBatch = 10000
 
 // inTx reports whether m writes inside a transaction.
